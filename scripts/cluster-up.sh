@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Create (or reuse) the k3d cluster $CLUSTER: 2 agents, no traefik/servicelb, pinned k3s image.
+# USE_CURRENT_CONTEXT=1 skips creation and uses whatever cluster kubectl points at.
+set -euo pipefail
+# shellcheck source=lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+step cluster "k3d cluster \"$CLUSTER\" (context k3d-$CLUSTER), $K3S_IMAGE"
+if [ "$USE_CURRENT_CONTEXT" = "1" ]; then
+  log "USE_CURRENT_CONTEXT=1: not creating a cluster, using context $(kubectl config current-context 2>/dev/null || echo '(none)')"
+  is_dry_run || cluster_reachable || die "USE_CURRENT_CONTEXT=1 but kubectl reaches no cluster (kubectl version failed)"
+  exit 0
+fi
+
+if ! is_dry_run && k3d cluster list "$CLUSTER" >/dev/null 2>&1; then
+  log "cluster \"$CLUSTER\" exists: reusing it"
+  run k3d cluster start "$CLUSTER" --wait
+  run kubectl config use-context "k3d-$CLUSTER"
+else
+  # Flags as Linkerd's own CI runs k3d (servicelb and traefik off, no k3d load balancer).
+  run k3d cluster create "$CLUSTER" \
+    --image "$K3S_IMAGE" \
+    --agents 2 \
+    --no-lb \
+    --k3s-arg '--disable=servicelb,traefik@server:0' \
+    --wait --timeout 300s
+fi
+is_dry_run || run kubectl wait --for=condition=Ready nodes --all --timeout=180s
