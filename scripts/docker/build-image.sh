@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Build pingpong/<svc>:<package.json version> from services/<svc>/Dockerfile with the repository
+# root as context, using BuildKit. The CA bundle npm must trust (NPM_CA, else NODE_EXTRA_CA_CERTS
+# when it names a file) goes in as the build secret `npm_ca`: mounted for `npm ci`, in no layer.
+#   scripts/docker/build-image.sh [ponger] [pinger]     (default: both)
+# Env: REVISION (label, default: git HEAD), BUILD_NETWORK (e.g. host; default: docker's default).
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ "$#" -gt 0 ] || set -- ponger pinger
+version="$(project_version)"
+revision="${REVISION:-$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)}"
+set_build_cmd
+
+extra=()
+ca="${NPM_CA:-${NODE_EXTRA_CA_CERTS:-}}"
+if [ -n "$ca" ]; then
+  [ -f "$ca" ] || die "CA bundle \"$ca\" (NPM_CA / NODE_EXTRA_CA_CERTS) is not a file (expected a PEM bundle)"
+  extra+=(--secret "id=npm_ca,src=$ca")
+fi
+[ -z "${BUILD_NETWORK:-}" ] || extra+=(--network "$BUILD_NETWORK")
+
+for svc in "$@"; do
+  case "$svc" in
+    ponger | pinger) ;;
+    *) die "unknown service \"$svc\" (expected ponger or pinger)" ;;
+  esac
+  image="pingpong/$svc:$version"
+  step "build $image (${BUILD[*]}, CA secret: ${ca:-none})"
+  (cd "$REPO_ROOT" && "${BUILD[@]}" -f "services/$svc/Dockerfile" \
+    --build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
+    "${extra[@]}" -t "$image" .) \
+    || die "docker build of $image failed (output above)"
+  step "built $image: $(image_size "$image")"
+done
