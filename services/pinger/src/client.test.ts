@@ -1,0 +1,130 @@
+import { expect } from 'chai';
+import { classifyError, classifyStatus, createPingClient, pingUrl, type PingClient } from './client.ts';
+import { closedPort, pong, reset, silent, startServer, unavailable, type TestServer } from './test-servers.ts';
+
+describe('pinger client', () => {
+  let servers: TestServer[] = [];
+  let clients: PingClient[] = [];
+  const serve = async (...args: Parameters<typeof startServer>) => {
+    const s = await startServer(...args);
+    servers.push(s);
+    return s;
+  };
+  const client = (url: string, over: { timeoutMs?: number; retries?: number } = {}) => {
+    const c = createPingClient({ url, timeoutMs: over.timeoutMs ?? 300, retries: over.retries ?? 0, maxSockets: 1 });
+    clients.push(c);
+    return c;
+  };
+  afterEach(async () => {
+    for (const c of clients) c.close();
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+    clients = [];
+  });
+
+  describe('pingUrl', () => {
+    it('appends /ping to a base URL', () => {
+      expect(pingUrl('http://ponger:8080')).to.equal('http://ponger:8080/ping');
+      expect(pingUrl('http://ponger:8080/')).to.equal('http://ponger:8080/ping');
+      expect(pingUrl('http://gw/ponger/')).to.equal('http://gw/ponger/ping');
+    });
+    it('uses a URL already ending in /ping as is', () => {
+      expect(pingUrl('http://ponger:8080/ping')).to.equal('http://ponger:8080/ping');
+      expect(pingUrl('http://gw/x/ping/')).to.equal('http://gw/x/ping/');
+    });
+    it('does not mistake a path merely containing ping', () => {
+      expect(pingUrl('http://h/pinger')).to.equal('http://h/pinger/ping');
+    });
+  });
+
+  it('classifies statuses', () => {
+    expect([200, 204, 299].map(classifyStatus)).to.deep.equal(['success', 'success', 'success']);
+    expect([199, 301, 404, 500, 503].map(classifyStatus)).to.deep.equal(['http_error', 'http_error', 'http_error', 'http_error', 'http_error']);
+    expect(classifyError(new Error('x'))).to.equal('connection_error');
+  });
+
+  it('200: success, status, client id from ponger, latency measured', async () => {
+    const s = await serve(pong);
+    const r = await client(s.url).ping();
+    expect(r).to.deep.include({ outcome: 'success', status: 200, clientId: 'none', retried: [] });
+    expect(r.latencyMs).to.be.greaterThan(0).and.below(300);
+    expect(s.requests[0]?.url).to.equal('/ping');
+    expect(s.requests[0]?.method).to.equal('GET');
+  });
+
+  it('503: http_error with the status, not thrown', async () => {
+    const s = await serve(unavailable);
+    const r = await client(s.url).ping();
+    expect(r).to.deep.include({ outcome: 'http_error', status: 503 });
+    expect(r.clientId).to.equal(undefined);
+    expect(s.requests).to.have.length(1); // retries are off by default
+  });
+
+  it('a server that never answers: timeout after timeoutMs', async () => {
+    const s = await serve(silent);
+    const r = await client(s.url, { timeoutMs: 150 }).ping();
+    expect(r.outcome).to.equal('timeout');
+    expect(r.status).to.equal(undefined);
+    expect(r.error).to.equal('ETIMEDOUT');
+    expect(r.latencyMs).to.be.at.least(140).and.below(1000);
+  });
+
+  it('nothing listening: connection_error ECONNREFUSED', async () => {
+    const r = await client(`http://127.0.0.1:${await closedPort()}`).ping();
+    expect(r).to.deep.include({ outcome: 'connection_error', error: 'ECONNREFUSED' });
+  });
+
+  it('socket destroyed by the server: connection_error', async () => {
+    const s = await serve(reset);
+    const r = await client(s.url).ping();
+    expect(r.outcome).to.equal('connection_error');
+    expect(r.error).to.match(/ECONNRESET|socket hang up/);
+  });
+
+  it('reads every body to the end and reuses one keep-alive connection', async () => {
+    const big = 'x'.repeat(256 * 1024);
+    const s = await serve((_req, res, n) => {
+      res.statusCode = n % 2 === 0 ? 500 : 200;
+      res.end(big);
+    });
+    const c = client(s.url);
+    const outcomes = [];
+    for (let i = 0; i < 6; i++) outcomes.push((await c.ping()).outcome);
+    expect(outcomes).to.deep.equal(['success', 'http_error', 'success', 'http_error', 'success', 'http_error']);
+    expect(s.connections).to.equal(1);
+  });
+
+  describe('with retries', () => {
+    it('retries a 503 at once and reports the retried attempt apart', async () => {
+      const s = await serve((req, res, n) => (n === 1 ? unavailable : pong)(req, res, n));
+      const r = await client(s.url, { retries: 2 }).ping();
+      expect(r).to.deep.include({ outcome: 'success', status: 200, retried: ['http_error'] });
+      expect(s.requests).to.have.length(2);
+      expect(r.latencyMs).to.be.below(250); // no backoff
+    });
+
+    it('gives up after the limit with the last outcome', async () => {
+      const s = await serve(unavailable);
+      const r = await client(s.url, { retries: 2 }).ping();
+      expect(r).to.deep.include({ outcome: 'http_error', status: 503, retried: ['http_error', 'http_error'] });
+      expect(s.requests).to.have.length(3);
+    });
+
+    it('retries a refused connection', async () => {
+      const r = await client(`http://127.0.0.1:${await closedPort()}`, { retries: 1 }).ping();
+      expect(r).to.deep.include({ outcome: 'connection_error', retried: ['connection_error'] });
+    });
+
+    it('applies the timeout to each attempt', async () => {
+      const s = await serve(silent);
+      const r = await client(s.url, { retries: 1, timeoutMs: 100 }).ping();
+      expect(r).to.deep.include({ outcome: 'timeout', retried: ['timeout'] });
+      expect(s.requests).to.have.length(2);
+      expect(r.latencyMs).to.be.at.least(190).and.below(1000);
+    });
+  });
+
+  it('rejects a negative retry count', () => {
+    expect(() => createPingClient({ url: 'http://x', timeoutMs: 1, retries: -1, maxSockets: 1 })).to.throw(RangeError, /retries/);
+  });
+});
