@@ -1,0 +1,121 @@
+// A tiny OTLP/HTTP trace sink for the benchmark: accepts POST /v1/traces (JSON or protobuf,
+// optionally gzip), counts requests, spans and bytes, answers 200. GET /stats returns the counts.
+// Run as its own process: `node bench/otlp-sink.ts` prints {"listening":PORT} on stdout.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+export interface SinkStats {
+  requests: number;
+  spans: number;
+  /** request body bytes as received on the wire (before gunzip) */
+  bytes: number;
+  rejected: number;
+}
+
+/** Count spans in an OTLP JSON ExportTraceServiceRequest. */
+export function countJsonSpans(body: string): number {
+  const doc = JSON.parse(body) as { resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[] };
+  let n = 0;
+  for (const rs of doc.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
+  return n;
+}
+
+function readVarint(buf: Uint8Array, pos: number): [number, number] {
+  let value = 0, mul = 1;
+  for (;;) {
+    if (pos >= buf.length) throw new Error('protobuf: truncated varint');
+    const b = buf[pos++] as number;
+    value += (b & 0x7f) * mul;
+    if ((b & 0x80) === 0) return [value, pos];
+    mul *= 128;
+    if (mul > 2 ** 63) throw new Error('protobuf: varint too long');
+  }
+}
+
+/** The LEN-delimited payloads of field `field` in one protobuf message. */
+function lenFields(buf: Uint8Array, field: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    let key: number;
+    [key, pos] = readVarint(buf, pos);
+    const wire = key & 7, num = Math.floor(key / 8);
+    if (wire === 0) [, pos] = readVarint(buf, pos);
+    else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      let len: number;
+      [len, pos] = readVarint(buf, pos);
+      if (pos + len > buf.length) throw new Error('protobuf: field runs past the end');
+      if (num === field) out.push(buf.subarray(pos, pos + len));
+      pos += len;
+    } else throw new Error(`protobuf: unsupported wire type ${wire}`);
+  }
+  if (pos !== buf.length) throw new Error('protobuf: truncated message');
+  return out;
+}
+
+/** Count spans in an OTLP protobuf ExportTraceServiceRequest (resource_spans=1, scope_spans=2, spans=2). */
+export function countProtobufSpans(buf: Uint8Array): number {
+  let n = 0;
+  for (const rs of lenFields(buf, 1)) for (const ss of lenFields(rs, 2)) n += lenFields(ss, 2).length;
+  return n;
+}
+
+export interface Sink {
+  readonly port: number;
+  readonly stats: SinkStats;
+  close(): Promise<void>;
+}
+
+export async function startSink(port = 0, host = '127.0.0.1'): Promise<Sink> {
+  const stats: SinkStats = { requests: 0, spans: 0, bytes: 0, rejected: 0 };
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
+      return;
+    }
+    if (req.method !== 'POST' || req.url !== '/v1/traces') {
+      res.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const type = String(req.headers['content-type'] ?? '');
+      const proto = type.startsWith('application/x-protobuf');
+      try {
+        const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+        const spans = proto ? countProtobufSpans(body) : countJsonSpans(body.toString('utf8'));
+        stats.requests++;
+        stats.spans += spans;
+        stats.bytes += raw.length;
+        // an empty ExportTraceServiceResponse means full success in both encodings
+        res.writeHead(200, { 'content-type': proto ? 'application/x-protobuf' : 'application/json' }).end(proto ? '' : '{}');
+      } catch (err) {
+        stats.rejected++;
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(`bad OTLP body: ${(err as Error).message}`);
+      }
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    stats,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+if (import.meta.main) {
+  const sink = await startSink(Number(process.env['PORT'] ?? 0), process.env['HOST'] ?? '127.0.0.1');
+  process.stdout.write(`${JSON.stringify({ listening: sink.port })}\n`);
+  const stop = (): void => { void sink.close().then(() => process.exit(0)); };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
