@@ -1,0 +1,58 @@
+// The admin server (not listening): /metrics, /livez, /readyz. Probes never touch downstreams.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+
+/** Readiness: false until `markReady()`, false for good once `markShuttingDown()` ran. */
+export class Readiness {
+  #ready = false;
+  #shuttingDown = false;
+  get ready(): boolean {
+    return this.#ready && !this.#shuttingDown;
+  }
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+  markReady(): void {
+    this.#ready = true;
+  }
+  markShuttingDown(): void {
+    this.#shuttingDown = true;
+  }
+}
+
+export interface AdminOptions {
+  registry: Registry;
+  readiness: Readiness;
+}
+
+function send(req: IncomingMessage, res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.statusCode = status;
+  res.setHeader('content-type', type);
+  res.setHeader('cache-control', 'no-store');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+export function createAdminServer({ registry, readiness }: AdminOptions): Server {
+  const server = createServer(async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const known = path === '/metrics' || path === '/livez' || path === '/readyz';
+    if (!known) return send(req, res, 404, 'not found\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return send(req, res, 405, 'method not allowed\n');
+    }
+    if (readiness.shuttingDown) res.setHeader('connection', 'close');
+    if (path === '/livez') return send(req, res, 200, 'ok\n');
+    if (path === '/readyz') return readiness.ready ? send(req, res, 200, 'ready\n') : send(req, res, 503, readiness.shuttingDown ? 'shutting down\n' : 'starting\n');
+    try {
+      send(req, res, 200, await registry.metrics(), registry.contentType);
+    } catch (err) {
+      send(req, res, 500, `metrics collection failed: ${(err as Error).message}\n`);
+    }
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
+  server.keepAliveTimeout = 5_000;
+  return server;
+}

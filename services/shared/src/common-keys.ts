@@ -1,0 +1,25 @@
+// Configuration keys every service has (see docs/interfaces.md, "Configuration keys").
+import { ConfigError, PORT_MAX, type ConfigOf, type KeySpec } from './config.ts';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export const COMMON_KEYS = [
+  { key: 'log.level', env: ['LOG_LEVEL'], type: 'enum', values: LOG_LEVELS, default: 'info', doc: '`debug`, `info`, `warn`, `error`' },
+  { key: 'metrics.port', env: ['METRICS_PORT'], type: 'int', min: 0, max: PORT_MAX, default: 2112, doc: 'admin port: `/metrics`, `/livez`, `/readyz`' },
+  { key: 'service.host', env: ['HOST'], type: 'string', default: '0.0.0.0', doc: 'address every listener binds' },
+  { key: 'shutdown.drainMs', env: ['SHUTDOWN_DRAIN_MS'], type: 'int', min: 0, max: 600_000, default: 5000, doc: 'time between readiness-false and closing' },
+  { key: 'shutdown.timeoutMs', env: ['SHUTDOWN_TIMEOUT_MS'], type: 'int', min: 1, max: 600_000, default: 10000, doc: 'hard deadline for the whole shutdown' },
+] as const satisfies readonly KeySpec[];
+
+export type CommonConfig = ConfigOf<typeof COMMON_KEYS>;
+
+/** Checks between keys, after each key is valid on its own. */
+export function checkCommon(cfg: CommonConfig): void {
+  if (cfg['shutdown.timeoutMs'] <= cfg['shutdown.drainMs']) {
+    throw new ConfigError(
+      'shutdown.timeoutMs (SHUTDOWN_TIMEOUT_MS)',
+      `a deadline greater than shutdown.drainMs (${cfg['shutdown.drainMs']})`,
+      String(cfg['shutdown.timeoutMs']),
+    );
+  }
+}

@@ -1,0 +1,109 @@
+// Graceful shutdown in the contract's order: readiness false, wait drainMs, close servers
+// (in-flight requests finish, idle keep-alive sockets closed), flush telemetry, exit 0.
+// Bounded by timeoutMs (exit 1); a second signal exits at once (130).
+import type { Server } from 'node:http';
+import type { Readiness } from './admin.ts';
+import type { Logger } from './logger.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_DEADLINE = 1;
+export const EXIT_SECOND_SIGNAL = 130;
+
+export interface ShutdownOptions {
+  readiness: Readiness;
+  servers: readonly Server[];
+  drainMs: number;
+  timeoutMs: number;
+  /** flush and stop telemetry */
+  flush: () => Promise<void>;
+  logger: Logger;
+  exit: (code: number) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface Shutdown {
+  /** handles one signal; the first starts the sequence, the next one exits 130 */
+  onSignal(signal: string): void;
+  /** resolves once the sequence has called exit (with the code it used) */
+  readonly done: Promise<number>;
+  /** install SIGTERM/SIGINT handlers on `proc` */
+  install(proc?: NodeJS.EventEmitter): void;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** server.close() plus closing keep-alive sockets that become idle after their last response. */
+export function closeServer(server: Server, pollMs = 50): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!server.listening) return resolve();
+    const timer = setInterval(() => server.closeIdleConnections(), pollMs);
+    server.close((err) => {
+      clearInterval(timer);
+      if (err) reject(err);
+      else resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+export function createShutdown(options: ShutdownOptions): Shutdown {
+  const { readiness, servers, drainMs, timeoutMs, flush, logger } = options;
+  const sleep = options.sleep ?? defaultSleep;
+  let started = false;
+  let exited = false;
+  let resolveDone: (code: number) => void = () => {};
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  const exit = (code: number): void => {
+    if (exited) return;
+    exited = true;
+    resolveDone(code);
+    options.exit(code);
+  };
+
+  const run = async (): Promise<void> => {
+    readiness.markShuttingDown();
+    logger.info('shutdown: readiness false, draining', { drain_ms: drainMs, timeout_ms: timeoutMs });
+    await sleep(drainMs);
+    logger.info('shutdown: closing servers');
+    await Promise.all(servers.map((s) => closeServer(s)));
+    logger.info('shutdown: flushing telemetry');
+    await flush();
+    logger.info('shutdown: done');
+  };
+
+  const onSignal = (signal: string): void => {
+    if (exited) return;
+    if (started) {
+      logger.warn('second signal: exiting at once', { signal });
+      exit(EXIT_SECOND_SIGNAL);
+      return;
+    }
+    started = true;
+    logger.info('shutdown: signal received', { signal });
+    const deadline = setTimeout(() => {
+      logger.error('shutdown: deadline passed, exiting', { timeout_ms: timeoutMs });
+      for (const s of servers) s.closeAllConnections();
+      exit(EXIT_DEADLINE);
+    }, timeoutMs);
+    run().then(
+      () => {
+        clearTimeout(deadline);
+        exit(EXIT_OK);
+      },
+      (err: unknown) => {
+        clearTimeout(deadline);
+        logger.error('shutdown failed', { err });
+        exit(EXIT_DEADLINE);
+      },
+    );
+  };
+
+  return {
+    onSignal,
+    done,
+    install(proc: NodeJS.EventEmitter = process) {
+      proc.on('SIGTERM', () => onSignal('SIGTERM'));
+      proc.on('SIGINT', () => onSignal('SIGINT'));
+    },
+  };
+}

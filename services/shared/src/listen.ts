@@ -1,0 +1,40 @@
+// Promise-based listen that rejects with an error naming what could not bind.
+import type { Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+export class ListenError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code: string | undefined, cause: unknown) {
+    super(message, { cause });
+    this.name = 'ListenError';
+    this.code = code;
+  }
+}
+
+const HINTS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'address not available on this host',
+};
+
+export function listen(server: Server, port: number, host: string, name = 'server'): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      const hint = (err.code && HINTS[err.code]) ?? err.message;
+      reject(new ListenError(`${name} cannot listen on ${host}:${port}: ${hint}${err.code ? ` (${err.code})` : ''}`, err.code, err));
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      const addr = server.address();
+      if (addr === null || typeof addr === 'string') {
+        reject(new ListenError(`${name} listening on ${host}:${port} has no TCP address`, undefined, undefined));
+        return;
+      }
+      resolve(addr);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
