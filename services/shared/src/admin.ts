@@ -1,6 +1,6 @@
 // The admin server (not listening): /metrics, /livez, /readyz. Probes never touch downstreams.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
+import type { AppRegistry } from './metrics.ts';
 
 /** Readiness: false until `markReady()`, false for good once `markShuttingDown()` ran. */
 export class Readiness {
@@ -21,7 +21,7 @@ export class Readiness {
 }
 
 export interface AdminOptions {
-  registry: Registry;
+  registry: AppRegistry;
   readiness: Readiness;
 }
 

@@ -51,11 +51,13 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
   const sleep = options.sleep ?? defaultSleep;
   let started = false;
   let exited = false;
+  let deadline: NodeJS.Timeout | undefined;
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
   const exit = (code: number): void => {
     if (exited) return;
     exited = true;
+    clearTimeout(deadline);
     resolveDone(code);
     options.exit(code);
   };
@@ -80,18 +82,14 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
     }
     started = true;
     logger.info('shutdown: signal received', { signal });
-    const deadline = setTimeout(() => {
+    deadline = setTimeout(() => {
       logger.error('shutdown: deadline passed, exiting', { timeout_ms: timeoutMs });
       for (const s of servers) s.closeAllConnections();
       exit(EXIT_DEADLINE);
     }, timeoutMs);
     run().then(
-      () => {
-        clearTimeout(deadline);
-        exit(EXIT_OK);
-      },
+      () => exit(EXIT_OK),
       (err: unknown) => {
-        clearTimeout(deadline);
         logger.error('shutdown failed', { err });
         exit(EXIT_DEADLINE);
       },

@@ -13,12 +13,15 @@ export function methodLabel(method: string | undefined): string {
   return method !== undefined && KNOWN_METHODS.has(method) ? method : '_OTHER';
 }
 
+/** The registry type every app uses (OpenMetrics); type parameters that take it as `AppRegistry`. */
+export type AppRegistry = Registry<OpenMetricsContentType>;
+
 export interface RegistryOptions {
   /** prom-client default process metrics (`process_*`, `nodejs_*`); default true */
   defaultMetrics?: boolean;
 }
 
-export function createRegistry(options: RegistryOptions = {}): Registry<OpenMetricsContentType> {
+export function createRegistry(options: RegistryOptions = {}): AppRegistry {
   const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(openMetricsContentType);
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });

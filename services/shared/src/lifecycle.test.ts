@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readiness } from './admin.ts';
+import { createShutdown } from './lifecycle.ts';
+import { listen } from './listen.ts';
+import { captureLogger, httpRequest } from '../test/helpers.ts';
+
+describe('shared/lifecycle', () => {
+  const servers: Server[] = [];
+  afterEach(() => {
+    for (const s of servers.splice(0)) {
+      s.closeAllConnections();
+      s.close();
+    }
+  });
+
+  async function slowServer(delayMs: number): Promise<{ server: Server; port: number }> {
+    const server = createServer((_req, res) => setTimeout(() => res.end('done'), delayMs));
+    servers.push(server);
+    const { port } = (await listen(server, 0, '127.0.0.1')) as AddressInfo;
+    return { server, port };
+  }
+
+  it('runs readiness-false, drain, close (in-flight finish), flush, exit 0 in order', async () => {
+    const { server, port } = await slowServer(150);
+    const readiness = new Readiness();
+    readiness.markReady();
+    const steps: string[] = [];
+    const { logger } = captureLogger();
+    const shutdown = createShutdown({
+      readiness, servers: [server], drainMs: 50, timeoutMs: 5000, logger,
+      flush: async () => void steps.push(`flush listening=${server.listening}`),
+      exit: (code) => void steps.push(`exit ${code}`),
+      sleep: async (ms) => {
+        steps.push(`drain ${ms} ready=${readiness.ready}`);
+        await new Promise((r) => setTimeout(r, ms));
+      },
+    });
+    const inflight = httpRequest(port, '/');
+    await new Promise((r) => setTimeout(r, 20));
+    shutdown.onSignal('SIGTERM');
+    expect(readiness.ready).to.equal(false);
+    const res = await inflight;
+    expect(res.body).to.equal('done');
+    expect(await shutdown.done).to.equal(0);
+    expect(steps).to.deep.equal(['drain 50 ready=false', 'flush listening=false', 'exit 0']);
+  });
+
+  it('exits 1 when the deadline passes before requests finish', async () => {
+    const { server, port } = await slowServer(2000);
+    const codes: number[] = [];
+    const shutdown = createShutdown({ readiness: new Readiness(), servers: [server], drainMs: 0, timeoutMs: 200, logger: captureLogger().logger, flush: async () => {}, exit: (c) => void codes.push(c) });
+    const inflight = httpRequest(port, '/').catch((err: Error) => err);
+    await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    shutdown.onSignal('SIGTERM');
+    expect(await shutdown.done).to.equal(1);
+    expect(Date.now() - started).to.be.lessThan(1500);
+    expect(codes).to.deep.equal([1]);
+    expect(await inflight).to.be.instanceOf(Error);
+  });
+
+  it('exits 130 at once on a second signal, and only once', async () => {
+    const codes: number[] = [];
+    const shutdown = createShutdown({ readiness: new Readiness(), servers: [], drainMs: 10_000, timeoutMs: 20_000, logger: captureLogger().logger, flush: async () => {}, exit: (c) => void codes.push(c), sleep: () => new Promise(() => {}) });
+    shutdown.onSignal('SIGTERM');
+    shutdown.onSignal('SIGINT');
+    shutdown.onSignal('SIGINT');
+    expect(await shutdown.done).to.equal(130);
+    expect(codes).to.deep.equal([130]);
+  });
+
+  it('closes idle keep-alive connections so close() does not wait for them', async () => {
+    const server = createServer((_req, res) => res.end('ok'));
+    servers.push(server);
+    server.keepAliveTimeout = 60_000;
+    const { port } = (await listen(server, 0, '127.0.0.1')) as AddressInfo;
+    const { Agent, get } = await import('node:http');
+    const agent = new Agent({ keepAlive: true });
+    await new Promise<void>((resolve, reject) => get({ host: '127.0.0.1', port, agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject));
+    const shutdown = createShutdown({ readiness: new Readiness(), servers: [server], drainMs: 0, timeoutMs: 3000, logger: captureLogger().logger, flush: async () => {}, exit: () => {} });
+    const started = Date.now();
+    shutdown.onSignal('SIGTERM');
+    expect(await shutdown.done).to.equal(0);
+    expect(Date.now() - started).to.be.lessThan(1000);
+    agent.destroy();
+  });
+});

@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { context, trace, TraceFlags } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { Histogram } from 'prom-client';
+import { DURATION_BUCKETS, createRegistry, exemplarLabels, methodLabel } from './metrics.ts';
+import { parseExposition } from '../test/helpers.ts';
+
+describe('shared/metrics', () => {
+  it('gives each app its own registry (same metric name twice is fine)', () => {
+    const a = createRegistry({ defaultMetrics: false });
+    const b = createRegistry({ defaultMetrics: false });
+    new Histogram({ name: 'x_seconds', help: 'x', registers: [a] });
+    expect(() => new Histogram({ name: 'x_seconds', help: 'x', registers: [b] })).not.to.throw();
+  });
+
+  it('renders the trace_id exemplar of the active sampled span in OpenMetrics', async () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    try {
+      const registry = createRegistry({ defaultMetrics: false });
+      const h = new Histogram({ name: 'd_seconds', help: 'd', buckets: [...DURATION_BUCKETS], enableExemplars: true, registers: [registry] });
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const sampled = trace.wrapSpanContext({ traceId, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });
+      context.with(trace.setSpan(context.active(), sampled), () => {
+        const labels = exemplarLabels();
+        expect(labels).to.deep.equal({ trace_id: traceId });
+        h.observe({ value: 0.003, labels: {}, exemplarLabels: labels ?? {} });
+      });
+      const unsampled = trace.wrapSpanContext({ traceId, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.NONE });
+      context.with(trace.setSpan(context.active(), unsampled), () => expect(exemplarLabels()).to.equal(undefined));
+      expect(exemplarLabels()).to.equal(undefined);
+      const text = await registry.metrics();
+      expect(text.trimEnd().endsWith('# EOF')).to.equal(true);
+      const bucket = parseExposition(text).find((s) => s.name === 'd_seconds_bucket' && s.labels.le === '0.005');
+      expect(bucket?.value).to.equal(1);
+      expect(bucket?.exemplar?.labels).to.deep.equal({ trace_id: traceId });
+    } finally {
+      context.disable();
+    }
+  });
+
+  it('bounds the method label', () => {
+    expect(methodLabel('GET')).to.equal('GET');
+    expect(methodLabel('BREW')).to.equal('_OTHER');
+    expect(methodLabel(undefined)).to.equal('_OTHER');
+  });
+});
