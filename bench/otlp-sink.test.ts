@@ -15,7 +15,7 @@ const span = (name: string): Buffer => len(5, Buffer.from(name)); // Span.name =
 const varintField = (field: number, v: number): Buffer => Buffer.from([field << 3, v]);
 
 async function post(sink: Sink, body: Buffer | string, headers: Record<string, string>): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${sink.port}/v1/traces`, { method: 'POST', body, headers });
+  const res = await fetch(`http://127.0.0.1:${sink.port}/v1/traces`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
   await res.arrayBuffer();
   return res.status;
 }

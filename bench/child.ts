@@ -1,0 +1,155 @@
+// Spawning the processes under test: pinned to a CPU with taskset when available, stdout lines
+// collected on request, RSS sampled from /proc, stopped with SIGTERM then SIGKILL.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+import { readMemory } from './procfs.ts';
+import type { RssSample } from './stats.ts';
+
+let tasksetOk: boolean | undefined;
+/** taskset exists and may set affinity here (containers can forbid it). */
+export function hasTaskset(): boolean {
+  if (tasksetOk === undefined) {
+    const r = spawnSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+    tasksetOk = r.status === 0;
+  }
+  return tasksetOk;
+}
+
+export interface StartOptions {
+  /** label used in error messages */
+  readonly name: string;
+  /** arguments after the Node binary */
+  readonly args: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** CPU list for taskset (e.g. "1"); ignored without taskset */
+  readonly cpus?: string | undefined;
+  /** keep stdout lines in memory (for log parsing); otherwise stdout goes to /dev/null */
+  readonly keepStdout?: boolean;
+  /** called for each stdout line when keepStdout is set */
+  readonly onLine?: (line: string) => void;
+}
+
+export interface Child {
+  readonly name: string;
+  readonly pid: number;
+  readonly proc: ChildProcess;
+  readonly lines: string[];
+  /** last bytes of stderr, for error messages */
+  stderrTail(): string;
+  exited(): boolean;
+  stop(graceMs?: number): Promise<number | string | null>;
+}
+
+const SERVICE_KEYS = new Set(['PORT', 'METRICS_PORT', 'HOST', 'LOG_LEVEL', 'SHUTDOWN_DRAIN_MS', 'SHUTDOWN_TIMEOUT_MS',
+  'FAULT_ERROR_RATE', 'FAULT_LATENCY_MS', 'IDENTITY_MAX_SERIES', 'PONGER_URL', 'TARGET', 'PING_INTERVAL_MS', 'TICK_MS',
+  'PING_TIMEOUT_MS', 'PING_MAX_IN_FLIGHT', 'PING_RETRIES']);
+
+/** The parent's environment without OTEL_* and service config variables, so runs are reproducible. */
+export function cleanEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && !k.startsWith('OTEL_') && !SERVICE_KEYS.has(k)) out[k] = v;
+  }
+  return out;
+}
+
+/** Spawn `node ARGS` (this very Node binary) as a separate process, optionally CPU-pinned. */
+export function startNode(opts: StartOptions): Child {
+  const pin = opts.cpus !== undefined && hasTaskset();
+  const cmd = pin ? 'taskset' : process.execPath;
+  const args = pin ? ['-c', opts.cpus as string, process.execPath, ...opts.args] : [...opts.args];
+  const proc = spawn(cmd, args, {
+    env: { ...cleanEnv(), ...opts.env },
+    stdio: ['ignore', opts.keepStdout ? 'pipe' : 'ignore', 'pipe'],
+  });
+  if (proc.pid === undefined) throw new Error(`${opts.name}: spawn failed`);
+  const lines: string[] = [];
+  let stderr = '';
+  let done = false;
+  proc.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString('utf8')).slice(-4000); });
+  if (opts.keepStdout && proc.stdout) {
+    createInterface({ input: proc.stdout }).on('line', (line) => { lines.push(line); opts.onLine?.(line); });
+  }
+  const exit = once(proc, 'exit').then(([code, signal]) => { done = true; return (code ?? signal) as number | string | null; });
+  return {
+    name: opts.name,
+    pid: proc.pid,
+    proc,
+    lines,
+    stderrTail: () => stderr,
+    exited: () => done,
+    async stop(graceMs = 5000) {
+      if (!done) proc.kill('SIGTERM');
+      const timer = setTimeout(() => { if (!done) proc.kill('SIGKILL'); }, graceMs);
+      try { return await exit; } finally { clearTimeout(timer); }
+    },
+  };
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (listen on 0, read, close). */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve, reject) => { srv.once('error', reject); srv.listen(0, '127.0.0.1', resolve); });
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+/** Wait for the child's first stdout line shaped like {"listening":PORT}. */
+export async function waitListening(child: Child, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const line of child.lines) {
+      try {
+        const v = JSON.parse(line) as { listening?: unknown };
+        if (typeof v.listening === 'number') return v.listening;
+      } catch { /* not JSON */ }
+    }
+    if (child.exited()) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${child.name}: did not report {"listening":PORT} within ${timeoutMs} ms${describeExit(child)}`);
+}
+
+function describeExit(child: Child): string {
+  const tail = child.stderrTail().trim();
+  return `${child.exited() ? ` (exited, code ${String(child.proc.exitCode ?? child.proc.signalCode)})` : ''}${tail ? `; stderr: ${tail}` : ''}`;
+}
+
+/** Poll GET url until it answers `status` (default 200). */
+export async function waitHttp(child: Child, url: string, timeoutMs = 15_000, status = 200): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (child.exited()) break;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === status) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${child.name}: ${url} did not answer ${status} within ${timeoutMs} ms (last: ${last})${describeExit(child)}`);
+}
+
+export interface RssSampler {
+  readonly samples: RssSample[];
+  stop(): RssSample[];
+}
+
+/** Sample VmRSS of pid every periodMs (t relative to the start); stops quietly if the pid exits. */
+export function sampleRss(pid: number, periodMs: number): RssSampler {
+  const t0 = Date.now();
+  const samples: RssSample[] = [];
+  const take = (): void => {
+    try { samples.push({ tMs: Date.now() - t0, rssKb: readMemory(pid).rssKb }); } catch { clearInterval(timer); }
+  };
+  take();
+  const timer = setInterval(take, periodMs);
+  return { samples, stop: () => { clearInterval(timer); take(); return samples; } };
+}

@@ -1,0 +1,53 @@
+// Reading the pinger's JSON log lines (msg "ping", one per result) and its /metrics counters.
+
+export interface PingLog {
+  /** estimated tick start times, ms since epoch, ascending */
+  readonly tickStartsMs: number[];
+  /** how the tick start was derived */
+  readonly source: 'time - latency_ms' | 'time';
+  readonly outcomes: Record<string, number>;
+  /** lines that were not JSON or had no parseable time */
+  readonly unparsed: number;
+}
+
+/**
+ * Tick start per `ping` line: the line's `time` is written when the result is known, so the tick
+ * started `latency_ms` earlier. Lines without a numeric latency_ms (e.g. skipped ticks) use `time`.
+ * Only ticks starting within [fromMs, toMs] are kept.
+ */
+export function parsePingLines(lines: readonly string[], fromMs = -Infinity, toMs = Infinity): PingLog {
+  const starts: number[] = [];
+  const outcomes: Record<string, number> = {};
+  let unparsed = 0;
+  let allHadLatency = true;
+  for (const line of lines) {
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      unparsed++;
+      continue;
+    }
+    if (rec['msg'] !== 'ping') continue;
+    const t = typeof rec['time'] === 'string' ? Date.parse(rec['time']) : Number.NaN;
+    if (!Number.isFinite(t)) { unparsed++; continue; }
+    const lat = rec['latency_ms'];
+    const hasLatency = typeof lat === 'number' && Number.isFinite(lat);
+    const start = hasLatency ? t - lat : t;
+    if (start < fromMs || start > toMs) continue;
+    if (!hasLatency) allHadLatency = false;
+    starts.push(start);
+    const outcome = typeof rec['outcome'] === 'string' ? rec['outcome'] : 'unknown';
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+  }
+  starts.sort((x, y) => x - y);
+  return { tickStartsMs: starts, source: allHadLatency ? 'time - latency_ms' : 'time', outcomes, unparsed };
+}
+
+/** Sum of a counter's samples (all label sets) in Prometheus/OpenMetrics text; NaN if absent. */
+export function sumCounter(metricsText: string, name: string): number {
+  let sum = 0, seen = false;
+  const re = new RegExp(`^${name}(?:_total)?(?:\\{[^}]*\\})?\\s+([0-9.eE+-]+)`, 'gm');
+  for (const m of metricsText.matchAll(re)) { sum += Number(m[1]); seen = true; }
+  return seen ? sum : Number.NaN;
+}

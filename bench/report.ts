@@ -1,0 +1,94 @@
+// Turns the raw figures into targets (PASS/MISS) and ONE markdown table.
+import type { PingerResult, SustainedResult, ThroughputResult } from './scenarios.ts';
+import { judge, ratio, type Target } from './stats.ts';
+
+export interface Results {
+  readonly bare?: ThroughputResult | undefined;
+  readonly notel?: ThroughputResult | undefined;
+  readonly full?: ThroughputResult | undefined;
+  readonly ratio10?: ThroughputResult | undefined;
+  readonly sustained?: SustainedResult | undefined;
+  readonly pinger?: PingerResult | undefined;
+}
+
+export const RSS_LIMIT_MB = 150;
+
+export interface Row {
+  readonly measurement: string;
+  readonly result: string;
+  readonly target: string;
+  readonly verdict: string;
+}
+
+const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const fix = (n: number, d: number): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+
+function loadRow(t: ThroughputResult, rssTarget: boolean): { row: Row; target?: Target } {
+  const l = t.load;
+  const spans = t.sink ? `; ${int(t.sink.spans)} spans exported (${int(t.sink.spans / l.ok * 100)} per 100 req)` : '';
+  const errs = l.non2xx + l.errors + l.timeouts > 0 ? `; ${int(l.non2xx)} non-2xx, ${int(l.errors)} errors, ${int(l.timeouts)} timeouts` : '';
+  const result = `${int(l.rps)} req/s; p50 ${fix(l.p50Ms, 0)} ms, p99 ${fix(l.p99Ms, 0)} ms; peak RSS ${fix(t.peakRssMb, 0)} MB${spans}${errs}`;
+  if (!rssTarget) return { row: { measurement: t.label, result, target: 'ceiling (reference)', verdict: '' } };
+  const target = judge(`${t.label}: peak RSS`, t.peakRssMb, '<=', RSS_LIMIT_MB, ' MB');
+  return { row: { measurement: t.label, result, target: `peak RSS ${target.goal}`, verdict: target.verdict }, target };
+}
+
+/** Evaluate every target that the available results allow; returns the table rows and targets. */
+export function evaluate(r: Results): { rows: Row[]; targets: Target[] } {
+  const rows: Row[] = [];
+  const targets: Target[] = [];
+  const add = (measurement: string, result: string, t?: Target, target?: string): void => {
+    if (t) targets.push(t);
+    rows.push({ measurement, result, target: target ?? t?.goal ?? '', verdict: t?.verdict ?? '' });
+  };
+  if (r.bare) rows.push(loadRow(r.bare, false).row);
+  for (const t of [r.notel, r.full, r.ratio10]) {
+    if (!t) continue;
+    const { row, target } = loadRow(t, true);
+    rows.push(row);
+    if (target) targets.push(target);
+  }
+  if (r.bare && r.notel) add('throughput (b)/(a): ponger vs bare node:http', fix(ratio(r.notel.load.rps, r.bare.load.rps), 2), undefined, '(information)');
+  if (r.notel && r.full) {
+    const v = ratio(r.full.load.rps, r.notel.load.rps) * 100;
+    add('throughput (c)/(b): full tracing vs tracing off', `${fix(v, 0)}%`, judge('full tracing >= 50% of tracing-off throughput', v, '>=', 50, '%'));
+  }
+  if (r.notel && r.ratio10) {
+    const v = ratio(r.ratio10.load.rps, r.notel.load.rps) * 100;
+    add('throughput (d)/(b): 10% sampling vs tracing off', `${fix(v, 0)}%`, judge('10% sampling >= 80% of tracing-off throughput', v, '>=', 80, '%'));
+  }
+  if (r.full?.half) {
+    const h = r.full.half;
+    add(`(c) at half its max rate (${int(h.rate)} req/s fixed)`, `${int(h.load.rps)} req/s; p50 ${fix(h.load.p50Ms, 0)} ms, p99 ${fix(h.load.p99Ms, 0)} ms`,
+      judge('p99 at half the max rate', h.load.p99Ms, '<=', 10, ' ms'));
+  }
+  if (r.sustained) {
+    const s = r.sustained;
+    add(`ponger, full tracing, ${s.durationSec} s sustained load`,
+      `${int(s.load.rps)} req/s; RSS start ${fix(s.rss.startMb, 0)} / max ${fix(s.rss.maxMb, 0)} / end ${fix(s.rss.endMb, 0)} MB; last-half slope ${fix(s.rss.lastHalfSlopeMbPerMin, 2)} MB/min`,
+      judge('sustained load: max RSS', s.rss.maxMb, '<=', RSS_LIMIT_MB, ' MB'), `max RSS <= ${RSS_LIMIT_MB} MB`);
+  }
+  if (r.pinger) {
+    const p = r.pinger;
+    add(`pinger every ${p.intervalMs} ms for ${fix(p.durationSec, 0)} s: drift (counter)`,
+      `${int(p.metricsCount)} requests counted vs ${fix(p.metricsExpected, 1)} scheduled: ${fix(p.metricsDriftPct, 2)}%`,
+      judge('pinger drift (pinger_requests_total vs elapsed/interval)', Math.abs(p.metricsDriftPct), '<', 0.5, '%'), '|drift| < 0.5%');
+    add('pinger: drift (log times)',
+      `${int(p.schedule.count)} ticks in ${fix(p.schedule.spanMs / 1000, 1)} s (${fix(p.schedule.expected, 1)} expected): ${fix(p.schedule.countDriftPct, 2)}% by count, ${fix(p.schedule.timeDriftPct, 2)}% late`,
+      judge('pinger drift (log tick times)', Math.abs(p.schedule.countDriftPct), '<', 0.5, '%'), '|drift| < 0.5%');
+    add(`pinger: tick jitter (from ${p.tickSource})`, `p50 ${fix(p.schedule.jitterP50Ms, 1)} ms, p99 ${fix(p.schedule.jitterP99Ms, 1)} ms, max ${fix(p.schedule.jitterMaxMs, 1)} ms`,
+      judge('pinger p99 jitter', p.schedule.jitterP99Ms, '<', 5, ' ms'));
+    add('pinger: CPU and memory', `CPU ${fix(p.cpuPct, 2)}% of one core; RSS end ${fix(p.rss.endMb, 0)} MB, peak ${fix(p.peakRssMb, 0)} MB`,
+      judge('pinger peak RSS', p.peakRssMb, '<=', RSS_LIMIT_MB, ' MB'));
+  }
+  return { rows, targets };
+}
+
+const esc = (s: string): string => s.replaceAll('|', '\\|');
+
+export function markdownTable(rows: readonly Row[]): string {
+  const head = ['Measurement', 'Result', 'Target', 'Verdict'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const r of rows) lines.push(`| ${[r.measurement, r.result, r.target, r.verdict].map(esc).join(' | ')} |`);
+  return lines.join('\n');
+}

@@ -1,0 +1,201 @@
+// The benchmark scenarios. Each starts its own processes (server under test pinned to one CPU,
+// load generator and helpers to the other), measures, stops everything, returns raw figures.
+import { fileURLToPath } from 'node:url';
+import { freePort, sampleRss, startNode, waitHttp, waitListening, type Child } from './child.ts';
+import { runLoad, type LoadResult } from './load.ts';
+import { parsePingLines, sumCounter } from './pinger-log.ts';
+import { clockTicksPerSecond, readCpuTicks, readMemory } from './procfs.ts';
+import type { Settings } from './settings.ts';
+import { cpuPercent, scheduleStats, summarizeRss, type RssSample, type RssSummary, type ScheduleStats } from './stats.ts';
+import type { SinkStats } from './otlp-sink.ts';
+
+const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
+export const PONGER_MAIN = here('../services/ponger/src/main.ts');
+export const PINGER_MAIN = here('../services/pinger/src/main.ts');
+const BARE = here('./bare-server.ts');
+const SINK = here('./otlp-sink.ts');
+
+export type Tracing = 'off' | 'always_on' | 'ratio10';
+
+export interface ThroughputResult {
+  readonly label: string;
+  readonly tracing: Tracing | 'bare';
+  readonly load: LoadResult;
+  readonly peakRssMb: number;
+  readonly sink?: SinkStats | undefined;
+  /** p99 at a fixed rate of half the measured max (only for the full-tracing run) */
+  readonly half?: { readonly rate: number; readonly load: LoadResult } | undefined;
+}
+
+const mb = (kb: number): number => kb / 1024;
+
+async function withChildren<T>(fn: (started: Child[]) => Promise<T>): Promise<T> {
+  const started: Child[] = [];
+  try {
+    return await fn(started);
+  } finally {
+    for (const c of started.reverse()) await c.stop(5000);
+  }
+}
+
+async function startSinkProcess(s: Settings, started: Child[]): Promise<{ port: number; stats(): Promise<SinkStats> }> {
+  const sink = startNode({ name: 'otlp-sink', args: [SINK], env: { PORT: '0' }, cpus: s.loadCpu, keepStdout: true });
+  started.push(sink);
+  const port = await waitListening(sink);
+  return {
+    port,
+    stats: async () => (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as SinkStats,
+  };
+}
+
+function tracingEnv(tracing: Tracing, sinkPort: number | undefined): Record<string, string> {
+  if (tracing === 'off') return { OTEL_SDK_DISABLED: 'true' };
+  const env: Record<string, string> = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${String(sinkPort)}`,
+    OTEL_TRACES_SAMPLER: tracing === 'always_on' ? 'always_on' : 'parentbased_traceidratio',
+  };
+  if (tracing === 'ratio10') env['OTEL_TRACES_SAMPLER_ARG'] = '0.1';
+  return env;
+}
+
+/** Start ponger (the real main) with the given tracing mode; resolves once /readyz and /ping answer. */
+export async function startPonger(s: Settings, started: Child[], tracing: Tracing, cpus: string | undefined, sinkPort?: number): Promise<{ child: Child; url: string; admin: string }> {
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const child = startNode({
+    name: 'ponger',
+    args: [PONGER_MAIN],
+    cpus,
+    env: {
+      PORT: String(port), METRICS_PORT: String(metricsPort), HOST: '127.0.0.1',
+      SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_TIMEOUT_MS: '3000',
+      ...tracingEnv(tracing, sinkPort),
+    },
+  });
+  started.push(child);
+  const admin = `http://127.0.0.1:${metricsPort}`;
+  const url = `http://127.0.0.1:${port}/ping`;
+  await waitHttp(child, `${admin}/readyz`);
+  await waitHttp(child, url);
+  return { child, url, admin };
+}
+
+/** Throughput and latency at fixed concurrency for one server variant (a..d). */
+export async function throughput(s: Settings, variant: 'bare' | Tracing, label: string, withHalfRate = false): Promise<ThroughputResult> {
+  return withChildren(async (started) => {
+    let url: string;
+    let server: Child;
+    let sink: { port: number; stats(): Promise<SinkStats> } | undefined;
+    if (variant === 'bare') {
+      server = startNode({ name: 'bare-server', args: [BARE], env: { PORT: '0' }, cpus: s.serverCpu, keepStdout: true });
+      started.push(server);
+      url = `http://127.0.0.1:${await waitListening(server)}/ping`;
+    } else {
+      if (variant !== 'off') sink = await startSinkProcess(s, started);
+      const p = await startPonger(s, started, variant, s.serverCpu, sink?.port);
+      server = p.child;
+      url = p.url;
+    }
+    const common = { url, connections: s.connections, cpus: s.loadCpu };
+    await runLoad({ ...common, durationSec: s.warmupSec });
+    const load = await runLoad({ ...common, durationSec: s.measureSec });
+    const peakRssMb = mb(readMemory(server.pid).hwmKb);
+    let half: ThroughputResult['half'];
+    if (withHalfRate) {
+      const rate = Math.floor(load.rps / 2);
+      half = { rate, load: await runLoad({ ...common, durationSec: s.measureSec, overallRate: rate }) };
+    }
+    // let the batch processor flush (default delay 5 s would overrun a quick run: ask the sink after a pause)
+    const sinkStats = sink ? (await new Promise((r) => setTimeout(r, 1500)), await sink.stats()) : undefined;
+    return { label, tracing: variant, load, peakRssMb, sink: sinkStats, half };
+  });
+}
+
+export interface SustainedResult {
+  readonly durationSec: number;
+  readonly load: LoadResult;
+  readonly rss: RssSummary;
+  readonly peakRssMb: number;
+  readonly samples: RssSample[];
+}
+
+/** Ponger with full tracing under load for sustainedSec, RSS sampled each second. */
+export async function sustained(s: Settings): Promise<SustainedResult> {
+  return withChildren(async (started) => {
+    const sink = await startSinkProcess(s, started);
+    const p = await startPonger(s, started, 'always_on', s.serverCpu, sink.port);
+    const sampler = sampleRss(p.child.pid, 1000);
+    const load = await runLoad({ url: p.url, connections: s.connections, cpus: s.loadCpu, durationSec: s.sustainedSec });
+    const samples = sampler.stop();
+    return { durationSec: s.sustainedSec, load, rss: summarizeRss(samples), peakRssMb: mb(readMemory(p.child.pid).hwmKb), samples };
+  });
+}
+
+export interface PingerResult {
+  readonly durationSec: number;
+  readonly intervalMs: number;
+  readonly tickSource: string;
+  readonly schedule: ScheduleStats;
+  readonly outcomes: Record<string, number>;
+  /** pinger_requests_total delta over the window vs window / interval */
+  readonly metricsCount: number;
+  readonly metricsExpected: number;
+  readonly metricsDriftPct: number;
+  readonly cpuPct: number;
+  readonly rss: RssSummary;
+  readonly peakRssMb: number;
+}
+
+async function scrapeTotal(admin: string): Promise<number> {
+  const res = await fetch(`${admin}/metrics`);
+  return sumCounter(await res.text(), 'pinger_requests');
+}
+
+/** The pinger at a 100 ms interval against a real ponger for pingerSec. */
+export async function pinger(s: Settings): Promise<PingerResult> {
+  return withChildren(async (started) => {
+    const sink = await startSinkProcess(s, started);
+    const ponger = await startPonger(s, started, 'off', s.loadCpu);
+    const metricsPort = await freePort();
+    const child = startNode({
+      name: 'pinger',
+      args: [PINGER_MAIN],
+      cpus: s.serverCpu,
+      keepStdout: true,
+      env: {
+        PONGER_URL: ponger.url.replace(/\/ping$/, ''), PING_INTERVAL_MS: String(s.pingerIntervalMs),
+        METRICS_PORT: String(metricsPort), HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_TIMEOUT_MS: '3000',
+        ...tracingEnv('always_on', sink.port),
+      },
+    });
+    started.push(child);
+    const admin = `http://127.0.0.1:${metricsPort}`;
+    await waitHttp(child, `${admin}/readyz`);
+    const t0 = Date.now();
+    const ticks0 = readCpuTicks(child.pid);
+    const total0 = await scrapeTotal(admin);
+    const sampler = sampleRss(child.pid, 1000);
+    await new Promise((r) => setTimeout(r, s.pingerSec * 1000));
+    const ticks1 = readCpuTicks(child.pid);
+    const total1 = await scrapeTotal(admin);
+    const wallMs = Date.now() - t0;
+    const samples = sampler.stop();
+    const peakRssMb = mb(readMemory(child.pid).hwmKb);
+    const log = parsePingLines(child.lines, t0, t0 + wallMs);
+    const metricsExpected = wallMs / s.pingerIntervalMs;
+    const metricsCount = total1 - total0;
+    return {
+      durationSec: wallMs / 1000,
+      intervalMs: s.pingerIntervalMs,
+      tickSource: log.source,
+      schedule: scheduleStats(log.tickStartsMs, s.pingerIntervalMs),
+      outcomes: log.outcomes,
+      metricsCount,
+      metricsExpected,
+      metricsDriftPct: ((metricsExpected - metricsCount) / metricsExpected) * 100,
+      cpuPct: cpuPercent(ticks1 - ticks0, clockTicksPerSecond(), wallMs),
+      rss: summarizeRss(samples),
+      peakRssMb,
+    };
+  });
+}
