@@ -55,7 +55,7 @@ install_tool() {
     return 0
   fi
   tmp="$(mktemp "$BIN_DIR/.download-$tool.XXXXXX")"
-  trap 'rm -f "$tmp" "$tmp.sha256"' RETURN
+  temp_files+=("$tmp" "$tmp.sha256")
   log "$tool: fetching $url"
   fetch "$url" "$tmp" || die "$tool: download failed: $url"
   if [ -z "$want" ]; then
@@ -72,6 +72,10 @@ install_tool() {
   mv -f "$tmp" "$BIN_DIR/$tool"
   log "$tool: installed $BIN_DIR/$tool"
 }
+
+temp_files=()
+cleanup() { if [ ${#temp_files[@]} -gt 0 ]; then rm -f "${temp_files[@]}"; fi; }
+trap cleanup EXIT
 
 tools=("$@")
 [ ${#tools[@]} -gt 0 ] || tools=(k3d kubectl linkerd)

@@ -7,7 +7,7 @@ BIN_DIR="${BIN_DIR:-$REPO_ROOT/.bin}"
 PATH="$BIN_DIR:$PATH"
 export PATH REPO_ROOT BIN_DIR
 # Every path below is relative to the repository root (docker build context ".", kustomize dirs).
-cd "$REPO_ROOT"
+cd "$REPO_ROOT" || exit 1
 
 # shellcheck source=versions.sh
 . "$REPO_ROOT/scripts/lib/versions.sh"
