@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { classifyError, classifyStatus, createPingClient, pingUrl, type PingClient } from './client.ts';
-import { closedPort, pong, reset, silent, startServer, unavailable, type TestServer } from './test-servers.ts';
+import { closedPort, pong, reset, silent, startServer, unavailable, type TestServer } from '../../test/helpers/loopback-servers.ts';
 
 describe('pinger client', () => {
   let servers: TestServer[] = [];

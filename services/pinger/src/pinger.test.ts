@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { createLogger, type Logger } from '../../shared/src/logger.ts';
 import { createRegistry } from '../../shared/src/metrics.ts';
-import { parseExposition, sum, value } from '../../test/exposition.ts';
+import { parseExposition, sum, value } from '../../test/helpers/exposition.ts';
 import { createPingClient, type PingClient, type PingResult } from './client.ts';
-import { FakeClock } from './fake-clock.ts';
+import { FakeClock } from '../../test/helpers/fake-clock.ts';
 import { createPingerMetrics } from './metrics.ts';
 import { Pinger } from './pinger.ts';
-import { closedPort, pong, reset, silent, startServer, unavailable, type Handler, type TestServer } from './test-servers.ts';
+import { closedPort, pong, reset, silent, startServer, unavailable, type Handler, type TestServer } from '../../test/helpers/loopback-servers.ts';
 
 function captureLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];

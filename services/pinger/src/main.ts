@@ -1,0 +1,70 @@
+// pinger's entry point. Fixed order: validated config, logger, telemetry, app (dynamic import, so
+// node:http is instrumented before got loads), listen, start the schedule, ready, shutdown hooks.
+// Readiness: ready once the admin port listens and the schedule runs; it never depends on ponger
+// (nor does liveness). SIGTERM/SIGINT: the schedule stops at once, then the shared sequence runs
+// (readiness false, drainMs, close the admin server) and its flush step waits for the ping in
+// flight (bounded by one ping's worst case) before flushing the spans.
+import { readFileSync } from 'node:fs';
+import { createShutdown } from '../../shared/src/lifecycle.ts';
+import { listen } from '../../shared/src/listen.ts';
+import { createLogger, type Level } from '../../shared/src/logger.ts';
+import { runMain } from '../../shared/src/main-runner.ts';
+import { startTelemetry } from '../../shared/src/telemetry.ts';
+import { budgetWarning, loadPingerConfig } from './config.ts';
+
+/** package.json sits three levels up both in the repo (services/pinger/src) and the image (dist/pinger/src). */
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+await runMain(async () => {
+  const cfg = loadPingerConfig();
+  const logger = createLogger({ service: 'pinger', level: cfg['log.level'] as Level });
+  const version = readVersion();
+  const telemetry = await startTelemetry({ serviceName: 'pinger', serviceVersion: version, logger });
+  const { createPingerApp } = await import('./app.ts');
+  const app = createPingerApp(cfg, logger, version);
+
+  const addr = await listen(app.admin, cfg['metrics.port'], cfg['service.host'], 'admin');
+  app.pinger.start();
+  app.readiness.markReady();
+  logger.info('pinger started', {
+    version,
+    url: app.client.url,
+    interval_ms: cfg['ping.intervalMs'],
+    timeout_ms: cfg['ping.timeoutMs'],
+    max_in_flight: cfg['ping.maxInFlight'],
+    retries: cfg['ping.retries'],
+    admin_port: addr.port,
+  });
+  const warning = budgetWarning(cfg);
+  if (warning !== undefined) logger.warn('config', { warning });
+
+  const pingBudgetMs = cfg['ping.timeoutMs'] * (cfg['ping.retries'] + 1) + 100;
+  const shutdown = createShutdown({
+    readiness: app.readiness,
+    servers: [app.admin],
+    drainMs: cfg['shutdown.drainMs'],
+    timeoutMs: cfg['shutdown.timeoutMs'],
+    logger,
+    exit: (code) => process.exit(code),
+    flush: async () => {
+      const stats = app.pinger.stats;
+      if (!(await app.pinger.drain(pingBudgetMs))) logger.warn('shutdown: a ping was still in flight', { in_flight: app.pinger.stats.inFlight });
+      app.client.close();
+      logger.info('shutdown: pings done', { ticks: stats.ticks, pings: stats.started, skipped: stats.skipped });
+      await telemetry.shutdown();
+    },
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      app.pinger.stop();
+      shutdown.onSignal(signal);
+    });
+  }
+});
