@@ -1,0 +1,166 @@
+import { expect } from 'chai';
+import type { Server } from 'node:http';
+import { connect } from 'node:net';
+import { createPongerApp, type PongerApp } from './app.ts';
+import { listen } from '../../shared/src/listen.ts';
+import { captureLogger, httpRequest, parseExposition, sampleValue, type Captured } from '../../shared/test/helpers.ts';
+
+const PINGER = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
+
+interface Running {
+  ponger: PongerApp;
+  server: Server;
+  port: number;
+  log: Captured;
+}
+
+async function start(options: { errorRate?: number; latencyMs?: number; maxSeries?: number; random?: () => number } = {}): Promise<Running> {
+  const log = captureLogger('ponger');
+  const ponger = createPongerApp({ errorRate: options.errorRate ?? 0, latencyMs: options.latencyMs ?? 0, maxSeries: options.maxSeries ?? 20, logger: log.logger, random: options.random });
+  const server = ponger.createHttpServer();
+  const { port } = await listen(server, 0, '127.0.0.1', 'app');
+  return { ponger, server, port, log };
+}
+
+async function samples(r: Running) {
+  return parseExposition(await r.ponger.registry.metrics());
+}
+
+/** Writes raw bytes on a fresh socket; resolves with what the server sent before closing. */
+function rawExchange(port: number, data: string | Buffer, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error('server neither answered nor closed')); }, timeoutMs);
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', () => {}); // a reset counts as closed
+    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks).toString('latin1')); });
+    socket.write(data);
+  });
+}
+
+describe('ponger/app', () => {
+  const running: Running[] = [];
+  afterEach(() => {
+    for (const r of running.splice(0)) { r.server.closeAllConnections(); r.server.close(); }
+  });
+  async function app(options?: Parameters<typeof start>[0]): Promise<Running> {
+    const r = await start(options);
+    running.push(r);
+    return r;
+  }
+
+  it('GET /ping -> 200 pong text/plain, no x-powered-by; HEAD -> 200 without body', async () => {
+    const r = await app();
+    const res = await httpRequest(r.port, '/ping');
+    expect(res.status).to.equal(200);
+    expect(res.body).to.equal('pong');
+    expect(res.headers['content-type']).to.match(/^text\/plain/);
+    expect(res.headers).not.to.have.property('x-powered-by');
+    const head = await httpRequest(r.port, '/ping', { method: 'HEAD' });
+    expect(head.status).to.equal(200);
+    expect(head.body).to.equal('');
+  });
+
+  it('other methods on /ping -> 405 with Allow: GET, HEAD', async () => {
+    const r = await app();
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      const res = await httpRequest(r.port, '/ping', { method });
+      expect(res.status, method).to.equal(405);
+      expect(res.headers.allow, method).to.equal('GET, HEAD');
+    }
+  });
+
+  it('unknown paths -> 404 with route label unmatched, never the raw path', async () => {
+    const r = await app();
+    for (let i = 0; i < 5; i++) expect((await httpRequest(r.port, `/secret-${i}`)).status).to.equal(404);
+    const s = await samples(r);
+    expect(sampleValue(s, 'http_server_request_duration_seconds_count', { http_route: 'unmatched', http_response_status_code: '404', http_request_method: 'GET' })).to.equal(5);
+    expect(s.some((x) => Object.values(x.labels).some((v) => v.includes('secret')))).to.equal(false);
+  });
+
+  it('counts requests by route, method and status in the histogram', async () => {
+    const r = await app();
+    for (let i = 0; i < 7; i++) await httpRequest(r.port, '/ping');
+    await httpRequest(r.port, '/ping', { method: 'POST' });
+    await httpRequest(r.port, '/ping', { method: 'BREW' }).catch(() => undefined);
+    const s = await samples(r);
+    const ping200 = { http_request_method: 'GET', http_route: '/ping', http_response_status_code: '200' };
+    expect(sampleValue(s, 'http_server_request_duration_seconds_count', ping200)).to.equal(7);
+    expect(sampleValue(s, 'http_server_request_duration_seconds_bucket', { ...ping200, le: '+Inf' })).to.equal(7);
+    expect(sampleValue(s, 'http_server_request_duration_seconds_sum', ping200)).to.be.greaterThan(0).and.lessThan(7);
+    expect(sampleValue(s, 'http_server_request_duration_seconds_count', { http_request_method: 'POST', http_route: '/ping', http_response_status_code: '405' })).to.equal(1);
+    expect(sampleValue(s, 'ponger_requests_by_client_identity_total', { client_id: 'none' })).to.be.at.least(8);
+  });
+
+  it('reports the identity in the response header, the log and the metric', async () => {
+    const r = await app();
+    const res = await httpRequest(r.port, '/ping', { headers: { 'l5d-client-id': PINGER } });
+    expect(res.headers['x-ponger-client-id']).to.equal(PINGER);
+    const forged = await httpRequest(r.port, '/ping', { headers: { 'l5d-client-id': 'admin' } });
+    expect(forged.headers['x-ponger-client-id']).to.equal('invalid');
+    expect((await httpRequest(r.port, '/ping')).headers['x-ponger-client-id']).to.equal('none');
+    const lines = r.log.lines.filter((l) => l.route === '/ping');
+    expect(lines.map((l) => l.client_id)).to.deep.equal([PINGER, 'invalid', 'none']);
+    expect(lines[0]).to.include({ msg: 'GET /ping 200', status: 200, method: 'GET' });
+    expect(lines[1]).to.include({ client_id_raw: 'admin' });
+    const s = await samples(r);
+    expect(sampleValue(s, 'ponger_requests_by_client_identity_total', { client_id: PINGER })).to.equal(1);
+    expect(sampleValue(s, 'ponger_requests_by_client_identity_total', { client_id: 'invalid' })).to.equal(1);
+    expect(sampleValue(s, 'ponger_requests_by_client_identity_total', { client_id: 'none' })).to.equal(1);
+  });
+
+  it('1,000 distinct forged identities keep the identity series <= maxSeries + 3', async () => {
+    const maxSeries = 5;
+    const r = await app({ maxSeries });
+    const started = Date.now();
+    for (let i = 0; i < 1000 && Date.now() - started < 20_000; i++) {
+      const value = i % 2 === 0 ? `sa${i}.ns.serviceaccount.identity.linkerd.cluster.local` : `forged-${i}`;
+      await httpRequest(r.port, '/ping', { headers: { 'l5d-client-id': value } });
+    }
+    await httpRequest(r.port, '/ping');
+    const series = (await samples(r)).filter((x) => x.name === 'ponger_requests_by_client_identity_total');
+    expect(series.length).to.be.at.most(maxSeries + 3);
+    expect(series.reduce((n, x) => n + x.value, 0)).to.equal(1001);
+    expect(sampleValue(series, 'ponger_requests_by_client_identity_total', { client_id: 'other' })).to.equal(500 - maxSeries);
+    expect(sampleValue(series, 'ponger_requests_by_client_identity_total', { client_id: 'invalid' })).to.equal(500);
+  });
+
+  it('errorRate 1 answers 500 and counts them', async () => {
+    const r = await app({ errorRate: 1 });
+    for (let i = 0; i < 4; i++) expect((await httpRequest(r.port, '/ping')).status).to.equal(500);
+    expect(sampleValue(await samples(r), 'http_server_request_duration_seconds_count', { http_route: '/ping', http_response_status_code: '500' })).to.equal(4);
+  });
+
+  it('errorRate 0.5 uses the random source', async () => {
+    const values = [0.1, 0.9, 0.49, 0.5];
+    const r = await app({ errorRate: 0.5, random: () => values.shift() ?? 0.99 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await httpRequest(r.port, '/ping')).status);
+    expect(statuses).to.deep.equal([500, 200, 500, 200]);
+  });
+
+  it('latencyMs delays /ping and shows in the histogram', async () => {
+    const r = await app({ latencyMs: 120 });
+    const t0 = Date.now();
+    expect((await httpRequest(r.port, '/ping')).status).to.equal(200);
+    expect(Date.now() - t0).to.be.at.least(110);
+    const s = await samples(r);
+    const labels = { http_route: '/ping', http_response_status_code: '200' };
+    expect(sampleValue(s, 'http_server_request_duration_seconds_bucket', { ...labels, le: '0.1' })).to.equal(0);
+    expect(sampleValue(s, 'http_server_request_duration_seconds_bucket', { ...labels, le: '0.25' })).to.equal(1);
+  });
+
+  it('survives oversized headers (431 or closed) and garbage bytes (400 or closed)', async () => {
+    const r = await app();
+    const big = await rawExchange(r.port, `GET /ping HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
+    expect(big === '' || big.startsWith('HTTP/1.1 431'), big.slice(0, 40)).to.equal(true);
+    const garbage = await rawExchange(r.port, Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 0x00, 0x0d, 0x0a, 0x0d, 0x0a]));
+    expect(garbage === '' || garbage.startsWith('HTTP/1.1 400'), garbage.slice(0, 40)).to.equal(true);
+    const nonsense = await rawExchange(r.port, 'HELLO THERE\r\n\r\n');
+    expect(nonsense === '' || nonsense.startsWith('HTTP/1.1 400'), nonsense.slice(0, 40)).to.equal(true);
+    const res = await httpRequest(r.port, '/ping');
+    expect(res.status).to.equal(200);
+    expect(res.body).to.equal('pong');
+  });
+});

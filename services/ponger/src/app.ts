@@ -1,0 +1,153 @@
+// ponger's express app and metrics, built WITHOUT listening (tests run it on port 0).
+// Import this module only after telemetry started (see main.ts): express must load after the hook.
+import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { context, trace } from '@opentelemetry/api';
+import { getRPCMetadata } from '@opentelemetry/core';
+import { Counter, Histogram } from 'prom-client';
+import { DURATION_BUCKETS, createRegistry, exemplarLabels, methodLabel, type AppRegistry } from '../../shared/src/metrics.ts';
+import type { Logger } from '../../shared/src/logger.ts';
+import type { Readiness } from '../../shared/src/admin.ts';
+import { IDENTITY_HEADER, IdentityLabeler, REPORT_HEADER, type ClientIdentity } from './identity.ts';
+
+export const PING_ROUTE = '/ping';
+export const UNMATCHED_ROUTE = 'unmatched';
+export const ALLOW = 'GET, HEAD';
+
+/** Server limits: Node answers 431 past maxHeaderSize, 408 past headers/request timeouts. */
+export const SERVER_LIMITS = { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 65_000 } as const;
+
+export interface PongerAppOptions {
+  errorRate: number;
+  latencyMs: number;
+  maxSeries: number;
+  logger: Logger;
+  registry?: AppRegistry;
+  /** answers `Connection: close` once shutdown began, so keep-alive clients move on */
+  readiness?: Readiness;
+  /** [0,1) source for the error fault; injectable for tests */
+  random?: () => number;
+}
+
+export interface PongerMetrics {
+  duration: Histogram<'http_request_method' | 'http_route' | 'http_response_status_code'>;
+  byIdentity: Counter<'client_id'>;
+}
+
+export interface PongerApp {
+  app: express.Express;
+  registry: AppRegistry;
+  metrics: PongerMetrics;
+  identities: IdentityLabeler;
+  /** a node:http server for the app with the limits above (not listening) */
+  createHttpServer(): Server;
+}
+
+export function createPongerMetrics(registry: AppRegistry): PongerMetrics {
+  return {
+    duration: new Histogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'Duration of HTTP requests served by ponger, by route template.',
+      labelNames: ['http_request_method', 'http_route', 'http_response_status_code'],
+      buckets: [...DURATION_BUCKETS],
+      enableExemplars: true,
+      registers: [registry],
+    }),
+    byIdentity: new Counter({
+      name: 'ponger_requests_by_client_identity_total',
+      help: 'Requests by the client identity Linkerd reported in l5d-client-id (bounded: none, invalid, other).',
+      labelNames: ['client_id'],
+      registers: [registry],
+    }),
+  };
+}
+
+function setRoute(res: Response, route: string): void {
+  res.locals.route = route;
+}
+
+export function createPongerApp(options: PongerAppOptions): PongerApp {
+  const { logger, errorRate, latencyMs } = options;
+  const random = options.random ?? Math.random;
+  const registry = options.registry ?? createRegistry();
+  const metrics = createPongerMetrics(registry);
+  const identities = new IdentityLabeler(options.maxSeries);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // Observe every request: identity reporting, RED metrics with exemplars, one log line.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    const identity: ClientIdentity = identities.classify(req.headers[IDENTITY_HEADER]);
+    res.locals.identity = identity;
+    res.setHeader(REPORT_HEADER, identity.reported);
+    if (options.readiness?.shuttingDown) res.setHeader('connection', 'close');
+    const active = context.active();
+    (getRPCMetadata(active)?.span ?? trace.getSpan(active))?.setAttribute('linkerd.client_id', identity.reported);
+    const exemplar = exemplarLabels();
+    res.on('finish', context.bind(active, () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = typeof res.locals.route === 'string' ? res.locals.route : UNMATCHED_ROUTE;
+      const labels = { http_request_method: methodLabel(req.method), http_route: route, http_response_status_code: String(res.statusCode) };
+      // prom-client types exemplar labels with the metric's label names; trace_id is not one of them.
+      metrics.duration.observe({ labels, value: seconds, exemplarLabels: (exemplar ?? {}) as unknown as typeof labels });
+      metrics.byIdentity.inc({ client_id: identity.label });
+      const fields: Record<string, unknown> = { method: req.method, route, status: res.statusCode, duration_ms: Math.round(seconds * 1e4) / 10, client_id: identity.reported };
+      if (route === UNMATCHED_ROUTE) fields.path = (req.originalUrl ?? '').slice(0, 200);
+      if (identity.kind === 'invalid') fields.client_id_raw = String(req.headers[IDENTITY_HEADER]).slice(0, 100);
+      logger.info(`${req.method} ${route} ${res.statusCode}`, fields);
+    }));
+    next();
+  });
+
+  app.get(PING_ROUTE, async (_req: Request, res: Response) => {
+    setRoute(res, PING_ROUTE);
+    if (latencyMs > 0) await sleep(latencyMs);
+    if (errorRate > 0 && random() < errorRate) {
+      res.status(500).type('text/plain').send('injected fault\n');
+      return;
+    }
+    res.status(200).type('text/plain').send('pong');
+  });
+
+  app.all(PING_ROUTE, (_req: Request, res: Response) => {
+    setRoute(res, PING_ROUTE);
+    res.status(405).set('allow', ALLOW).type('text/plain').send('method not allowed\n');
+  });
+
+  app.use((_req: Request, res: Response) => {
+    setRoute(res, UNMATCHED_ROUTE);
+    res.status(404).type('text/plain').send('not found\n');
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    logger.error('request failed', { err });
+    if (res.headersSent) return void res.destroy();
+    const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500;
+    res.status(status >= 400 && status < 600 ? status : 500).type('text/plain').send(status === 400 ? 'bad request\n' : 'internal error\n');
+  });
+
+  return {
+    app,
+    registry,
+    metrics,
+    identities,
+    createHttpServer() {
+      const server = createServer({ maxHeaderSize: SERVER_LIMITS.maxHeaderSize }, app);
+      server.headersTimeout = SERVER_LIMITS.headersTimeout;
+      server.requestTimeout = SERVER_LIMITS.requestTimeout;
+      server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeout;
+      // Malformed requests: answer 431 / 400 when the socket can still take it, then close.
+      server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+        logger.debug('client error', { code: err.code ?? 'unknown' });
+        if (!socket.writable || socket.destroyed) return void socket.destroy();
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      });
+      return server;
+    },
+  };
+}

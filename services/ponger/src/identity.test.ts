@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { IdentityLabeler, MAX_IDENTITY_LENGTH, isLinkerdIdentity } from './identity.ts';
+
+const PINGER = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
+
+describe('ponger/identity', () => {
+  it('accepts Linkerd identity shapes and rejects everything else', () => {
+    expect(isLinkerdIdentity(PINGER)).to.equal(true);
+    expect(isLinkerdIdentity('prometheus.observability.serviceaccount.identity.linkerd.example.org')).to.equal(true);
+    for (const bad of [
+      '', 'pinger', 'pinger.pingpong-mesh.serviceaccount.identity.linkerd', // no trust domain
+      'pinger.pingpong-mesh.sa.identity.linkerd.cluster.local', 'Pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local',
+      'pinger..serviceaccount.identity.linkerd.cluster.local', '-x.ns.serviceaccount.identity.linkerd.cluster.local',
+      'a b.ns.serviceaccount.identity.linkerd.cluster.local', `${'a'.repeat(64)}.ns.serviceaccount.identity.linkerd.cluster.local`,
+      `${PINGER}\r\nx-evil: 1`, `${'a.'.repeat(120)}ns.serviceaccount.identity.linkerd.cluster.local`,
+    ]) expect(isLinkerdIdentity(bad), bad).to.equal(false);
+    const long = `a.b.serviceaccount.identity.linkerd.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(60)}`;
+    expect(long.length).to.be.greaterThan(MAX_IDENTITY_LENGTH);
+    expect(isLinkerdIdentity(long)).to.equal(false);
+  });
+
+  it('labels none, invalid, the first maxSeries identities, then other', () => {
+    const l = new IdentityLabeler(2);
+    expect(l.classify(undefined)).to.deep.equal({ kind: 'none', reported: 'none', label: 'none' });
+    expect(l.classify('forged')).to.deep.equal({ kind: 'invalid', reported: 'invalid', label: 'invalid' });
+    expect(l.classify([PINGER, PINGER]).label).to.equal('invalid');
+    const id = (sa: string) => `${sa}.ns.serviceaccount.identity.linkerd.cluster.local`;
+    expect(l.classify(id('a')).label).to.equal(id('a'));
+    expect(l.classify(id('b')).label).to.equal(id('b'));
+    expect(l.classify(id('c'))).to.deep.equal({ kind: 'identity', reported: id('c'), label: 'other' });
+    expect(l.classify(id('a')).label).to.equal(id('a'));
+    expect(new IdentityLabeler(0).classify(id('a')).label).to.equal('other');
+  });
+});

@@ -1,0 +1,51 @@
+// ponger entry point. Fixed order: validated config, logger, telemetry, app (dynamic import so
+// express loads after the instrumentation hook), listen (app + admin), shutdown hooks.
+import { loadConfig } from '../../shared/src/config.ts';
+import { checkCommon } from '../../shared/src/common-keys.ts';
+import { createLogger, type Level } from '../../shared/src/logger.ts';
+import { startTelemetry } from '../../shared/src/telemetry.ts';
+import { Readiness, createAdminServer } from '../../shared/src/admin.ts';
+import { listen } from '../../shared/src/listen.ts';
+import { createShutdown } from '../../shared/src/lifecycle.ts';
+import { runMain } from '../../shared/src/main-runner.ts';
+import { readVersion } from '../../shared/src/version.ts';
+import { PONGER_KEYS } from './config.ts';
+
+await runMain(async () => {
+  const cfg = loadConfig(PONGER_KEYS);
+  checkCommon(cfg);
+  const logger = createLogger({ service: 'ponger', level: cfg['log.level'] as Level });
+  const version = readVersion(import.meta.url);
+  const telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: version, logger, express: true });
+
+  const { createPongerApp } = await import('./app.ts');
+  const readiness = new Readiness();
+  const ponger = createPongerApp({
+    errorRate: cfg['faults.errorRate'],
+    latencyMs: cfg['faults.latencyMs'],
+    maxSeries: cfg['identity.maxSeries'],
+    logger,
+    readiness,
+  });
+  const appServer = ponger.createHttpServer();
+  const adminServer = createAdminServer({ registry: ponger.registry, readiness });
+
+  const host = cfg['service.host'];
+  const appAddr = await listen(appServer, cfg['service.port'], host, 'app');
+  const adminAddr = await listen(adminServer, cfg['metrics.port'], host, 'admin');
+  readiness.markReady();
+  logger.info('listening', {
+    host, app_port: appAddr.port, admin_port: adminAddr.port, version,
+    error_rate: cfg['faults.errorRate'], latency_ms: cfg['faults.latencyMs'], identity_max_series: cfg['identity.maxSeries'],
+  });
+
+  createShutdown({
+    readiness,
+    servers: [appServer, adminServer],
+    drainMs: cfg['shutdown.drainMs'],
+    timeoutMs: cfg['shutdown.timeoutMs'],
+    flush: () => telemetry.shutdown(),
+    logger,
+    exit: (code) => process.exit(code),
+  }).install();
+});
