@@ -4,10 +4,10 @@ import { parsePingLines, sumCounter } from './pinger-log.ts';
 describe('bench pinger log reader', () => {
   it('derives tick starts from time - latency_ms and counts outcomes', () => {
     const lines = [
-      '{"time":"2026-01-01T00:00:00.105Z","level":"info","service":"pinger","msg":"ping","outcome":"success","latency_ms":5}',
+      '{"time":"2026-01-01T00:00:00.105Z","level":"info","service":"pinger","msg":"ping","outcome":"success","latency_ms":5,"tick":1}',
       'not json',
       '{"time":"2026-01-01T00:00:00.050Z","level":"info","service":"pinger","msg":"started"}',
-      '{"time":"2026-01-01T00:00:00.203Z","level":"info","service":"pinger","msg":"ping","outcome":"success","latency_ms":3}',
+      '{"time":"2026-01-01T00:00:00.203Z","level":"info","service":"pinger","msg":"ping","outcome":"success","latency_ms":3,"tick":2}',
       '{"time":"2026-01-01T00:00:00.390Z","level":"warn","service":"pinger","msg":"ping","outcome":"timeout","latency_ms":90.5}',
     ];
     const p = parsePingLines(lines);
@@ -16,6 +16,7 @@ describe('bench pinger log reader', () => {
     expect(p.source).to.equal('time - latency_ms');
     expect(p.outcomes).to.deep.equal({ success: 2, timeout: 1 });
     expect(p.unparsed).to.equal(1);
+    expect(p.numbered.map((x) => [x.k, x.t - base])).to.deep.equal([[1, 100], [2, 200]]);
     const windowed = parsePingLines(lines, base + 150, base + 250);
     expect(windowed.tickStartsMs.map((t) => t - base)).to.deep.equal([200]);
     expect(windowed.outcomes).to.deep.equal({ success: 1 });
@@ -39,5 +40,6 @@ describe('bench pinger log reader', () => {
     expect(sumCounter(text, 'pinger_requests')).to.equal(600);
     expect(sumCounter(text, 'pinger_requests_total')).to.equal(600);
     expect(sumCounter(text, 'absent_metric')).to.be.NaN;
+    expect(sumCounter(text, 'pinger_requests', 'outcome="timeout"')).to.equal(598);
   });
 });

@@ -5,6 +5,8 @@ export interface PingLog {
   readonly tickStartsMs: number[];
   /** how the tick start was derived */
   readonly source: 'time - latency_ms' | 'time';
+  /** (tick number, start time) pairs for lines carrying a numeric `tick` field */
+  readonly numbered: { k: number; t: number }[];
   readonly outcomes: Record<string, number>;
   /** lines that were not JSON or had no parseable time */
   readonly unparsed: number;
@@ -17,6 +19,7 @@ export interface PingLog {
  */
 export function parsePingLines(lines: readonly string[], fromMs = -Infinity, toMs = Infinity): PingLog {
   const starts: number[] = [];
+  const numbered: { k: number; t: number }[] = [];
   const outcomes: Record<string, number> = {};
   let unparsed = 0;
   let allHadLatency = true;
@@ -37,17 +40,26 @@ export function parsePingLines(lines: readonly string[], fromMs = -Infinity, toM
     if (start < fromMs || start > toMs) continue;
     if (!hasLatency) allHadLatency = false;
     starts.push(start);
+    if (typeof rec['tick'] === 'number' && Number.isInteger(rec['tick'])) numbered.push({ k: rec['tick'], t: start });
     const outcome = typeof rec['outcome'] === 'string' ? rec['outcome'] : 'unknown';
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
   }
   starts.sort((x, y) => x - y);
-  return { tickStartsMs: starts, source: allHadLatency ? 'time - latency_ms' : 'time', outcomes, unparsed };
+  numbered.sort((x, y) => x.k - y.k);
+  return { tickStartsMs: starts, numbered, source: allHadLatency ? 'time - latency_ms' : 'time', outcomes, unparsed };
 }
 
-/** Sum of a counter's samples (all label sets) in Prometheus/OpenMetrics text; NaN if absent. */
-export function sumCounter(metricsText: string, name: string): number {
+/**
+ * Sum of a counter's samples (all label sets) in Prometheus/OpenMetrics text; NaN if absent.
+ * Samples whose label set contains `exclude` (e.g. 'outcome="skipped"') are left out.
+ */
+export function sumCounter(metricsText: string, name: string, exclude?: string): number {
   let sum = 0, seen = false;
-  const re = new RegExp(`^${name}(?:_total)?(?:\\{[^}]*\\})?\\s+([0-9.eE+-]+)`, 'gm');
-  for (const m of metricsText.matchAll(re)) { sum += Number(m[1]); seen = true; }
+  const re = new RegExp(`^${name}(?:_total)?(\\{[^}]*\\})?\\s+([0-9.eE+-]+)`, 'gm');
+  for (const m of metricsText.matchAll(re)) {
+    seen = true;
+    if (exclude !== undefined && (m[1] ?? '').includes(exclude)) continue;
+    sum += Number(m[2]);
+  }
   return seen ? sum : Number.NaN;
 }

@@ -15,13 +15,16 @@ describe('bench procfs readers', () => {
   });
 
   it('reads a child process by pid, and fails clearly once it is gone', async () => {
-    const child = spawn(process.execPath, ['-e', 'let x = 0; const end = Date.now() + 300; while (Date.now() < end) x++; setTimeout(() => {}, 5000)']);
+    // the child burns 300 ms of its own CPU time (not wall time: the machine may be busy), then says so
+    const burn = 'const s = process.cpuUsage(); for (;;) { const u = process.cpuUsage(s); if (u.user + u.system >= 300000) break; } ' +
+      'process.stdout.write("spun\\n"); setTimeout(() => {}, 10000)';
+    const child = spawn(process.execPath, ['-e', burn], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const pid = child.pid as number;
-      await new Promise((r) => setTimeout(r, 400));
+      await once(child.stdout, 'data');
       expect(readMemory(pid).rssKb).to.be.greaterThan(1024);
-      // it spun the CPU for 300 ms: at least ~0.1 s of CPU time in ticks
-      expect(readCpuTicks(pid)).to.be.at.least(clockTicksPerSecond() / 10);
+      // 300 ms of CPU is 30 ticks at 100 Hz; allow for tick rounding
+      expect(readCpuTicks(pid)).to.be.at.least(clockTicksPerSecond() * 0.25);
     } finally {
       child.kill('SIGKILL');
       await once(child, 'exit');

@@ -70,13 +70,15 @@ export function evaluate(r: Results): { rows: Row[]; targets: Target[] } {
   }
   if (r.pinger) {
     const p = r.pinger;
+    const skipped = p.outcomes['skipped'] ?? 0;
     add(`pinger every ${p.intervalMs} ms for ${fix(p.durationSec, 0)} s: drift (counter)`,
-      `${int(p.metricsCount)} requests counted vs ${fix(p.metricsExpected, 1)} scheduled: ${fix(p.metricsDriftPct, 2)}%`,
+      `${int(p.metricsCount)} pings done (pinger_requests_total, skipped left out) vs ${fix(p.metricsExpected, 1)} due: ${fix(p.metricsDriftPct, 2)}%; ${int(skipped)} skipped`,
       judge('pinger drift (pinger_requests_total vs elapsed/interval)', Math.abs(p.metricsDriftPct), '<', 0.5, '%'), '|drift| < 0.5%');
     add('pinger: drift (log times)',
       `${int(p.schedule.count)} ticks in ${fix(p.schedule.spanMs / 1000, 1)} s (${fix(p.schedule.expected, 1)} expected): ${fix(p.schedule.countDriftPct, 2)}% by count, ${fix(p.schedule.timeDriftPct, 2)}% late`,
       judge('pinger drift (log tick times)', Math.abs(p.schedule.countDriftPct), '<', 0.5, '%'), '|drift| < 0.5%');
-    add(`pinger: tick jitter (from ${p.tickSource})`, `p50 ${fix(p.schedule.jitterP50Ms, 1)} ms, p99 ${fix(p.schedule.jitterP99Ms, 1)} ms, max ${fix(p.schedule.jitterMaxMs, 1)} ms`,
+    const late = p.lateness ? `; lateness vs k x ${p.intervalMs} ms: p50 ${fix(p.lateness.p50Ms, 1)}, p99 ${fix(p.lateness.p99Ms, 1)}, max ${fix(p.lateness.maxMs, 1)} ms` : '';
+    add(`pinger: tick period jitter |gap - ${p.intervalMs} ms| (tick start = ${p.tickSource})`, `p50 ${fix(p.schedule.jitterP50Ms, 1)} ms, p99 ${fix(p.schedule.jitterP99Ms, 1)} ms, max ${fix(p.schedule.jitterMaxMs, 1)} ms${late}`,
       judge('pinger p99 jitter', p.schedule.jitterP99Ms, '<', 5, ' ms'));
     add('pinger: CPU and memory', `CPU ${fix(p.cpuPct, 2)}% of one core; RSS end ${fix(p.rss.endMb, 0)} MB, peak ${fix(p.peakRssMb, 0)} MB`,
       judge('pinger peak RSS', p.peakRssMb, '<=', RSS_LIMIT_MB, ' MB'));

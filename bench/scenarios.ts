@@ -6,7 +6,7 @@ import { runLoad, type LoadResult } from './load.ts';
 import { parsePingLines, sumCounter } from './pinger-log.ts';
 import { clockTicksPerSecond, readCpuTicks, readMemory } from './procfs.ts';
 import type { Settings } from './settings.ts';
-import { cpuPercent, scheduleStats, summarizeRss, type RssSample, type RssSummary, type ScheduleStats } from './stats.ts';
+import { cpuPercent, scheduleStats, summarizeRss, tickLateness, type Lateness, type RssSample, type RssSummary, type ScheduleStats } from './stats.ts';
 import type { SinkStats } from './otlp-sink.ts';
 
 const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
@@ -136,8 +136,10 @@ export interface PingerResult {
   readonly intervalMs: number;
   readonly tickSource: string;
   readonly schedule: ScheduleStats;
+  /** lateness against k * interval, when the log lines carry the tick number */
+  readonly lateness?: Lateness | undefined;
   readonly outcomes: Record<string, number>;
-  /** pinger_requests_total delta over the window vs window / interval */
+  /** pinger_requests_total (skipped ticks left out) delta over the window vs window / interval */
   readonly metricsCount: number;
   readonly metricsExpected: number;
   readonly metricsDriftPct: number;
@@ -148,7 +150,7 @@ export interface PingerResult {
 
 async function scrapeTotal(admin: string): Promise<number> {
   const res = await fetch(`${admin}/metrics`);
-  return sumCounter(await res.text(), 'pinger_requests');
+  return sumCounter(await res.text(), 'pinger_requests', 'outcome="skipped"');
 }
 
 /** The pinger at a 100 ms interval against a real ponger for pingerSec. */
@@ -189,6 +191,7 @@ export async function pinger(s: Settings): Promise<PingerResult> {
       intervalMs: s.pingerIntervalMs,
       tickSource: log.source,
       schedule: scheduleStats(log.tickStartsMs, s.pingerIntervalMs),
+      lateness: log.numbered.length > 0 ? tickLateness(log.numbered, s.pingerIntervalMs) : undefined,
       outcomes: log.outcomes,
       metricsCount,
       metricsExpected,

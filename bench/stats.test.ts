@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { cpuPercent, judge, percentile, ratio, scheduleStats, slope, summarizeRss } from './stats.ts';
+import { cpuPercent, judge, percentile, ratio, scheduleStats, slope, summarizeRss, tickLateness } from './stats.ts';
 
 describe('bench stats', () => {
   it('percentile uses nearest rank on unsorted input', () => {
@@ -86,5 +86,21 @@ describe('bench stats', () => {
     expect(cpuPercent(50, 100, 1000)).to.equal(50);
     expect(cpuPercent(600, 100, 60_000)).to.equal(10);
     expect(cpuPercent(1, 100, 0)).to.be.NaN;
+  });
+
+  it('tickLateness measures lateness against k * interval from the most punctual tick', () => {
+    // ticks 5..104, each 2 ms late except tick 50 which is on time and tick 80 which is 12 ms late
+    const ticks = Array.from({ length: 100 }, (_, i) => {
+      const k = i + 5;
+      return { k, t: 1000 + k * 100 + (k === 50 ? 0 : k === 80 ? 12 : 2) };
+    });
+    const l = tickLateness(ticks, 100);
+    expect(l.p50Ms).to.equal(2);
+    expect(l.maxMs).to.equal(12);
+    expect(l.ticks).to.equal(100);
+    // a schedule that creeps (setInterval-like) shows growing lateness
+    const creeping = Array.from({ length: 100 }, (_, k) => ({ k, t: k * 101 }));
+    expect(tickLateness(creeping, 100).maxMs).to.equal(99);
+    expect(() => tickLateness([], 100)).to.throw(/no ticks/);
   });
 });

@@ -123,3 +123,18 @@ export function cpuPercent(ticksDelta: number, clockTicksPerSec: number, wallMs:
   if (!(clockTicksPerSec > 0) || !(wallMs > 0)) return Number.NaN;
   return (ticksDelta / clockTicksPerSec / (wallMs / 1000)) * 100;
 }
+
+export interface Lateness { readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number; readonly ticks: number }
+
+/**
+ * How late each numbered tick started against the ideal schedule t_k = t0 + k * interval, with t0
+ * taken as the earliest (t - k * interval) seen, so the most punctual tick counts as 0 late.
+ */
+export function tickLateness(ticks: readonly { k: number; t: number }[], intervalMs: number): Lateness {
+  if (!(intervalMs > 0)) throw new RangeError(`tickLateness: intervalMs must be > 0, got ${intervalMs}`);
+  if (ticks.length === 0) throw new RangeError('tickLateness: no ticks');
+  const offsets = ticks.map((x) => x.t - x.k * intervalMs);
+  const t0 = Math.min(...offsets);
+  const late = offsets.map((o) => o - t0);
+  return { p50Ms: percentile(late, 50), p99Ms: percentile(late, 99), maxMs: Math.max(...late), ticks: ticks.length };
+}
