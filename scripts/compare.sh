@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Plain versus mesh from Prometheus: success rate, p50/p99, identity share, mTLS share.
-# WINDOW=5m sets the rate window; PROM_URL=http://localhost:9090 skips the API-server proxy.
+# WINDOW=5m sets the rate window; PROM_URL=http://localhost:9090 skips the port-forward.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"

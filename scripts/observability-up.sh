@@ -6,5 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 step observability "kubectl apply -k observability"
+# The Grafana admin Secret's input is generated locally and never committed (kept if present).
+run observability/scripts/gen-grafana-admin.sh
 run kubectl apply -k observability
 run kubectl -n "$OBS_NAMESPACE" wait --for=condition=Available deployment --all --timeout=300s

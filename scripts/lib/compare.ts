@@ -1,13 +1,9 @@
 // `make compare`: plain versus mesh, from Prometheus, as a table.
-// Prometheus is reached through the API server's service proxy (`kubectl get --raw`), or directly
-// when PROM_URL is set (e.g. after `kubectl port-forward svc/prometheus 9090`).
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const execFileP = promisify(execFile);
+// Prometheus is reached through `kubectl port-forward` (the observability NetworkPolicies keep the
+// API server's service proxy out), or directly when PROM_URL is set.
+import { portForward } from './port-forward.ts';
 
 export const NAMESPACES = ['pingpong-plain', 'pingpong-mesh'] as const;
-export const PROM_SERVICE_PATH = '/api/v1/namespaces/observability/services/prometheus:http/proxy';
 /** A Linkerd workload identity, as ponger labels it (docs/interfaces.md "Per-request identity"). */
 const IDENTITY_RE = '.+\\\\.serviceaccount\\\\.identity\\\\.linkerd\\\\..+';
 
@@ -44,16 +40,6 @@ export function queries(ns: string, window: string): Record<Metric, string> {
 }
 
 export type Query = (promql: string) => Promise<string>;
-
-/** Run `kubectl get --raw` against the Prometheus service proxy (bounded by a timeout). */
-export const kubectlQuery: Query = async (promql) => {
-  const path = `${PROM_SERVICE_PATH}/api/v1/query?query=${encodeURIComponent(promql)}`;
-  const { stdout } = await execFileP('kubectl', ['get', '--raw', path, '--request-timeout=20s'], {
-    timeout: 30_000,
-    maxBuffer: 4 * 1024 * 1024,
-  });
-  return stdout;
-};
 
 export function urlQuery(base: string): Query {
   return async (promql) => {
@@ -120,9 +106,14 @@ export function formatTable(rows: readonly Row[], window: string): string {
 
 async function main(): Promise<void> {
   const window = process.env['WINDOW'] ?? '5m';
-  const promUrl = process.env['PROM_URL'];
-  const rows = await collect(promUrl ? urlQuery(promUrl) : kubectlQuery, window);
-  console.log(formatTable(rows, window));
+  let promUrl = process.env['PROM_URL'];
+  const forward = promUrl ? undefined : await portForward('observability', 'prometheus', 9090);
+  promUrl ??= forward?.url ?? '';
+  try {
+    console.log(formatTable(await collect(urlQuery(promUrl), window), window));
+  } finally {
+    forward?.close();
+  }
   console.log('"no data" in the mTLS column of pingpong-plain is the point: no proxy, no mTLS.');
 }
 

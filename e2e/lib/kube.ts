@@ -1,0 +1,86 @@
+// Small, bounded helpers for the end-to-end suite: kubectl, Prometheus/Jaeger/Grafana over
+// port-forward, and polling with a deadline.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { portForward, type Forward } from '../../scripts/lib/port-forward.ts';
+
+const execFileP = promisify(execFile);
+
+export async function kubectl(args: readonly string[], timeoutMs = 60_000): Promise<string> {
+  const { stdout } = await execFileP('kubectl', [...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+/** Why no cluster can be used, or null when kubectl reaches one. */
+export async function noClusterReason(): Promise<string | null> {
+  try {
+    await execFileP('kubectl', ['config', 'current-context'], { timeout: 10_000 });
+  } catch {
+    return 'kubectl has no current context';
+  }
+  try {
+    await execFileP('kubectl', ['version', '--request-timeout=5s'], { timeout: 15_000 });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split('\n').find((l) => l.trim() && !l.startsWith('Command failed')) : '';
+    return `kubectl version failed${msg ? `: ${msg.trim()}` : ''}`;
+  }
+  return null;
+}
+
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() + intervalMs > deadline) {
+      throw new Error(`${what}: not true within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+const forwards = new Map<string, Promise<Forward>>();
+/** One port-forward per Service for the whole run; closed by closeForwards(). */
+export function serviceUrl(namespace: string, service: string, port: number): Promise<string> {
+  const key = `${namespace}/${service}:${port}`;
+  let f = forwards.get(key);
+  if (!f) {
+    f = portForward(namespace, service, port);
+    forwards.set(key, f);
+  }
+  return f.then((fwd) => fwd.url);
+}
+export async function closeForwards(): Promise<void> {
+  for (const f of forwards.values()) (await f.catch(() => undefined))?.close();
+  forwards.clear();
+}
+
+export async function getJson(url: string): Promise<unknown> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.json();
+}
+
+export interface Sample {
+  metric: Record<string, string>;
+  value: number;
+}
+/** An instant query against the showcase's Prometheus. */
+export async function promQuery(promql: string): Promise<Sample[]> {
+  const base = await serviceUrl('observability', 'prometheus', 9090);
+  const body = (await getJson(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`)) as {
+    status: string;
+    data?: { result?: { metric: Record<string, string>; value: [number, string] }[] };
+  };
+  if (body.status !== 'success') throw new Error(`Prometheus rejected ${promql}`);
+  return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+}
+export async function promScalar(promql: string): Promise<number | undefined> {
+  const s = await promQuery(promql);
+  return s.length === 1 && Number.isFinite(s[0]?.value) ? s[0]?.value : undefined;
+}

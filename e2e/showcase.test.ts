@@ -1,0 +1,94 @@
+// Against a cluster where `make mesh-up` ran: both namespaces work, the mesh one is secured,
+// authorized by identity, traced, and Grafana has the dashboards.
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { eventually, getJson, kubectl, promQuery, promScalar, serviceUrl } from './lib/kube.ts';
+
+const execFileP = promisify(execFile);
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const NAMESPACES = ['pingpong-plain', 'pingpong-mesh'] as const;
+const PINGER_ID = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
+
+describe('rollouts', () => {
+  for (const ns of NAMESPACES) {
+    for (const d of ['ponger', 'pinger']) {
+      it(`${ns}/${d} is rolled out`, async () => {
+        const out = await kubectl(['-n', ns, 'rollout', 'status', `deployment/${d}`, '--timeout=120s'], 150_000);
+        expect(out).to.match(/successfully rolled out/);
+      });
+    }
+  }
+});
+
+describe('pinger succeeds in both namespaces', () => {
+  for (const ns of NAMESPACES) {
+    it(`${ns}: pinger_requests_total{outcome="success"} rises`, async () => {
+      const q = `sum(pinger_requests_total{namespace="${ns}",outcome="success"})`;
+      const first = await eventually(`${q} has a value`, () => promScalar(q));
+      const later = await eventually(`${q} rises above ${first}`, async () => {
+        const v = await promScalar(q);
+        return v !== undefined && v > first ? v : undefined;
+      }, 120_000, 10_000);
+      expect(later).to.be.greaterThan(first);
+    });
+  }
+});
+
+describe('mesh: mTLS and identity', () => {
+  it('pinger -> ponger traffic is mTLS (proxy metrics tls="true")', async () => {
+    const q = 'sum(response_total{namespace="pingpong-mesh",deployment="pinger",direction="outbound",dst_deployment="ponger",tls="true"})';
+    const n = await eventually(`${q} > 0`, async () => {
+      const v = await promScalar(q);
+      return v !== undefined && v > 0 ? v : undefined;
+    });
+    const plain = await promScalar(q.replace('tls="true"', 'tls!="true"'));
+    expect(n).to.be.greaterThan(0);
+    expect(plain ?? 0, 'pinger -> ponger requests without mTLS').to.equal(0);
+  });
+
+  it(`ponger saw ${PINGER_ID} on every request`, async () => {
+    const series = await eventually('ponger_requests_by_client_identity_total in pingpong-mesh', async () => {
+      const s = await promQuery('sum by (client_id) (ponger_requests_by_client_identity_total{namespace="pingpong-mesh"})');
+      return s.length > 0 ? s : undefined;
+    });
+    const byId = Object.fromEntries(series.map((s) => [s.metric['client_id'] ?? '', s.value]));
+    expect(byId[PINGER_ID] ?? 0).to.be.greaterThan(0);
+    const others = Object.entries(byId).filter(([id, v]) => id !== PINGER_ID && v > 0);
+    expect(others, 'requests from any other identity (or none)').to.deep.equal([]);
+  });
+});
+
+describe('zero trust', () => {
+  it('an intruder is served in plain and denied in mesh (make zero-trust-demo)', async () => {
+    const { stdout } = await execFileP(path.join(REPO_ROOT, 'scripts/zero-trust-demo.sh'), [], { timeout: 400_000 });
+    const results = [...stdout.matchAll(/^RESULT namespace=(\S+) caller=intruder meshed=(\S+) http=(\d+) verdict=(\S+)/gm)];
+    expect(results.map((m) => `${m[1]} meshed=${m[2]} ${m[4]}`)).to.deep.equal([
+      'pingpong-plain meshed=false allowed',
+      'pingpong-mesh meshed=true denied',
+      'pingpong-mesh meshed=false denied',
+    ]);
+    expect(results[1]?.[3]).to.equal('403');
+  });
+});
+
+describe('traces and dashboards', () => {
+  it('Jaeger holds a trace from pinger to ponger', async () => {
+    const base = await serviceUrl('observability', 'jaeger', 16686);
+    await eventually('a pinger trace with a ponger span', async () => {
+      const body = (await getJson(`${base}/api/traces?service=pinger&limit=20&lookback=1h`)) as {
+        data?: { processes?: Record<string, { serviceName?: string }> }[];
+      };
+      const services = (body.data ?? []).map((t) => Object.values(t.processes ?? {}).map((p) => p.serviceName));
+      return services.some((s) => s.includes('pinger') && s.includes('ponger')) ? true : undefined;
+    });
+  });
+
+  it('Grafana serves the provisioned dashboards', async () => {
+    const base = await serviceUrl('observability', 'grafana', 3000);
+    const found = (await getJson(`${base}/api/search?type=dash-db`)) as { uid?: string }[];
+    expect(found.map((d) => d.uid)).to.include.members(['pingpong-overview', 'pingpong-plain-vs-mesh', 'pingpong-linkerd']);
+  });
+});
