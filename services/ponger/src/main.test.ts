@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import { spawnService, type Spawned } from '../../shared/test/spawn.ts';
+import { httpRequest, waitFor } from '../../shared/test/helpers.ts';
+import { listen } from '../../shared/src/listen.ts';
+
+const MAIN = 'services/ponger/src/main.ts';
+const LOOPBACK = { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0' };
+
+describe('ponger/main (spawned)', () => {
+  let dir: string;
+  const children: Spawned[] = [];
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'ponger-test-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => { for (const c of children.splice(0)) c.kill(); });
+
+  function run(env: Record<string, string> = {}, args: string[] = []): Spawned {
+    const c = spawnService(MAIN, { env: { ...LOOPBACK, ...env }, args });
+    children.push(c);
+    return c;
+  }
+  function yamlFile(name: string, text: string): string {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  }
+
+  const mistakes: [string, () => Spawned, RegExp][] = [
+    ['unknown YAML key', () => run({}, ['-c', yamlFile('unknown.yaml', 'service:\n  prot: 8080\n')]), /^config error: service\.prot: expected a known key/],
+    ['wrong type in YAML', () => run({}, ['-c', yamlFile('type.yaml', 'faults:\n  latencyMs: soon\n')]), /^config error: faults\.latencyMs \(FAULT_LATENCY_MS\): expected an integer in 0\.\.20000, got "soon"/],
+    ['port 70000 in env', () => run({ PORT: '70000' }), /^config error: service\.port \(PORT\): expected an integer in 0\.\.65535, got "70000" \(from env PORT\)/],
+    ['bad YAML', () => run({}, ['-c', yamlFile('bad.yaml', 'service: [8080\n')]), /^config error: config file .*bad\.yaml: expected valid YAML/],
+    ['TLS key', () => run({}, ['-c', yamlFile('tls.yaml', 'service:\n  tlsPrivateKey: /k.pem\n')]), /^config error: service\.tlsPrivateKey: expected no TLS settings: .*plain HTTP.*mTLS/],
+    ['missing file', () => run({}, ['-c', join(dir, 'nope.yaml')]), /^config error: config file .*nope\.yaml: expected a readable YAML file/],
+    ['rate above 1', () => run({ FAULT_ERROR_RATE: '2' }), /^config error: faults\.errorRate \(FAULT_ERROR_RATE\): expected a number in 0\.\.1/],
+  ];
+  for (const [what, start, message] of mistakes) {
+    it(`exits 78 naming the key on a config mistake: ${what}`, async () => {
+      const c = start();
+      const { code } = await c.exited;
+      expect(code).to.equal(78);
+      const lines = c.stderr.filter((l) => l !== '');
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(message);
+    });
+  }
+
+  it('exits 1 with a clear message when the port is taken', async () => {
+    const blocker: Server = createServer();
+    const { port } = await listen(blocker, 0, '127.0.0.1');
+    try {
+      const c = run({ PORT: String(port) });
+      const { code } = await c.exited;
+      expect(code).to.equal(1);
+      expect(c.stderr.join('\n')).to.include(`start-up error: app cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('reads -c YAML with env on top', async () => {
+    const c = run({ FAULT_ERROR_RATE: '1' }, ['-c', yamlFile('ok.yaml', 'faults:\n  errorRate: 0\n  latencyMs: 5\nidentity:\n  maxSeries: 3\n')]);
+    const info = await c.listening();
+    expect(info).to.include({ error_rate: 1, latency_ms: 5, identity_max_series: 3 });
+    expect((await httpRequest(info.app_port as number, '/ping')).status).to.equal(500);
+  });
+
+  it('on SIGTERM: /readyz 503 at once, in-flight requests finish with 200, exit 0', async () => {
+    const c = run({ FAULT_LATENCY_MS: '700', SHUTDOWN_DRAIN_MS: '300', SHUTDOWN_TIMEOUT_MS: '5000' });
+    const info = await c.listening();
+    const appPort = info.app_port as number;
+    const adminPort = info.admin_port as number;
+    await waitFor(async () => (await httpRequest(adminPort, '/readyz')).status === 200, 5000, 'ready');
+    const inflight = [1, 2, 3].map(() => httpRequest(appPort, '/ping', { timeoutMs: 5000 }));
+    // Let the requests reach the server (they then sit in the 700 ms fault delay). Had they not
+    // arrived before the listener closed, they would fail below, so this cannot pass by accident.
+    await new Promise((r) => setTimeout(r, 100));
+    c.child.kill('SIGTERM');
+    await waitFor(async () => (await httpRequest(adminPort, '/readyz').catch(() => ({ status: 0 }))).status === 503, 2000, '/readyz 503');
+    expect((await httpRequest(adminPort, '/livez')).status).to.equal(200);
+    const results = await Promise.all(inflight);
+    expect(results.map((r) => `${r.status} ${r.body}`)).to.deep.equal(['200 pong', '200 pong', '200 pong']);
+    const { code } = await c.exited;
+    expect(code).to.equal(0);
+    const msgs = c.logs().map((l) => l.msg);
+    expect(msgs.indexOf('shutdown: readiness false, draining')).to.be.lessThan(msgs.indexOf('shutdown: closing servers'));
+    expect(msgs.indexOf('shutdown: closing servers')).to.be.lessThan(msgs.indexOf('shutdown: flushing telemetry'));
+    expect(msgs.at(-1)).to.equal('shutdown: done');
+  });
+
+  it('a second signal exits at once with 130', async () => {
+    const c = run({ SHUTDOWN_DRAIN_MS: '20000', SHUTDOWN_TIMEOUT_MS: '30000' });
+    await c.listening();
+    c.child.kill('SIGTERM');
+    await waitFor(() => c.logs().some((l) => l.msg === 'shutdown: readiness false, draining'), 3000, 'shutdown started');
+    const t0 = Date.now();
+    c.child.kill('SIGINT');
+    const { code } = await c.exited;
+    expect(code).to.equal(130);
+    expect(Date.now() - t0).to.be.lessThan(2000);
+  });
+});
