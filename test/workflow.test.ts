@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { REPO_ROOT } from './lib/run.ts';
+
+interface Step { uses?: string; run?: string; name?: string }
+interface Workflow { jobs?: Record<string, { 'runs-on'?: string; steps?: Step[] }> }
+
+/** Problems of a workflow: actions not pinned to a full commit, and the e2e steps out of order. */
+export function workflowProblems(text: string): string[] {
+  const wf = parse(text) as Workflow;
+  const steps = wf.jobs?.['e2e']?.steps;
+  if (!Array.isArray(steps)) return ['jobs.e2e.steps: expected a list of steps'];
+  const problems: string[] = [];
+  if (wf.jobs?.['e2e']?.['runs-on'] !== 'ubuntu-latest') problems.push('jobs.e2e.runs-on: expected ubuntu-latest');
+  for (const s of steps) {
+    if (s.uses !== undefined && !/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(s.uses)) {
+      problems.push(`uses: ${s.uses}: expected owner/repo@<40-hex commit>`);
+    }
+  }
+  const at = (re: RegExp) => steps.findIndex((s) => re.test(s.run ?? ''));
+  const order = [at(/^npm ci\b/), at(/^make tools mesh-up$/), at(/^npm run test:e2e$/)];
+  if (order.some((i) => i < 0) || order.join() !== [...order].sort((a, b) => a - b).join()) {
+    problems.push('steps: expected npm ci, then make tools mesh-up, then npm run test:e2e');
+  }
+  return problems;
+}
+
+describe('.github/workflows/e2e.yml', () => {
+  const text = readFileSync(path.join(REPO_ROOT, '.github/workflows/e2e.yml'), 'utf8');
+
+  it('pins actions by commit and runs make tools mesh-up before npm run test:e2e', () => {
+    expect(workflowProblems(text)).to.deep.equal([]);
+  });
+
+  it('the check catches a floating action tag and a wrong order', () => {
+    const floating = text.replace(/actions\/checkout@[0-9a-f]{40}/, 'actions/checkout@v4');
+    expect(workflowProblems(floating)).to.deep.equal(['uses: actions/checkout@v4: expected owner/repo@<40-hex commit>']);
+    const swapped = text.replace('run: npm run test:e2e', 'run: TMP').replace('run: make tools mesh-up', 'run: npm run test:e2e').replace('run: TMP', 'run: make tools mesh-up');
+    expect(workflowProblems(swapped)).to.deep.equal(['steps: expected npm ci, then make tools mesh-up, then npm run test:e2e']);
+  });
+});
