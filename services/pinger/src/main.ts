@@ -4,28 +4,18 @@
 // (nor does liveness). SIGTERM/SIGINT: the schedule stops at once, then the shared sequence runs
 // (readiness false, drainMs, close the admin server) and its flush step waits for the ping in
 // flight (bounded by one ping's worst case) before flushing the spans.
-import { readFileSync } from 'node:fs';
 import { createShutdown } from '../../shared/src/lifecycle.ts';
 import { listen } from '../../shared/src/listen.ts';
 import { createLogger, type Level } from '../../shared/src/logger.ts';
 import { runMain } from '../../shared/src/main-runner.ts';
 import { startTelemetry } from '../../shared/src/telemetry.ts';
+import { readVersion } from '../../shared/src/version.ts';
 import { budgetWarning, loadPingerConfig } from './config.ts';
-
-/** package.json sits three levels up both in the repo (services/pinger/src) and the image (dist/pinger/src). */
-function readVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 await runMain(async () => {
   const cfg = loadPingerConfig();
   const logger = createLogger({ service: 'pinger', level: cfg['log.level'] as Level });
-  const version = readVersion();
+  const version = readVersion(import.meta.url);
   const telemetry = await startTelemetry({ serviceName: 'pinger', serviceVersion: version, logger });
   const { createPingerApp } = await import('./app.ts');
   const app = createPingerApp(cfg, logger, version);
