@@ -38,6 +38,7 @@ describe('bench OTLP sink', () => {
     expect(sink.stats.requests).to.be.at.least(1);
     expect(sink.stats.bytes).to.be.greaterThan(500);
     expect(sink.stats.rejected).to.equal(0);
+    expect(sink.stats.names).to.deep.equal({ s0: 1, s1: 1, s2: 1, s3: 1, s4: 1, s5: 1, s6: 1, parent: 1, child: 1 });
     const viaHttp = await (await fetch(`http://127.0.0.1:${sink.port}/stats`)).json() as { spans: number };
     expect(viaHttp.spans).to.equal(9);
   });
@@ -70,7 +71,7 @@ describe('bench OTLP sink', () => {
   it('rejects a malformed body with 400 and does not count it', async () => {
     expect(await post(sink, '{"resourceSpans": [', { 'content-type': 'application/json' })).to.equal(400);
     expect(await post(sink, Buffer.from([0x0a, 0x05, 0x01]), { 'content-type': 'application/x-protobuf' })).to.equal(400);
-    expect(sink.stats).to.deep.equal({ requests: 0, spans: 0, bytes: 0, rejected: 2 });
+    expect(sink.stats).to.deep.equal({ requests: 0, spans: 0, bytes: 0, rejected: 2, names: {} });
     const res = await fetch(`http://127.0.0.1:${sink.port}/v1/metrics`, { method: 'POST', body: '{}' });
     expect(res.status).to.equal(404);
   });

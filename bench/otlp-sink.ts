@@ -11,13 +11,25 @@ export interface SinkStats {
   /** request body bytes as received on the wire (before gunzip) */
   bytes: number;
   rejected: number;
+  /** spans per span name (JSON bodies only; at most 50 distinct names, the rest under "(other)") */
+  names: Record<string, number>;
 }
 
-/** Count spans in an OTLP JSON ExportTraceServiceRequest. */
-export function countJsonSpans(body: string): number {
-  const doc = JSON.parse(body) as { resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[] };
+/** Count spans in an OTLP JSON ExportTraceServiceRequest, tallying their names into `names` if given. */
+export function countJsonSpans(body: string, names?: Record<string, number>): number {
+  const doc = JSON.parse(body) as { resourceSpans?: { scopeSpans?: { spans?: { name?: unknown }[] }[] }[] };
   let n = 0;
-  for (const rs of doc.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
+  for (const rs of doc.resourceSpans ?? []) {
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const span of ss.spans ?? []) {
+        n++;
+        if (!names) continue;
+        let name = typeof span.name === 'string' ? span.name : '(unnamed)';
+        if (!(name in names) && Object.keys(names).length >= 50) name = '(other)';
+        names[name] = (names[name] ?? 0) + 1;
+      }
+    }
+  }
   return n;
 }
 
@@ -70,7 +82,7 @@ export interface Sink {
 }
 
 export async function startSink(port = 0, host = '127.0.0.1'): Promise<Sink> {
-  const stats: SinkStats = { requests: 0, spans: 0, bytes: 0, rejected: 0 };
+  const stats: SinkStats = { requests: 0, spans: 0, bytes: 0, rejected: 0, names: {} };
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/stats') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
@@ -88,7 +100,10 @@ export async function startSink(port = 0, host = '127.0.0.1'): Promise<Sink> {
       const proto = type.startsWith('application/x-protobuf');
       try {
         const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
-        const spans = proto ? countProtobufSpans(body) : countJsonSpans(body.toString('utf8'));
+        // tally names into a scratch object first so a body that fails half way counts nothing
+        const names: Record<string, number> = { ...stats.names };
+        const spans = proto ? countProtobufSpans(body) : countJsonSpans(body.toString('utf8'), names);
+        stats.names = names;
         stats.requests++;
         stats.spans += spans;
         stats.bytes += raw.length;

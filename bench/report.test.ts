@@ -9,7 +9,7 @@ const load = (rps: number, p99Ms = 5): LoadResult => ({
   durationSec: 10, ok: rps * 10, non2xx: 0, errors: 0, timeouts: 0, rps, p50Ms: 1, p99Ms, maxMs: 50, meanMs: 1.5,
 });
 const tp = (label: string, rps: number, peakRssMb: number, extra: Partial<ThroughputResult> = {}): ThroughputResult => ({
-  label, tracing: 'off', load: load(rps), peakRssMb, ...extra,
+  label, tracing: 'off', load: load(rps), peakRssMb, served: rps * 13, ...extra,
 });
 
 describe('bench report', () => {
@@ -17,7 +17,7 @@ describe('bench report', () => {
     const { targets, rows } = evaluate({
       bare: tp('(a)', 10_000, 60),
       notel: tp('(b)', 6000, 80),
-      full: tp('(c)', 2900, 151, { half: { rate: 1450, load: load(1450, 11) } }),
+      full: tp('(c)', 2900, 151, { half: { rate: 1450, load: load(1450, 11) }, sink: { requests: 10, spans: 2900 * 13 * 3, bytes: 1, rejected: 0, names: {} } }),
       ratio10: tp('(d)', 4800, 90),
     });
     const byName = Object.fromEntries(targets.map((t) => [t.name, t]));
@@ -29,6 +29,7 @@ describe('bench report', () => {
     expect(byName['(c): peak RSS']?.verdict).to.equal('MISS');
     expect(byName['(b): peak RSS']?.verdict).to.equal('PASS');
     expect(rows.find((r) => r.measurement.startsWith('throughput (b)/(a)'))?.result).to.equal('0.60');
+    expect(rows.find((r) => r.measurement === '(c)')?.result).to.contain('113,100 spans exported for 37,700 requests served (3.00 per request)');
     const md = markdownTable(rows);
     expect(md.split('\n')[0]).to.equal('| Measurement | Result | Target | Verdict |');
     expect(md).to.contain('| MISS |');

@@ -25,7 +25,7 @@ const fix = (n: number, d: number): string => (Number.isFinite(n) ? n.toFixed(d)
 
 function loadRow(t: ThroughputResult, rssTarget: boolean): { row: Row; target?: Target } {
   const l = t.load;
-  const spans = t.sink ? `; ${int(t.sink.spans)} spans exported (${int(t.sink.spans / l.ok * 100)} per 100 req)` : '';
+  const spans = t.sink ? `; ${int(t.sink.spans)} spans exported for ${int(t.served)} requests served (${fix(t.sink.spans / t.served, 2)} per request)` : '';
   const errs = l.non2xx + l.errors + l.timeouts > 0 ? `; ${int(l.non2xx)} non-2xx, ${int(l.errors)} errors, ${int(l.timeouts)} timeouts` : '';
   const result = `${int(l.rps)} req/s; p50 ${fix(l.p50Ms, 0)} ms, p99 ${fix(l.p99Ms, 0)} ms; peak RSS ${fix(t.peakRssMb, 0)} MB${spans}${errs}`;
   if (!rssTarget) return { row: { measurement: t.label, result, target: 'ceiling (reference)', verdict: '' } };

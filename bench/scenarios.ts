@@ -23,11 +23,28 @@ export interface ThroughputResult {
   readonly load: LoadResult;
   readonly peakRssMb: number;
   readonly sink?: SinkStats | undefined;
+  /** every response the server gave in this scenario (warm-up, measured and half-rate runs) */
+  readonly served: number;
   /** p99 at a fixed rate of half the measured max (only for the full-tracing run) */
   readonly half?: { readonly rate: number; readonly load: LoadResult } | undefined;
 }
 
 const mb = (kb: number): number => kb / 1024;
+const answered = (l: LoadResult): number => l.ok + l.non2xx;
+
+/** Poll the sink until its span count has not moved for 1.5 s (the batch processor exports every 5 s), at most 8 s. */
+async function settled(stats: () => Promise<SinkStats>): Promise<SinkStats> {
+  const deadline = Date.now() + 8000;
+  let last = await stats();
+  let stableSince = Date.now();
+  while (Date.now() < deadline && Date.now() - stableSince < 1500) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = await stats();
+    if (now.spans !== last.spans) stableSince = Date.now();
+    last = now;
+  }
+  return last;
+}
 
 async function withChildren<T>(fn: (started: Child[]) => Promise<T>): Promise<T> {
   const started: Child[] = [];
@@ -97,17 +114,18 @@ export async function throughput(s: Settings, variant: 'bare' | Tracing, label: 
       url = p.url;
     }
     const common = { url, connections: s.connections, cpus: s.loadCpu };
-    await runLoad({ ...common, durationSec: s.warmupSec });
+    const warm = await runLoad({ ...common, durationSec: s.warmupSec });
     const load = await runLoad({ ...common, durationSec: s.measureSec });
+    let served = answered(warm) + answered(load);
     const peakRssMb = mb(readMemory(server.pid).hwmKb);
     let half: ThroughputResult['half'];
     if (withHalfRate) {
       const rate = Math.floor(load.rps / 2);
       half = { rate, load: await runLoad({ ...common, durationSec: s.measureSec, overallRate: rate }) };
+      served += answered(half.load);
     }
-    // let the batch processor flush (default delay 5 s would overrun a quick run: ask the sink after a pause)
-    const sinkStats = sink ? (await new Promise((r) => setTimeout(r, 1500)), await sink.stats()) : undefined;
-    return { label, tracing: variant, load, peakRssMb, sink: sinkStats, half };
+    const sinkStats = sink ? await settled(sink.stats) : undefined;
+    return { label, tracing: variant, load, peakRssMb, sink: sinkStats, served, half };
   });
 }
 
