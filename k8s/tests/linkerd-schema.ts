@@ -1,0 +1,113 @@
+// Validates Linkerd policy resources against the vendored Linkerd 2.20 CRD schemas
+// (schemas/linkerd-policy-crds.yaml) with ajv, rejecting unknown fields like the API server's
+// strict field validation does for structural CRD schemas, plus the admission rules of Linkerd's
+// policy controller that the schema cannot express.
+import { readFileSync } from 'node:fs';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { parse } from 'yaml';
+import { validateObjectMeta } from './kube-schema.ts';
+import type { K8sObject } from './render.ts';
+
+type Schema = Record<string, unknown>;
+
+const SCHEMA_FILE = new URL('./schemas/linkerd-policy-crds.yaml', import.meta.url);
+
+/** Kubernetes structural-schema extensions turned into plain JSON Schema, closed where the CRD is closed. */
+export function toStrictJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toStrictJsonSchema);
+  if (node === null || typeof node !== 'object') return node;
+  const src = node as Schema;
+  if (src['x-kubernetes-int-or-string'] === true) return { anyOf: [{ type: 'integer' }, { type: 'string' }] };
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(src)) {
+    if (k.startsWith('x-kubernetes-')) continue;
+    if (k === 'properties' && v && typeof v === 'object') {
+      out[k] = Object.fromEntries(Object.entries(v as Schema).map(([p, s]) => [p, toStrictJsonSchema(s)]));
+    } else out[k] = toStrictJsonSchema(v);
+  }
+  const open = src['x-kubernetes-preserve-unknown-fields'] === true;
+  if (!open && src['type'] === 'object' && out['additionalProperties'] === undefined) {
+    // Unknown fields are rejected; an object without declared properties accepts none.
+    out['additionalProperties'] = false;
+  }
+  return out;
+}
+
+function withTypeMeta(schema: Schema): Schema {
+  const props = { ...(schema['properties'] as Schema | undefined) };
+  props['apiVersion'] = { type: 'string' };
+  props['kind'] = { type: 'string' };
+  // metadata is checked against ObjectMeta (kube-schema.ts) and may carry status-free fields only.
+  props['metadata'] = { type: 'object' };
+  const required = [...((schema['required'] as string[] | undefined) ?? []), 'metadata'];
+  return { ...schema, properties: props, required, additionalProperties: false };
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, useDefaults: false });
+let compiled: Map<string, ValidateFunction> | undefined;
+
+function validators(): Map<string, ValidateFunction> {
+  if (compiled) return compiled;
+  const raw = parse(readFileSync(SCHEMA_FILE, 'utf8'), { merge: true }) as Record<string, Schema>;
+  compiled = new Map();
+  for (const [key, schema] of Object.entries(raw)) {
+    compiled.set(key, ajv.compile(withTypeMeta(toStrictJsonSchema(schema) as Schema)));
+  }
+  return compiled;
+}
+
+/** apiVersion/kind pairs the vendored schemas cover (the Linkerd kinds this project may use). */
+export function linkerdKinds(): string[] {
+  return [...validators().keys()];
+}
+
+export function isLinkerdPolicy(apiVersion: string): boolean {
+  return apiVersion.startsWith('policy.linkerd.io/');
+}
+
+const TARGET_KINDS = ['Server', 'HTTPRoute', 'GRPCRoute', 'Namespace'];
+const AUTHN_KINDS = ['MeshTLSAuthentication', 'NetworkAuthentication', 'ServiceAccount'];
+
+/** Linkerd policy-controller admission rules (policy-controller/src/admission.rs) on top of the schema. */
+function admissionErrors(obj: K8sObject): string[] {
+  const errors: string[] = [];
+  const spec = (obj['spec'] ?? {}) as Record<string, unknown>;
+  if (obj.kind === 'AuthorizationPolicy') {
+    const target = spec['targetRef'] as { kind?: string; group?: string } | undefined;
+    if (target && !TARGET_KINDS.includes(target.kind ?? '')) errors.push(`spec.targetRef.kind: expected one of ${TARGET_KINDS.join(', ')}, got ${String(target.kind)}`);
+    if (target?.kind === 'HTTPRoute' && target.group !== 'policy.linkerd.io') {
+      errors.push(`spec.targetRef.group: Linkerd 2.20's admission accepts HTTPRoute targets of group policy.linkerd.io, got ${String(target.group)}`);
+    }
+    const refs = (spec['requiredAuthenticationRefs'] ?? []) as { kind?: string }[];
+    for (const [i, ref] of refs.entries()) {
+      if (!AUTHN_KINDS.includes(ref.kind ?? '')) errors.push(`spec.requiredAuthenticationRefs[${i}].kind: expected one of ${AUTHN_KINDS.join(', ')}, got ${String(ref.kind)}`);
+    }
+    for (const kind of AUTHN_KINDS) {
+      if (refs.filter((r) => r.kind === kind).length > 1) errors.push(`spec.requiredAuthenticationRefs: only a single ${kind} may be set`);
+    }
+  }
+  if (obj.kind === 'MeshTLSAuthentication') {
+    const refs = (spec['identityRefs'] ?? []) as { kind?: string }[];
+    for (const [i, ref] of refs.entries()) {
+      if (!['ServiceAccount', 'Namespace'].includes(ref.kind ?? '')) errors.push(`spec.identityRefs[${i}].kind: expected ServiceAccount or Namespace, got ${String(ref.kind)}`);
+    }
+  }
+  return errors;
+}
+
+export function validateLinkerd(obj: K8sObject): string[] {
+  const key = `${obj.apiVersion}/${obj.kind}`;
+  const validate = validators().get(key);
+  if (!validate) return [`${obj.apiVersion} ${obj.kind}: not a Linkerd 2.20 kind/version this project vendors (known: ${linkerdKinds().join(', ')})`];
+  const errors: string[] = [];
+  if (!validate(obj)) {
+    for (const e of validate.errors ?? []) {
+      const where = e.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+      const extra = e.keyword === 'additionalProperties' ? ` "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : '';
+      errors.push(`${where}: ${e.message ?? e.keyword}${extra}`);
+    }
+  }
+  errors.push(...validateObjectMeta(obj.metadata));
+  errors.push(...admissionErrors(obj));
+  return errors;
+}

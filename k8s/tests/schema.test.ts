@@ -1,0 +1,59 @@
+import { expect } from 'chai';
+import { isBuiltIn, validateBuiltIn } from './kube-schema.ts';
+import { isLinkerdPolicy, validateLinkerd } from './linkerd-schema.ts';
+import { id } from './model.ts';
+import { OVERLAYS } from './project.ts';
+import { render, type K8sObject } from './render.ts';
+
+/** Schema errors of one rendered object: Kubernetes 1.33 built-ins or the vendored Linkerd CRDs. */
+function schemaErrors(o: K8sObject): string[] {
+  if (isLinkerdPolicy(o.apiVersion)) return validateLinkerd(o);
+  if (isBuiltIn(o.apiVersion, o.kind)) return validateBuiltIn(o, o.apiVersion, o.kind);
+  return [`${o.apiVersion} ${o.kind}: neither a Kubernetes 1.33 API nor a vendored Linkerd policy kind`];
+}
+
+function deployment(): K8sObject {
+  const d = render('k8s/base').find((o) => o.kind === 'Deployment' && o.metadata.name === 'ponger');
+  if (!d) throw new Error('base renders no ponger Deployment');
+  return d;
+}
+
+function linkerd(kind: string): K8sObject {
+  const o = render(OVERLAYS.mesh).find((x) => x.kind === kind);
+  if (!o) throw new Error(`mesh renders no ${kind}`);
+  return o;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+
+describe('k8s: every rendered object validates against its API schema, strictly', () => {
+  for (const dir of ['k8s/base', OVERLAYS.plain, OVERLAYS.mesh]) {
+    it(`${dir}: no schema errors, no unknown fields`, () => {
+      const errors = render(dir).flatMap((o) => schemaErrors(o).map((e) => `${id(o)}: ${e}`));
+      expect(errors).to.deep.equal([]);
+    });
+  }
+
+  const broken: { name: string; mutate: (o: Loose) => void; expected: RegExp; source: () => K8sObject }[] = [
+    { name: 'a misspelt field (readOnlyRootFileSystem)', source: deployment, mutate: (d) => { d.spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem = true; }, expected: /unknown field "spec\.template\.spec\.containers\[0\]\.securityContext\.readOnlyRootFileSystem"/ },
+    { name: 'a wrong type (replicas: "two")', source: deployment, mutate: (d) => { d.spec.replicas = 'two'; }, expected: /spec\/replicas must be integer/ },
+    { name: 'a missing required field (container name)', source: deployment, mutate: (d) => { delete d.spec.template.spec.containers[0].name; }, expected: /must have required property '?name'?/ },
+    { name: 'an unknown metadata field', source: deployment, mutate: (d) => { d.metadata.lables = {}; }, expected: /unknown field "metadata\.lables"/ },
+    { name: 'a kind the API version does not serve', source: deployment, mutate: (d) => { d.apiVersion = 'extensions/v1beta1'; }, expected: /not a kind served by Kubernetes 1\.33|neither/ },
+    { name: 'a Linkerd Server with an unknown field', source: () => linkerd('Server'), mutate: (s) => { s.spec.proxyprotocol = 'HTTP/1'; }, expected: /must NOT have additional properties "proxyprotocol"/ },
+    { name: 'a Linkerd Server without port', source: () => linkerd('Server'), mutate: (s) => { delete s.spec.port; }, expected: /must have required property 'port'/ },
+    { name: 'a Linkerd kind at a version 2.20 does not serve here', source: () => linkerd('AuthorizationPolicy'), mutate: (a) => { a.apiVersion = 'policy.linkerd.io/v1beta9'; }, expected: /not a Linkerd 2\.20 kind\/version/ },
+    { name: 'an AuthorizationPolicy aimed at a Gateway API HTTPRoute', source: () => linkerd('AuthorizationPolicy'), mutate: (a) => { a.spec.targetRef = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'x' }; }, expected: /targetRef\.group/ },
+    { name: 'an AuthorizationPolicy with two MeshTLSAuthentications', source: () => linkerd('AuthorizationPolicy'), mutate: (a) => { a.spec.requiredAuthenticationRefs = [{ group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name: 'a' }, { group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name: 'b' }]; }, expected: /only a single MeshTLSAuthentication/ },
+    { name: 'an HTTPRoute with a bad method', source: () => linkerd('HTTPRoute'), mutate: (r) => { r.spec.rules[0].matches[0].method = 'FETCH'; }, expected: /must be equal to one of the allowed values/ },
+    { name: 'a MeshTLSAuthentication with neither identities nor identityRefs', source: () => linkerd('MeshTLSAuthentication'), mutate: (m) => { m.spec = {}; }, expected: /must match exactly one schema in oneOf/ },
+  ];
+  for (const b of broken) {
+    it(`rejects ${b.name}`, () => {
+      const o = b.source();
+      b.mutate(o);
+      expect(schemaErrors(o).join('\n')).to.match(b.expected);
+    });
+  }
+});
