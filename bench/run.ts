@@ -2,7 +2,7 @@
 // BENCH_QUICK=1 shortens every phase to seconds; BENCH_ONLY=bare,ponger-full,... picks scenarios;
 // BENCH_OUT=path changes the JSON file (default bench/results/latest.json).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { evaluate, markdownTable, type Results } from './report.ts';
 import { pinger, sustained, throughput } from './scenarios.ts';
@@ -39,6 +39,7 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
     }
   };
   const started = new Date();
+  const loadBefore = loadavg();
   await step('bare', async () => { results.bare = await throughput(s, 'bare', '(a) bare node:http server'); });
   await step('ponger-notel', async () => { results.notel = await throughput(s, 'off', '(b) ponger, tracing off (OTEL_SDK_DISABLED=true), metrics on'); });
   await step('ponger-full', async () => { results.full = await throughput(s, 'always_on', '(c) ponger, metrics + tracing, always_on, OTLP to sink', true); });
@@ -53,6 +54,9 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
     nproc: availableParallelism(),
     cpuModel: cpuModel(),
     memTotalMb: Math.round(totalmem() / 2 ** 20),
+    /** 1/5/15-minute load averages: other work on the machine skews every figure */
+    loadavgBefore: loadBefore.map((x) => Number(x.toFixed(2))),
+    loadavgAfter: loadavg().map((x) => Number(x.toFixed(2))),
     placement: s.serverCpu === undefined ? 'unpinned (no taskset or 1 CPU)' : `server under test on CPU ${s.serverCpu}; autocannon, OTLP sink and helpers on CPU ${s.loadCpu}`,
     settings: { ...s, only: [...s.only] },
   };
@@ -66,6 +70,7 @@ if (import.meta.main) {
   const { results, errors, meta } = out;
   writeFileSync(s.outFile, `${JSON.stringify({ meta, errors, results, targets: evaluate(results).targets }, null, 2)}\n`);
   process.stdout.write(`\n${String(meta['node'])} on ${String(meta['nproc'])} x ${String(meta['cpuModel'])}; ${String(meta['placement'])}\n`);
+  process.stdout.write(`load average before ${JSON.stringify(meta['loadavgBefore'])}, after ${JSON.stringify(meta['loadavgAfter'])}\n`);
   process.stdout.write(`${s.quick ? 'QUICK smoke run (BENCH_QUICK=1): figures are not meaningful\n' : ''}\n${out.table}\n\nraw figures: ${s.outFile}\n`);
   for (const [name, msg] of Object.entries(errors)) process.stdout.write(`FAILED ${name}: ${msg}\n`);
   process.exitCode = Object.keys(errors).length > 0 ? 1 : 0;
