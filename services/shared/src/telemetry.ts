@@ -24,8 +24,8 @@ export interface TelemetryOptions {
 export interface Telemetry {
   /** false when OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none */
   readonly exporting: boolean;
-  /** flushes pending spans and stops the SDK; never rejects */
-  shutdown(): Promise<void>;
+  /** flushes pending spans and stops the SDK, giving up after timeoutMs (default 3000); never rejects */
+  shutdown(timeoutMs?: number): Promise<void>;
 }
 
 export function isUntraced(req: IncomingMessage): boolean {
@@ -116,11 +116,18 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   });
   return {
     exporting: !exportOff,
-    shutdown: async () => {
+    shutdown: async (timeoutMs = 3000) => {
+      // An unreachable collector makes the exporter retry for its whole timeout; do not let that
+      // eat the shutdown deadline: pending spans are dropped after timeoutMs.
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
       try {
-        await sdk.shutdown();
+        const outcome = await Promise.race([sdk.shutdown().then(() => 'flushed' as const), gaveUp]);
+        if (outcome === 'timeout') logger.warn('telemetry flush timed out, pending spans dropped', { timeout_ms: timeoutMs });
       } catch (err) {
         logger.warn('telemetry shutdown failed', { error: (err as Error).message });
+      } finally {
+        clearTimeout(timer);
       }
     },
   };
