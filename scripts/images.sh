@@ -9,17 +9,26 @@ set -euo pipefail
 
 VERSION="${VERSION:-$(project_version)}"
 services=(pinger ponger)
-kustomization="$REPO_ROOT/k8s/base/kustomization.yaml"
+kustomization="${KUSTOMIZATION:-$REPO_ROOT/k8s/base/kustomization.yaml}"
 
 step images "build and import pingpong/{pinger,ponger}:$VERSION"
+# The images: block of the base kustomization, as "placeholder newName newTag" lines.
+mapped_images() {
+  awk '
+    /^images:/ { inside = 1; next }
+    inside && /^[^ -]/ { inside = 0 }
+    inside && /- name:/ { if (n != "") print n, nn, nt; n = $NF; nn = ""; nt = "" }
+    inside && /newName:/ { nn = $NF }
+    inside && /newTag:/ { nt = $NF }
+    END { if (n != "") print n, nn, nt }
+  ' "$1" | tr -d "\"'"
+}
 if [ -f "$kustomization" ]; then
   for svc in "${services[@]}"; do
-    grep -Eq "newName: *\"?pingpong/$svc\"?" "$kustomization" ||
-      die "$kustomization: images: no newName pingpong/$svc (the Makefile builds pingpong/$svc:$VERSION)"
+    line="$(mapped_images "$kustomization" | awk -v s="$svc" '$1 == s')"
+    [ "$line" = "$svc pingpong/$svc $VERSION" ] ||
+      die "$kustomization: images: \"$svc\" maps to \"${line#"$svc" }\", expected \"pingpong/$svc $VERSION\" (what this script builds and imports)"
   done
-  if ! grep -Eq "newTag: *\"?$VERSION\"?" "$kustomization"; then
-    die "$kustomization: images: newTag is not \"$VERSION\" (the version in package.json)"
-  fi
 else
   log "note: $kustomization not found; cannot cross-check image names"
 fi
