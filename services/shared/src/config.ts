@@ -177,7 +177,7 @@ export function loadConfig<const S extends readonly KeySpec[]>(specs: S, options
   const fromFile = path === undefined ? new Map<string, unknown>() : readYamlFile(path, readFile);
   for (const key of fromFile.keys()) {
     if (TLS_KEYS.includes(key)) {
-      throw new ConfigError(key, 'no TLS settings: these services speak plain HTTP and the mesh (Linkerd) provides mTLS, see ADR/0008', `a value in ${path}`);
+      throw new ConfigError(key, 'no TLS settings: these services speak plain HTTP and the mesh (Linkerd) provides mTLS, see ADR/0001', `a value in ${path}`);
     }
     if (!byKey.has(key)) {
       const known = [...byKey.keys()].join(', ');
