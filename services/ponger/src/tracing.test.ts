@@ -116,7 +116,7 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
     expect(child.stderr.filter((l) => l.trim() !== '')).to.deep.equal([]);
   });
 
-  const offSwitches: Record<string, string>[] = [{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true' }];
+  const offSwitches: Record<string, string>[] = [{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' }];
   for (const off of offSwitches) {
     it(`exports nothing with ${Object.entries(off)[0]?.join('=')}`, async () => {
       bodies.length = 0;
