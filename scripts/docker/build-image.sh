@@ -4,7 +4,8 @@
 # root as context, using BuildKit. The CA bundle npm must trust (NPM_CA, else NODE_EXTRA_CA_CERTS
 # when it names a file) goes in as the build secret `npm_ca`: mounted for `npm ci`, in no layer.
 #   scripts/docker/build-image.sh [ponger] [pinger]     (default: both)
-# Env: REVISION (label, default: git HEAD), BUILD_NETWORK (e.g. host; default: docker's default).
+# Env: REVISION (label, default: git HEAD), BUILD_NETWORK (e.g. host; default: docker's default),
+#      BUILD_VERBOSE=1 prints the build output (else only the tail of a failed build).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -29,9 +30,14 @@ for svc in "$@"; do
   esac
   image="pingpong/$svc:$version"
   step "build $image (${BUILD[*]}, CA secret: ${ca:-none})"
-  (cd "$REPO_ROOT" && "${BUILD[@]}" -f "services/$svc/Dockerfile" \
+  log_file="$(mktemp "${TMPDIR:-/tmp}/pingpong-build-$svc.XXXXXX")"
+  if ! (cd "$REPO_ROOT" && "${BUILD[@]}" -f "services/$svc/Dockerfile" \
     --build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
-    "${extra[@]}" -t "$image" .) \
-    || die "docker build of $image failed (output above)"
+    "${extra[@]}" -t "$image" . >"$log_file" 2>&1); then
+    tail -n 60 "$log_file" >&2
+    die "docker build of $image failed (last lines above; full log: $log_file)"
+  fi
+  [ "${BUILD_VERBOSE:-0}" != 1 ] || cat "$log_file"
+  rm -f "$log_file"
   step "built $image: $(image_size "$image")"
 done

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# CI: container images built with a real Docker engine and run the way the manifests run them.
+#   1. a Docker daemon (Debian's docker.io installed and dockerd started when missing)
+#   2. the stand-in base image node:<version>-bookworm-slim (built once, offline; ADR/0007)
+#   3. pingpong/ponger and pingpong/pinger :<package.json version>, with each image's size
+#   4. checks of the images' contents (user, no dev dependencies, no CA bundle, entrypoint)
+#   5. the smoke test (scripts/docker/smoke.ts)
+# Idempotent; each phase is bounded by `timeout`. Exits non-zero with a message on any failure.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+
+NODE_BIN="$REPO_ROOT/node_modules/.bin/node"
+[ -x "$NODE_BIN" ] || die "$NODE_BIN missing: run npm ci first (the smoke test runs on the repo's Node 24)"
+phase() {
+  local limit="$1" what="$2"
+  shift 2
+  step "$what (limit ${limit}s)"
+  timeout --foreground --kill-after=10 "$limit" "$@" || {
+    local rc=$?
+    [ "$rc" -ne 124 ] || die "$what: timed out after ${limit}s"
+    die "$what: failed (exit $rc)"
+  }
+}
+
+ensure_docker
+DOCKER_BIN="$(docker_cmd)"
+version="$(project_version)"
+phase 1200 "stand-in base image $(base_image)" bash scripts/docker/build-base.sh
+phase 900 "build pingpong/ponger:$version pingpong/pinger:$version" bash scripts/docker/build-image.sh ponger pinger
+
+step "image sizes"
+for svc in ponger pinger; do
+  printf '  %-24s %s\n' "pingpong/$svc:$version" "$(image_size "pingpong/$svc:$version")"
+done
+
+step "image contents"
+for svc in ponger pinger; do
+  image="pingpong/$svc:$version"
+  user="$("$DOCKER_BIN" image inspect --format '{{.Config.User}}' "$image")"
+  [ "$user" = "10001:10001" ] || die "$image: USER is \"$user\" (expected 10001:10001)"
+  entry="$("$DOCKER_BIN" image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.WorkingDir}}' "$image")"
+  [ "$entry" = "[\"node\",\"dist/$svc/src/main.js\"] null /app" ] \
+    || die "$image: entrypoint/cmd/workdir are $entry (expected [\"node\",\"dist/$svc/src/main.js\"] null /app)"
+  # Nothing but production dependencies and this service's code; no CA bundle from the build.
+  # shellcheck disable=SC2016  # the script runs inside the container
+  out="$("$DOCKER_BIN" run --rm --read-only --user 10001:10001 --cap-drop ALL --entrypoint sh "$image" -c '
+    for p in node_modules/node node_modules/typescript node_modules/mocha node_modules/.bin/tsc /run/secrets/npm_ca src .git; do
+      [ ! -e "/app/$p" ] && [ ! -e "$p" ] || echo "unexpected: $p"
+    done
+    ls /app/dist | tr "\n" " "
+    touch /app/x 2>/dev/null && echo "unexpected: /app writable"
+    true')"
+  case "$out" in
+    *unexpected*) die "$image: $out" ;;
+  esac
+  [ "$(echo "$out" | xargs)" = "$svc shared" ] || [ "$(echo "$out" | xargs)" = "shared $svc" ] \
+    || die "$image: /app/dist holds \"$out\" (expected only $svc and shared)"
+  printf '  %-24s user 10001:10001, entrypoint node dist/%s/src/main.js, prod deps only, dist: %s\n' "$image" "$svc" "$(echo "$out" | xargs)"
+done
+
+phase 300 "smoke test" "$NODE_BIN" scripts/docker/smoke.ts
+step "images OK"
