@@ -166,6 +166,7 @@ describe('observability: kustomization and manifests', () => {
       ['grafana DNS over TCP', { from: obs('grafana'), to: dns, port: 53, protocol: 'TCP' }],
       ['jaeger proxy -> linkerd identity', { from: obs('jaeger'), to: { namespace: 'linkerd', labels: {} }, port: 8080 }],
       ['grafana proxy -> linkerd destination/policy', { from: obs('grafana'), to: { namespace: 'linkerd', labels: {} }, port: 8090 }],
+      ['linkerd-viz tap -> a proxy here', { from: { namespace: 'linkerd-viz', labels: { component: 'tap' } }, to: obs('jaeger'), port: 4190 }],
       ['mesh traffic to a proxy inbound port', { from: app('pingpong-mesh', 'ponger'), to: obs('otel-collector'), port: 4143 }],
     ];
     const mustNot: Array<[string, Flow]> = [
@@ -178,6 +179,7 @@ describe('observability: kustomization and manifests', () => {
       ['grafana -> the outside (no update checks)', { from: obs('grafana'), to: 'outside', port: 443 }],
       ['prometheus -> app port 8080', { from: obs('prometheus'), to: app('pingpong-plain', 'ponger'), port: 8080 }],
       ['grafana -> collector', { from: obs('grafana'), to: obs('otel-collector'), port: 4318 }],
+      ['an app -> a proxy admin port here', { from: app('pingpong-mesh', 'pinger'), to: obs('jaeger'), port: 4191 }],
       ['DNS to a non-DNS pod', { from: obs('jaeger'), to: app('pingpong-plain', 'ponger'), port: 53, protocol: 'UDP' }],
     ];
     for (const [what, flow] of must) it(`allows ${what}`, () => expect(allowed(policies, 'observability', flow)).to.equal(true));
