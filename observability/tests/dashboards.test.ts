@@ -30,7 +30,7 @@ describe('observability: Grafana dashboards', () => {
     expect(new Set(uids).size).to.equal(uids.length);
   });
 
-  it('are exactly what dashboards.ts builds (run `node observability/grafana/build-dashboards.ts` after editing it)', () => {
+  it('are exactly what dashboards.ts builds (run `npm run obs:dashboards` after editing it)', () => {
     for (const [file, json] of buildDashboards()) {
       const committed = readFileSync(join(OBS, 'grafana/dashboards', file), 'utf8');
       expect(committed, `${file} is stale`).to.equal(renderDashboard(json));
