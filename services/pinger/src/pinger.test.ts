@@ -79,7 +79,7 @@ describe('pinger: schedule + client + metrics', () => {
       clock.block(350); // ticks 1, 2 passed over, tick 3 runs
       pinger.stop();
       expect(pinger.stats).to.deep.include({ ticks: 4, started: 2, skipped: 2 });
-      expect(lines.find((l) => l.reason === 'late')).to.deep.include({ outcome: 'skipped', count: 2 });
+      expect(lines.find((l) => l.reason === 'late')).to.deep.include({ outcome: 'skipped', count: 2, tick: 1 });
       expect(value(parseExposition(await registry.metrics()), 'pinger_requests_total', { outcome: 'skipped' })).to.equal(2);
     });
 

@@ -46,7 +46,7 @@ export class Pinger {
       intervalMs: options.intervalMs,
       ...(options.clock ? { clock: options.clock } : {}),
       onTick: (t) => this.#tick(t),
-      onMissed: (n) => this.#skip(n, 'late'),
+      onMissed: (n, firstK) => this.#skip(n, 'late', firstK),
       onError: (err) => options.logger.error('scheduler callback failed', { err }),
     });
   }
@@ -86,15 +86,16 @@ export class Pinger {
     }
   }
 
-  #skip(count: number, reason: 'max_in_flight' | 'late'): void {
+  /** One log line per skip event: `tick` is the first tick skipped, `count` how many from there. */
+  #skip(count: number, reason: 'max_in_flight' | 'late', firstK: number): void {
     this.#stats.skipped += count;
     this.#o.metrics.recordSkipped(count);
-    this.#o.logger.warn('ping', { outcome: 'skipped', reason, count, in_flight: this.#inFlight.size });
+    this.#o.logger.warn('ping', { outcome: 'skipped', reason, count, in_flight: this.#inFlight.size, tick: firstK });
   }
 
   #tick(t: TickInfo): void {
     if (this.#inFlight.size >= this.#o.maxInFlight) {
-      this.#skip(1, 'max_in_flight');
+      this.#skip(1, 'max_in_flight', t.k);
       return;
     }
     this.#stats.started += 1;

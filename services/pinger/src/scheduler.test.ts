@@ -6,15 +6,17 @@ function setup(intervalMs: number) {
   const clock = new FakeClock(5000);
   const ticks: TickInfo[] = [];
   let missed = 0;
+  const missedFrom: number[] = [];
   const scheduler = new Scheduler({
     intervalMs,
     clock,
     onTick: (t) => ticks.push(t),
-    onMissed: (n) => {
+    onMissed: (n, firstK) => {
       missed += n;
+      missedFrom.push(firstK);
     },
   });
-  return { clock, ticks, scheduler, missed: () => missed };
+  return { clock, ticks, scheduler, missed: () => missed, missedFrom };
 }
 
 describe('pinger Scheduler', () => {
@@ -50,11 +52,12 @@ describe('pinger Scheduler', () => {
   });
 
   it('counts ticks passed over by a blocked loop as missed and keeps the grid', () => {
-    const { clock, ticks, scheduler, missed } = setup(100);
+    const { clock, ticks, scheduler, missed, missedFrom } = setup(100);
     scheduler.start();
     clock.advance(250); // ticks 0,1,2
     clock.block(430); // now 680 after start: ticks 3,4,5 passed over, tick 6 runs late
     expect(missed()).to.equal(3);
+    expect(missedFrom).to.deep.equal([3]);
     expect(ticks.at(-1)).to.deep.include({ k: 6, lateMs: 80 });
     clock.advance(20); // 700: tick 7 on the original grid
     expect(ticks.at(-1)).to.deep.include({ k: 7, lateMs: 0 });

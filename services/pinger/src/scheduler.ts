@@ -29,8 +29,8 @@ export interface TickInfo {
 export interface SchedulerOptions {
   intervalMs: number;
   onTick: (tick: TickInfo) => void;
-  /** Called with the number of due ticks passed over because the wake-up came too late. */
-  onMissed?: (count: number) => void;
+  /** Called with the number of due ticks passed over because the wake-up came too late, and the first of them. */
+  onMissed?: (count: number, firstK: number) => void;
   /** Called when a callback throws (the schedule goes on); default: a process warning. */
   onError?: (err: unknown) => void;
   clock?: Clock;
@@ -39,7 +39,7 @@ export interface SchedulerOptions {
 export class Scheduler {
   readonly #intervalMs: number;
   readonly #onTick: (tick: TickInfo) => void;
-  readonly #onMissed: (count: number) => void;
+  readonly #onMissed: (count: number, firstK: number) => void;
   readonly #onError: (err: unknown) => void;
   readonly #clock: Clock;
   #startMs = 0;
@@ -93,10 +93,11 @@ export class Scheduler {
     const dueK = Math.floor((now - this.#startMs) / this.#intervalMs);
     if (dueK >= this.#nextK) {
       const missed = dueK - this.#nextK;
+      const firstMissed = this.#nextK;
       this.#nextK = dueK + 1;
       if (missed > 0) {
         this.#missed += missed;
-        this.#safe(() => this.#onMissed(missed));
+        this.#safe(() => this.#onMissed(missed, firstMissed));
       }
       const dueMs = this.#startMs + dueK * this.#intervalMs;
       this.#ticks += 1;

@@ -9,6 +9,8 @@ x_bucket{le="0.005",outcome="success"} 1 # {trace_id="0af7651916cd43dd8448eb211c
 x_bucket{le="+Inf",outcome="success"} 1
 esc{path="a\\"b\\\\c"} 1.5e3
 plain 7
+lag_mean Nan
+up +Inf
 # EOF
 `;
 
@@ -18,6 +20,8 @@ describe('test helper: exposition parser', () => {
     expect(value(s, 'pinger_requests_total', { outcome: 'success' })).to.equal(3);
     expect(sum(s, 'pinger_requests_total')).to.equal(3);
     expect(value(s, 'plain')).to.equal(7);
+    expect(value(s, 'lag_mean')).to.be.NaN;
+    expect(value(s, 'up')).to.equal(Number.POSITIVE_INFINITY);
     expect(value(s, 'esc')).to.equal(1500);
     expect(find(s, 'esc')[0]?.labels.path).to.equal('a"b\\c');
     expect(find(s, 'x_bucket', { le: '0.005' })[0]?.exemplar).to.deep.equal({

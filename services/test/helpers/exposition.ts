@@ -24,10 +24,13 @@ function parseLabels(text: string, where: string): Record<string, string> {
 
 function parseValue(text: string | undefined, where: string): number {
   if (text === undefined) throw new Error(`exposition: missing value in ${where}`);
-  if (text === '+Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
+  // Prometheus parses these case-insensitively (Go's ParseFloat); prom-client 15 writes "Nan"
+  const lower = text.toLowerCase();
+  if (lower === '+inf' || lower === 'inf') return Number.POSITIVE_INFINITY;
+  if (lower === '-inf') return Number.NEGATIVE_INFINITY;
+  if (lower === 'nan') return Number.NaN;
   const n = Number(text);
-  if (text === '' || (Number.isNaN(n) && text !== 'NaN')) throw new Error(`exposition: bad value ${JSON.stringify(text)} in ${where}`);
+  if (text === '' || Number.isNaN(n)) throw new Error(`exposition: bad value ${JSON.stringify(text)} in ${where}`);
   return n;
 }
 
