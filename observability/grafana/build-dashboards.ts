@@ -1,5 +1,5 @@
 // Writes grafana/dashboards/<uid>.json from dashboards.ts.
-// Run: node observability/grafana/build-dashboards.ts  (or npm run dashboards)
+// Run: node observability/grafana/build-dashboards.ts  (or npm run obs:dashboards)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDashboards } from './dashboards.ts';
