@@ -93,7 +93,7 @@ describe('processes: pinger -> (identity proxy) -> ponger, 100 ms schedule', fun
     expect(new Set(covered).size, 'no tick reported twice').to.equal(covered.length);
     // the newest ticks may still be in flight (reported later), so check all but the last few
     const settled = covered.filter((k) => k <= (covered.at(-1) ?? 0) - 5);
-    expect(settled.length).to.be.at.least(15);
+    expect(settled.length).to.be.at.least(10);
     expect(settled).to.deep.equal([...Array(settled.length).keys()]);
   });
 
