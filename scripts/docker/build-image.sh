@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Build pingpong/<svc>:<package.json version> from services/<svc>/Dockerfile with the repository
-# root as context, using BuildKit. The CA bundle npm must trust (NPM_CA, else NODE_EXTRA_CA_CERTS
+# root as context, using BuildKit. A missing base image is pulled, or built offline as a stand-in
+# (build-base.sh) when no registry answers. The CA bundle npm must trust (NPM_CA, else NODE_EXTRA_CA_CERTS
 # when it names a file) goes in as the build secret `npm_ca`: mounted for `npm ci`, in no layer.
 #   scripts/docker/build-image.sh [ponger] [pinger]     (default: both)
 # Env: REVISION (label, default: git HEAD), BUILD_NETWORK (e.g. host; default: docker's default),
@@ -14,6 +15,16 @@ set -euo pipefail
 version="$(project_version)"
 revision="${REVISION:-$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)}"
 set_build_cmd
+
+# The base image: present, else pulled, else (no registry reachable) the offline stand-in.
+base="$(base_image)"
+if ! image_exists "$base"; then
+  step "base image $base not present: docker pull (60 s at most)"
+  if ! timeout 60 "$(docker_cmd)" pull -q "$base" >/dev/null 2>&1; then
+    log "pull failed: building the offline stand-in (ADR/0007)"
+    bash "$REPO_ROOT/scripts/docker/build-base.sh"
+  fi
+fi
 
 extra=()
 ca="${NPM_CA:-${NODE_EXTRA_CA_CERTS:-}}"
