@@ -120,4 +120,6 @@ step "docker build $NODE_IMAGE (stand-in)"
   --label "$STANDIN_LABEL=true" \
   --label "org.opencontainers.image.description=Stand-in for the official $NODE_IMAGE, built offline (ADR/0007)" \
   -t "$NODE_IMAGE" "$ctx" >/dev/null
+# Earlier stand-ins, now untagged, only take disk space.
+"$DOCKER_BIN" image prune -f --filter "label=$STANDIN_LABEL=true" >/dev/null
 step "built $NODE_IMAGE: $(image_size "$NODE_IMAGE")"

@@ -50,5 +50,7 @@ for svc in "$@"; do
   fi
   [ "${BUILD_VERBOSE:-0}" != 1 ] || cat "$log_file"
   rm -f "$log_file"
+  # Earlier builds of this image, now untagged, only take disk space.
+  "$(docker_cmd)" image prune -f --filter "label=org.opencontainers.image.title=$svc" >/dev/null
   step "built $image: $(image_size "$image")"
 done
