@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Zero trust, shown: a pod running as ServiceAccount "intruder" (not pinger) calls ponger's /ping.
+# It wears pinger's pod label, as anyone allowed to create pods can: NetworkPolicies select by
+# label, so they let it through in both namespaces. What differs is who checks identity.
 #   pingpong-plain: nothing checks who calls, so it gets 200.
-#   pingpong-mesh:  ponger's Linkerd policy admits only pinger's mTLS identity, so a meshed intruder
-#                   gets 403 and an unmeshed one (no identity at all) is refused or gets 403.
+#   pingpong-mesh:  ponger's Linkerd policy admits only pinger's mTLS identity (its ServiceAccount),
+#                   so a meshed intruder gets 403 and an unmeshed one (no identity) is refused.
 # Prints one "RESULT ..." line per call (the e2e suite parses them); exits 1 if an outcome differs.
 set -euo pipefail
 # shellcheck source=lib/common.sh
@@ -23,7 +25,9 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: $pod
-  labels: { app.kubernetes.io/name: intruder, app.kubernetes.io/part-of: pingpong-demo }
+  # pinger's label (so the NetworkPolicies admit it) plus a component label to find it by.
+  # Not adopted by pinger's ReplicaSet: that selector also requires pod-template-hash.
+  labels: { app.kubernetes.io/name: pinger, app.kubernetes.io/component: intruder }
   annotations: { linkerd.io/inject: $inject }
 spec:
   serviceAccountName: intruder
@@ -69,12 +73,14 @@ report() { # report NS MESHED CODE EXPECT(allowed|denied)
 step zero-trust "intruder (ServiceAccount intruder) -> http://ponger:8080/ping"
 code="$(call pingpong-plain disabled)"
 report pingpong-plain false "$code" allowed
-echo "  why: plain HTTP, no mesh. Any pod that can reach the Service is served; ponger cannot tell who called."
+echo "  why: the NetworkPolicy admits it (it wears pinger's label; labels are not identity) and plain"
+echo "       HTTP carries no identity, so ponger serves it and cannot tell who called."
 
 code="$(call pingpong-mesh enabled)"
 report pingpong-mesh true "$code" denied
 echo "  why: the intruder has a valid mTLS identity (intruder.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local),"
 echo "       but ponger's AuthorizationPolicy names only pinger's, so ponger's proxy answers 403 before the app sees it."
+echo "       The NetworkPolicy let it through, as in plain: the label fooled it, the certificate did not."
 
 code="$(call pingpong-mesh disabled)"
 report pingpong-mesh false "$code" denied
