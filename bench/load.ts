@@ -1,6 +1,7 @@
 // The load generator: autocannon 9 run as its own (CPU-pinned) process with --json output.
 import { fileURLToPath } from 'node:url';
 import { startNode } from './child.ts';
+import type { PacedResult } from './paced-load.ts';
 
 export interface LoadOptions {
   readonly url: string;
@@ -71,4 +72,24 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   await new Promise((r) => setImmediate(r));
   if (code !== 0) throw new Error(`autocannon exited with ${String(code)} (bounded at ${limitMs} ms): ${child.stderrTail()}`);
   return parseAutocannon(child.lines.join('\n'));
+}
+
+const PACED = fileURLToPath(new URL('./paced-load.ts', import.meta.url));
+
+/** The evenly paced open-loop generator (bench/paced-load.ts) as its own, CPU-pinned process. */
+export async function runPaced(o: { url: string; rate: number; durationSec: number; connections: number; cpus?: string | undefined }): Promise<PacedResult> {
+  const child = startNode({
+    name: 'paced-load',
+    args: [PACED, o.url, String(o.rate), String(o.durationSec), String(o.connections)],
+    cpus: o.cpus,
+    keepStdout: true,
+  });
+  const limitMs = (o.durationSec + 30) * 1000;
+  const timer = setTimeout(() => { void child.stop(1000); }, limitMs);
+  const code = await new Promise<number | null>((resolve) => child.proc.once('close', (c: number | null) => resolve(c)));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`paced-load exited with ${String(code)} (bounded at ${limitMs} ms): ${child.stderrTail()}`);
+  const line = child.lines.filter((l) => l.startsWith('{')).at(-1);
+  if (line === undefined) throw new Error('paced-load: no JSON result on stdout');
+  return JSON.parse(line) as PacedResult;
 }

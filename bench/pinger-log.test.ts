@@ -25,6 +25,9 @@ describe('bench pinger log reader', () => {
   it('falls back to time when latency_ms is missing and says so', () => {
     const p = parsePingLines(['{"time":"2026-01-01T00:00:01.000Z","msg":"ping","outcome":"skipped"}', '{"time":"bad","msg":"ping"}']);
     expect(p.source).to.equal('time');
+    const mixed = parsePingLines(['{"time":"2026-01-01T00:00:01.000Z","msg":"ping","outcome":"skipped"}', '{"time":"2026-01-01T00:00:01.105Z","msg":"ping","latency_ms":5}']);
+    expect(mixed.source).to.equal('time - latency_ms (time for 1 lines without latency_ms)');
+    expect(mixed.tickStartsMs.map((t) => t - Date.parse('2026-01-01T00:00:01.000Z'))).to.deep.equal([0, 100]);
     expect(p.tickStartsMs).to.have.length(1);
     expect(p.unparsed).to.equal(1);
   });

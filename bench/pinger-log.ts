@@ -3,8 +3,8 @@
 export interface PingLog {
   /** estimated tick start times, ms since epoch, ascending */
   readonly tickStartsMs: number[];
-  /** how the tick start was derived */
-  readonly source: 'time - latency_ms' | 'time';
+  /** how the tick start was derived: `time - latency_ms` per line, `time` where latency_ms is missing */
+  readonly source: string;
   /** (tick number, start time) pairs for lines carrying a numeric `tick` field */
   readonly numbered: { k: number; t: number }[];
   readonly outcomes: Record<string, number>;
@@ -22,7 +22,7 @@ export function parsePingLines(lines: readonly string[], fromMs = -Infinity, toM
   const numbered: { k: number; t: number }[] = [];
   const outcomes: Record<string, number> = {};
   let unparsed = 0;
-  let allHadLatency = true;
+  let withLatency = 0, withoutLatency = 0;
   for (const line of lines) {
     let rec: Record<string, unknown>;
     try {
@@ -38,7 +38,7 @@ export function parsePingLines(lines: readonly string[], fromMs = -Infinity, toM
     const hasLatency = typeof lat === 'number' && Number.isFinite(lat);
     const start = hasLatency ? t - lat : t;
     if (start < fromMs || start > toMs) continue;
-    if (!hasLatency) allHadLatency = false;
+    if (hasLatency) withLatency++; else withoutLatency++;
     starts.push(start);
     if (typeof rec['tick'] === 'number' && Number.isInteger(rec['tick'])) numbered.push({ k: rec['tick'], t: start });
     const outcome = typeof rec['outcome'] === 'string' ? rec['outcome'] : 'unknown';
@@ -46,7 +46,7 @@ export function parsePingLines(lines: readonly string[], fromMs = -Infinity, toM
   }
   starts.sort((x, y) => x - y);
   numbered.sort((x, y) => x.k - y.k);
-  return { tickStartsMs: starts, numbered, source: allHadLatency ? 'time - latency_ms' : 'time', outcomes, unparsed };
+  return { tickStartsMs: starts, numbered, source: withoutLatency === 0 ? 'time - latency_ms' : withLatency === 0 ? 'time' : `time - latency_ms (time for ${withoutLatency} lines without latency_ms)`, outcomes, unparsed };
 }
 
 /**

@@ -9,7 +9,7 @@ const load = (rps: number, p99Ms = 5): LoadResult => ({
   durationSec: 10, ok: rps * 10, non2xx: 0, errors: 0, timeouts: 0, rps, p50Ms: 1, p99Ms, maxMs: 50, meanMs: 1.5,
 });
 const tp = (label: string, rps: number, peakRssMb: number, extra: Partial<ThroughputResult> = {}): ThroughputResult => ({
-  label, tracing: 'off', load: load(rps), peakRssMb, served: rps * 13, ...extra,
+  label, tracing: 'off', load: load(rps), peakRssMb, served: rps * 13, cpuPct: 98, cpuUsPerRequest: 1e6 / rps, ...extra,
 });
 
 describe('bench report', () => {
@@ -17,7 +17,7 @@ describe('bench report', () => {
     const { targets, rows } = evaluate({
       bare: tp('(a)', 10_000, 60),
       notel: tp('(b)', 6000, 80),
-      full: tp('(c)', 2900, 151, { half: { rate: 1450, load: load(1450, 11) }, sink: { requests: 10, spans: 2900 * 13 * 3, bytes: 1, rejected: 0, names: {} } }),
+      full: tp('(c)', 2900, 151, { half: { rate: 1450, load: load(1450, 3), paced: { sent: 100, ok: 100, failed: 0, rps: 1450, p50Ms: 1, p99Ms: 10.5, maxMs: 20 } }, sink: { requests: 10, spans: 2900 * 13 * 3, bytes: 1, rejected: 0, names: {} } }),
       ratio10: tp('(d)', 4800, 90),
     });
     const byName = Object.fromEntries(targets.map((t) => [t.name, t]));
@@ -25,10 +25,12 @@ describe('bench report', () => {
     expect(byName['full tracing >= 50% of tracing-off throughput']?.verdict).to.equal('MISS');
     expect(byName['10% sampling >= 80% of tracing-off throughput']?.measured).to.be.closeTo(80, 1e-9);
     expect(byName['10% sampling >= 80% of tracing-off throughput']?.verdict).to.equal('PASS');
-    expect(byName['p99 at half the max rate']?.verdict).to.equal('MISS');
+    expect(byName['p99 at half the max rate (paced)']?.verdict).to.equal('MISS');
+    expect(byName['p99 at half the max rate (paced)']?.measured).to.equal(10.5);
     expect(byName['(c): peak RSS']?.verdict).to.equal('MISS');
     expect(byName['(b): peak RSS']?.verdict).to.equal('PASS');
-    expect(rows.find((r) => r.measurement.startsWith('throughput (b)/(a)'))?.result).to.equal('0.60');
+    expect(rows.find((r) => r.measurement.startsWith('throughput (b)/(a)'))?.result).to.equal('0.60 (CPU per request 1.7x)');
+    expect(rows.find((r) => r.measurement === '(b)')?.result).to.contain('server CPU 98% of a core, 167 µs/request');
     expect(rows.find((r) => r.measurement === '(c)')?.result).to.contain('113,100 spans exported for 37,700 requests served (3.00 per request)');
     const md = markdownTable(rows);
     expect(md.split('\n')[0]).to.equal('| Measurement | Result | Target | Verdict |');

@@ -2,7 +2,8 @@
 // load generator and helpers to the other), measures, stops everything, returns raw figures.
 import { fileURLToPath } from 'node:url';
 import { freePort, sampleRss, startNode, waitHttp, waitListening, type Child } from './child.ts';
-import { runLoad, type LoadResult } from './load.ts';
+import { runLoad, runPaced, type LoadResult } from './load.ts';
+import type { PacedResult } from './paced-load.ts';
 import { parsePingLines, sumCounter } from './pinger-log.ts';
 import { clockTicksPerSecond, readCpuTicks, readMemory } from './procfs.ts';
 import type { Settings } from './settings.ts';
@@ -22,15 +23,26 @@ export interface ThroughputResult {
   readonly tracing: Tracing | 'bare';
   readonly load: LoadResult;
   readonly peakRssMb: number;
+  /** server CPU during the measured run: % of one core, and CPU time per answered request (µs) */
+  readonly cpuPct: number;
+  readonly cpuUsPerRequest: number;
   readonly sink?: SinkStats | undefined;
   /** every response the server gave in this scenario (warm-up, measured and half-rate runs) */
   readonly served: number;
-  /** p99 at a fixed rate of half the measured max (only for the full-tracing run) */
-  readonly half?: { readonly rate: number; readonly load: LoadResult } | undefined;
+  /**
+   * Latency at half the measured max rate (only for the full-tracing run): `paced` evenly spaced
+   * (bench/paced-load.ts, judged), `load` autocannon -R (bursty, shown for comparison).
+   */
+  readonly half?: { readonly rate: number; readonly paced: PacedResult; readonly load: LoadResult } | undefined;
 }
 
 const mb = (kb: number): number => kb / 1024;
 const answered = (l: LoadResult): number => l.ok + l.non2xx;
+
+function serverCpu(ticks: number, wallMs: number, requests: number): { cpuPct: number; cpuUsPerRequest: number } {
+  const hz = clockTicksPerSecond();
+  return { cpuPct: cpuPercent(ticks, hz, wallMs), cpuUsPerRequest: requests > 0 ? (ticks / hz) * 1e6 / requests : Number.NaN };
+}
 
 /** Poll the sink until its span count has not moved for 1.5 s (the batch processor exports every 5 s), at most 8 s. */
 async function settled(stats: () => Promise<SinkStats>): Promise<SinkStats> {
@@ -115,22 +127,28 @@ export async function throughput(s: Settings, variant: 'bare' | Tracing, label: 
     }
     const common = { url, connections: s.connections, cpus: s.loadCpu };
     const warm = await runLoad({ ...common, durationSec: s.warmupSec });
+    const ticks0 = readCpuTicks(server.pid);
+    const t0 = Date.now();
     const load = await runLoad({ ...common, durationSec: s.measureSec });
+    const cpu = serverCpu(readCpuTicks(server.pid) - ticks0, Date.now() - t0, answered(load));
     let served = answered(warm) + answered(load);
     const peakRssMb = mb(readMemory(server.pid).hwmKb);
     let half: ThroughputResult['half'];
     if (withHalfRate) {
       const rate = Math.floor(load.rps / 2);
-      half = { rate, load: await runLoad({ ...common, durationSec: s.measureSec, overallRate: rate }) };
-      served += answered(half.load);
+      const paced = await runPaced({ ...common, rate, durationSec: s.measureSec });
+      half = { rate, paced, load: await runLoad({ ...common, durationSec: s.measureSec, overallRate: rate }) };
+      served += answered(half.load) + paced.ok + paced.failed;
     }
     const sinkStats = sink ? await settled(sink.stats) : undefined;
-    return { label, tracing: variant, load, peakRssMb, sink: sinkStats, served, half };
+    return { label, tracing: variant, load, peakRssMb, ...cpu, sink: sinkStats, served, half };
   });
 }
 
 export interface SustainedResult {
   readonly durationSec: number;
+  readonly cpuPct: number;
+  readonly cpuUsPerRequest: number;
   readonly load: LoadResult;
   readonly rss: RssSummary;
   readonly peakRssMb: number;
@@ -143,9 +161,12 @@ export async function sustained(s: Settings): Promise<SustainedResult> {
     const sink = await startSinkProcess(s, started);
     const p = await startPonger(s, started, 'always_on', s.serverCpu, sink.port);
     const sampler = sampleRss(p.child.pid, 1000);
+    const ticks0 = readCpuTicks(p.child.pid);
+    const t0 = Date.now();
     const load = await runLoad({ url: p.url, connections: s.connections, cpus: s.loadCpu, durationSec: s.sustainedSec });
+    const cpu = serverCpu(readCpuTicks(p.child.pid) - ticks0, Date.now() - t0, answered(load));
     const samples = sampler.stop();
-    return { durationSec: s.sustainedSec, load, rss: summarizeRss(samples), peakRssMb: mb(readMemory(p.child.pid).hwmKb), samples };
+    return { durationSec: s.sustainedSec, ...cpu, load, rss: summarizeRss(samples), peakRssMb: mb(readMemory(p.child.pid).hwmKb), samples };
   });
 }
 
