@@ -5,7 +5,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { parseExposition, sum, value } from './helpers/exposition.ts';
+import { parseExposition, sum, value } from '../shared/test/exposition.ts';
 import { freePort, get, pollUntil, startService, stopAll, type LogLine, type Service } from './helpers/processes.ts';
 import { KIND, startTraceReceiver, type TraceReceiver } from './helpers/trace-receiver.ts';
 

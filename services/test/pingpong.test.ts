@@ -2,7 +2,7 @@
 // from both /metrics, a 100 ms schedule, one trace across both services with the mesh identity,
 // B3 accepted by ponger.
 import { expect } from 'chai';
-import { find, parseExposition, sum, value, type Sample } from './helpers/exposition.ts';
+import { find, parseExposition, sum, value, type Sample } from '../shared/test/exposition.ts';
 import { get, pollUntil, startIdentityProxy, startService, stopAll, type LogLine, type Service } from './helpers/processes.ts';
 import { KIND, startTraceReceiver, type ReceivedSpan, type TraceReceiver } from './helpers/trace-receiver.ts';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createLogger, type Logger } from '../../shared/src/logger.ts';
 import { createRegistry } from '../../shared/src/metrics.ts';
-import { parseExposition, sum, value } from '../../test/helpers/exposition.ts';
+import { parseExposition, sum, value } from '../../shared/test/exposition.ts';
 import { createPingClient, type PingClient, type PingResult } from './client.ts';
 import { FakeClock } from '../../test/helpers/fake-clock.ts';
 import { createPingerMetrics } from './metrics.ts';

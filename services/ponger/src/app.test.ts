@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { createPongerApp, type PongerApp } from './app.ts';
 import { listen } from '../../shared/src/listen.ts';
-import { captureLogger, httpRequest, parseExposition, sampleValue, type Captured } from '../../shared/test/helpers.ts';
+import { captureLogger, httpRequest, type Captured } from '../../shared/test/helpers.ts';
+import { parseExposition, value as sampleValue } from '../../shared/test/exposition.ts';
 
 const PINGER = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
 

@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import { spawnService, type Spawned } from '../../shared/test/spawn.ts';
-import { httpRequest, parseExposition, waitFor } from '../../shared/test/helpers.ts';
+import { httpRequest, waitFor } from '../../shared/test/helpers.ts';
+import { parseExposition } from '../../shared/test/exposition.ts';
 import { listen } from '../../shared/src/listen.ts';
 
 interface OtlpSpan {

@@ -6,7 +6,8 @@ import { Readiness, createAdminServer } from './admin.ts';
 import { createRegistry } from './metrics.ts';
 import { listen } from './listen.ts';
 import { closeServer } from './lifecycle.ts';
-import { httpRequest, parseExposition, sampleValue } from '../test/helpers.ts';
+import { httpRequest } from '../test/helpers.ts';
+import { parseExposition, value as sampleValue } from '../test/exposition.ts';
 
 describe('shared/admin', () => {
   let server: Server;

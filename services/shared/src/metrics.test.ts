@@ -3,7 +3,7 @@ import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { Histogram } from 'prom-client';
 import { DURATION_BUCKETS, createRegistry, exemplarLabels, methodLabel } from './metrics.ts';
-import { parseExposition } from '../test/helpers.ts';
+import { parseExposition } from '../test/exposition.ts';
 
 describe('shared/metrics', () => {
   it('gives each app its own registry (same metric name twice is fine)', () => {
