@@ -5,7 +5,7 @@
 #   2. the stand-in base image node:<version>-bookworm-slim (built once, offline; ADR/0007)
 #   3. pingpong/ponger and pingpong/pinger :<package.json version>, with each image's size
 #   4. checks of the images' contents (user, no dev dependencies, no CA bundle, entrypoint)
-#   5. the smoke test (scripts/docker/smoke.ts)
+#   5. the smoke test (scripts/docker/smoke.ts), and a check that it fails on a broken image
 # Idempotent; each phase is bounded by `timeout`. Exits non-zero with a message on any failure.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -62,4 +62,20 @@ for svc in ponger pinger; do
 done
 
 phase 300 "smoke test" "$NODE_BIN" scripts/docker/smoke.ts
+
+# The smoke test must fail on a broken image: a ponger whose process exits at once.
+step "smoke test self-check: a ponger that dies at start must fail it"
+bad_tag="selfcheck-broken"
+printf 'FROM pingpong/ponger:%s\nENTRYPOINT ["node", "-e", "process.exit(3)"]\n' "$version" \
+  | "$DOCKER_BIN" build -q -t "pingpong/ponger:$bad_tag" - >/dev/null
+"$DOCKER_BIN" tag "pingpong/pinger:$version" "pingpong/pinger:$bad_tag"
+set +e
+selfcheck_out="$(SMOKE_TAG="$bad_tag" timeout 120 "$NODE_BIN" scripts/docker/smoke.ts 2>&1)"
+selfcheck_rc=$?
+set -e
+"$DOCKER_BIN" rmi "pingpong/ponger:$bad_tag" "pingpong/pinger:$bad_tag" >/dev/null
+[ "$selfcheck_rc" -eq 1 ] || die "smoke self-check: exit $selfcheck_rc with a broken ponger (expected 1); output: $selfcheck_out"
+grep -q 'smoke test FAILED: .*ponger.* is exited' <<<"$selfcheck_out" \
+  || die "smoke self-check: failed without naming the dead ponger: $selfcheck_out"
+log "  the smoke test fails on it: $(grep 'smoke test FAILED' <<<"$selfcheck_out")"
 step "images OK"

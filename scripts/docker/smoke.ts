@@ -1,7 +1,8 @@
 // Smoke test of the two images, run the way k8s/base runs them (see run-spec.ts): both on a
 // user-defined docker network where ponger answers to its Service name `ponger`, admin ports
 // published on 127.0.0.1 only. Asserts probes, /ping, pings counted by pinger and seen by ponger,
-// JSON logs, readiness dropping on SIGTERM, and a clean exit (code 0) within the grace period.
+// JSON logs, a bad setting refused with exit 78, readiness dropping on SIGTERM, and a clean exit
+// (code 0) within the grace period.
 // Tracing is off (OTEL_TRACES_EXPORTER=none): no collector runs here.
 //   node scripts/docker/smoke.ts            (images pingpong/<svc>:<package.json version>)
 // Env: DOCKER (client binary), SMOKE_TAG (image tag instead of the package.json version).
@@ -89,7 +90,11 @@ async function start(spec: RunSpec, image: string, network: string, cfgRoot: str
   ]);
   const addr: Record<string, string> = {};
   for (const [portName, port] of Object.entries(spec.ports)) {
-    const out = (await docker(['port', name, `${port}/tcp`])).trim().split('\n')[0] ?? '';
+    const out = (await docker(['port', name, `${port}/tcp`]).catch(async (err: unknown) => {
+      const state = (await docker(['inspect', '--format', '{{.State.Status}} (exit code {{.State.ExitCode}})', name])).trim();
+      if (!state.startsWith('running')) throw new SmokeFailure(`${name} is ${state} right after start`);
+      throw err;
+    })).trim().split('\n')[0] ?? '';
     check(/^127\.0\.0\.1:\d+$/.test(out), `${name}: port ${port} published as "${out}" (expected 127.0.0.1:<port>)`);
     addr[portName] = out;
   }
@@ -153,6 +158,26 @@ async function stopGracefully(r: Running): Promise<void> {
 }
 
 /** Removes every container and network of this or an earlier (interrupted) smoke run. */
+/**
+ * Runs the image with one bad setting (same hardening, same config file) and expects the contract's
+ * answer: exit 78 (EX_CONFIG) at once, with a line naming the key.
+ */
+async function rejectsBadConfig(spec: RunSpec, image: string, cfgRoot: string, env: string, key: string): Promise<void> {
+  const dir = join(cfgRoot, spec.service);
+  const name = `${RUN_ID}-${spec.service}-badconfig`;
+  const run = docker(['run', '--name', name, '--label', SMOKE_LABEL, ...dockerRunFlags(spec, dir),
+    '-e', 'OTEL_TRACES_EXPORTER=none', '-e', env, image, ...spec.args], 30_000).catch(() => '');
+  await run;
+  const exit = (await docker(['inspect', '--format', '{{.State.ExitCode}}', name])).trim();
+  const out = await new Promise<string>((resolve) => {
+    execFile(DOCKER, ['logs', name], { timeout: 10_000 }, (_e, stdout, stderr) => resolve(`${stdout}${stderr}`));
+  });
+  await docker(['rm', '-f', name]);
+  check(exit === '78', `${spec.service} with ${env}: exit code ${exit} (expected 78, EX_CONFIG); output: ${out.trim()}`);
+  check(out.includes(key), `${spec.service} with ${env}: the error does not name ${key}: ${out.trim()}`);
+  say(`${spec.service}: ${env} -> exit 78 naming ${key}`);
+}
+
 async function cleanupDocker(): Promise<void> {
   const ids = (await docker(['ps', '-aq', '--filter', `label=${SMOKE_LABEL}`]).catch(() => '')).split('\n').filter(Boolean);
   if (ids.length > 0) await docker(['rm', '-f', ...ids]).catch(() => '');
@@ -207,6 +232,8 @@ async function main(): Promise<void> {
 
     await checkLogs(ponger);
     await checkLogs(pinger);
+    await rejectsBadConfig(specs.ponger, `pingpong/ponger:${tag}`, cfgRoot, 'PORT=70000', 'service.port');
+    await rejectsBadConfig(specs.pinger, `pingpong/pinger:${tag}`, cfgRoot, 'PING_INTERVAL_MS=0', 'ping.intervalMs');
     await stopGracefully(pinger);
     await stopGracefully(ponger);
     say('PASS');
