@@ -1,9 +1,9 @@
 // pinger's entry point. Fixed order: validated config, logger, telemetry, app (dynamic import, so
 // node:http is instrumented before got loads), listen, start the schedule, ready, shutdown hooks.
 // Readiness: ready once the admin port listens and the schedule runs; it never depends on ponger
-// (nor does liveness). SIGTERM/SIGINT: the schedule stops at once, then the shared sequence runs
-// (readiness false, drainMs, close the admin server) and its flush step waits for the ping in
-// flight (bounded by one ping's worst case) before flushing the spans.
+// (nor does liveness). SIGTERM/SIGINT: the shared sequence stops the schedule at once, then
+// readiness false, drainMs, close the admin server, settle (wait for the ping in flight, bounded by
+// one ping's worst case), flush the spans.
 import { createShutdown } from '../../shared/src/lifecycle.ts';
 import { listen } from '../../shared/src/listen.ts';
 import { createLogger, type Level } from '../../shared/src/logger.ts';
@@ -36,25 +36,20 @@ await runMain(async () => {
   if (warning !== undefined) logger.warn('config', { warning });
 
   const pingBudgetMs = cfg['ping.timeoutMs'] * (cfg['ping.retries'] + 1) + 100;
-  const shutdown = createShutdown({
+  createShutdown({
     readiness: app.readiness,
     servers: [app.admin],
     drainMs: cfg['shutdown.drainMs'],
     timeoutMs: cfg['shutdown.timeoutMs'],
     logger,
     exit: (code) => process.exit(code),
-    flush: async () => {
-      const stats = app.pinger.stats;
+    stopWork: () => app.pinger.stop(),
+    settle: async () => {
       if (!(await app.pinger.drain(pingBudgetMs))) logger.warn('shutdown: a ping was still in flight', { in_flight: app.pinger.stats.inFlight });
       app.client.close();
+      const stats = app.pinger.stats;
       logger.info('shutdown: pings done', { ticks: stats.ticks, pings: stats.started, skipped: stats.skipped });
-      await telemetry.shutdown();
     },
-  });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      app.pinger.stop();
-      shutdown.onSignal(signal);
-    });
-  }
+    flush: () => telemetry.shutdown(),
+  }).install();
 });

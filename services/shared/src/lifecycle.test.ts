@@ -47,6 +47,24 @@ describe('shared/lifecycle', () => {
     expect(steps).to.deep.equal(['drain 50 ready=false', 'flush listening=false', 'exit 0']);
   });
 
+  it('stops new work at the signal and settles untracked work after close, before flush', async () => {
+    const { server } = await slowServer(10);
+    const readiness = new Readiness();
+    readiness.markReady();
+    const steps: string[] = [];
+    const shutdown = createShutdown({
+      readiness, servers: [server], drainMs: 0, timeoutMs: 5000, logger: captureLogger().logger,
+      stopWork: () => void steps.push(`stop ready=${readiness.ready}`),
+      settle: async () => void steps.push(`settle listening=${server.listening}`),
+      flush: async () => void steps.push('flush'),
+      exit: (code) => void steps.push(`exit ${code}`),
+    });
+    shutdown.onSignal('SIGTERM');
+    expect(steps).to.deep.equal(['stop ready=true']);
+    expect(await shutdown.done).to.equal(0);
+    expect(steps).to.deep.equal(['stop ready=true', 'settle listening=false', 'flush', 'exit 0']);
+  });
+
   it('exits 1 when the deadline passes before requests finish', async () => {
     const { server, port } = await slowServer(2000);
     const codes: number[] = [];

@@ -1,5 +1,6 @@
-// Graceful shutdown in the contract's order: readiness false, wait drainMs, close servers
-// (in-flight requests finish, idle keep-alive sockets closed), flush telemetry, exit 0.
+// Graceful shutdown in the contract's order: stop new work, readiness false, wait drainMs, close
+// servers (in-flight requests finish, idle keep-alive sockets closed), settle work no server
+// tracks, flush telemetry, exit 0.
 // Bounded by timeoutMs (exit 1); a second signal exits at once (130).
 import type { Server } from 'node:http';
 import type { Readiness } from './admin.ts';
@@ -14,6 +15,10 @@ export interface ShutdownOptions {
   servers: readonly Server[];
   drainMs: number;
   timeoutMs: number;
+  /** stops producing new work (pinger's schedule); called at once on the first signal */
+  stopWork?: () => void;
+  /** waits for work in flight that no server tracks (pinger's ping); after close, before flush */
+  settle?: () => Promise<void>;
   /** flush and stop telemetry */
   flush: () => Promise<void>;
   logger: Logger;
@@ -47,7 +52,7 @@ export function closeServer(server: Server, pollMs = 50): Promise<void> {
 }
 
 export function createShutdown(options: ShutdownOptions): Shutdown {
-  const { readiness, servers, drainMs, timeoutMs, flush, logger } = options;
+  const { readiness, servers, drainMs, timeoutMs, stopWork, settle, flush, logger } = options;
   const sleep = options.sleep ?? defaultSleep;
   let started = false;
   let exited = false;
@@ -68,6 +73,10 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
     await sleep(drainMs);
     logger.info('shutdown: closing servers');
     await Promise.all(servers.map((s) => closeServer(s)));
+    if (settle !== undefined) {
+      logger.info('shutdown: settling work in flight');
+      await settle();
+    }
     logger.info('shutdown: flushing telemetry');
     await flush();
     logger.info('shutdown: done');
@@ -82,6 +91,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
     }
     started = true;
     logger.info('shutdown: signal received', { signal });
+    stopWork?.();
     deadline = setTimeout(() => {
       logger.error('shutdown: deadline passed, exiting', { timeout_ms: timeoutMs });
       for (const s of servers) s.closeAllConnections();
