@@ -8,6 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 VERSION="${VERSION:-$(project_version)}"
+export VERSION # build-image.sh tags with the same version this script checks and imports
 services=(pinger ponger)
 kustomization="${KUSTOMIZATION:-$REPO_ROOT/k8s/base/kustomization.yaml}"
 
@@ -33,11 +34,10 @@ else
   log "note: $kustomization not found; cannot cross-check image names"
 fi
 
+# BuildKit build with the CA secret npm needs, and the base image pulled or built offline (ADR/0007).
+run scripts/docker/build-image.sh "${services[@]}"
 refs=()
-for svc in "${services[@]}"; do
-  run docker build -f "services/$svc/Dockerfile" -t "pingpong/$svc:$VERSION" .
-  refs+=("pingpong/$svc:$VERSION")
-done
+for svc in "${services[@]}"; do refs+=("pingpong/$svc:$VERSION"); done
 
 import="${IMAGE_IMPORT:-k3d}"
 if [ "$USE_CURRENT_CONTEXT" = "1" ] && [ -z "${IMAGE_IMPORT:-}" ]; then import=skip; fi

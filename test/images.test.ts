@@ -18,9 +18,8 @@ describe('scripts/images.sh', () => {
     try { readFileSync(base); } catch { this.skip(); }
     const r = images();
     expect(r.status, r.stderr).to.equal(0);
-    for (const svc of ['pinger', 'ponger']) {
-      expect(r.stdout).to.include(`+ docker build -f services/${svc}/Dockerfile -t pingpong/${svc}:${version} .`);
-    }
+    // build-image.sh tags pingpong/<svc>:$VERSION (BuildKit, CA secret, base image; ADR/0007)
+    expect(r.stdout).to.include('+ scripts/docker/build-image.sh pinger ponger');
     expect(r.stdout).to.include(`+ k3d image import --mode=direct --cluster cluster pingpong/pinger:${version} pingpong/ponger:${version}`);
   });
 

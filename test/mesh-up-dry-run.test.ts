@@ -30,8 +30,7 @@ describe('make mesh-up DRY_RUN=1', () => {
   it('issues the commands in the order Linkerd needs them', () => {
     const order = [
       /^k3d cluster create cluster --image rancher\/k3s:v1\.3[1-5]\.\d+-k3s\d .*--agents 2 /,
-      new RegExp(`^docker build -f services/pinger/Dockerfile -t pingpong/pinger:${version} \\.$`),
-      new RegExp(`^docker build -f services/ponger/Dockerfile -t pingpong/ponger:${version} \\.$`),
+      /^scripts\/docker\/build-image\.sh pinger ponger$/,
       new RegExp(`^k3d image import --mode=direct --cluster cluster pingpong/pinger:${version} pingpong/ponger:${version}$`),
       /^kubectl apply --server-side -f https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v1\.2\.1\/standard-install\.yaml$/,
       /^linkerd install-cni .*--dest-cni-net-dir=\/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d .* \| kubectl apply -f -$/,

@@ -12,8 +12,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ "$#" -gt 0 ] || set -- ponger pinger
-version="$(project_version)"
+version="${VERSION:-$(project_version)}"
 revision="${REVISION:-$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)}"
+require_docker
 set_build_cmd
 
 # The base image: present, else pulled, else (no registry reachable) the offline stand-in.

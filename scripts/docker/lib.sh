@@ -86,6 +86,13 @@ ensure_docker() {
   die "dockerd did not answer within ${wait_s}s"
 }
 
+# require_docker: stop with a clear message when the daemon does not answer (a user's machine:
+# we never install or start Docker there; CI's ci-images.sh calls ensure_docker instead).
+require_docker() {
+  "$(docker_cmd)" info >/dev/null 2>&1 ||
+    die "the Docker daemon is not reachable ('$(docker_cmd) info' failed): start Docker first (on a bare Debian machine, 'bash scripts/docker/ci-images.sh' installs and starts it)"
+}
+
 image_exists() { "$(docker_cmd)" image inspect "$1" >/dev/null 2>&1; }
 
 # Human size of an image (docker's own rounding) and its bytes.
