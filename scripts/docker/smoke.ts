@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { defaultRunSpec, dockerRunFlags, renderBase, runSpecFromObjects, type RunSpec, type Service } from './run-spec.ts';
-import { parseSamples, sumSamples } from './metrics-text.ts';
+import { parseExposition, sum } from '../../services/shared/test/exposition.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DOCKER = process.env['DOCKER'] ?? (existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker');
@@ -119,7 +119,7 @@ async function waitReady(r: Running): Promise<void> {
 async function metric(r: Running, name: string, labels: Record<string, string> = {}): Promise<number> {
   const res = await get(`http://${r.addr['admin']}/metrics`);
   check(res?.status === 200, `${r.spec.service} /metrics: status ${res?.status ?? 'no answer'} (expected 200)`);
-  return sumSamples(parseSamples(res.body), name, labels);
+  return sum(parseExposition(res.body), name, labels);
 }
 
 async function checkLogs(r: Running): Promise<void> {
