@@ -1,6 +1,7 @@
 // The load generator: autocannon 9 run as its own (CPU-pinned) process with --json output.
 import { fileURLToPath } from 'node:url';
 import { startNode } from './child.ts';
+import { clockTicksPerSecond, readCpuTicks } from './procfs.ts';
 import type { PacedResult } from './paced-load.ts';
 
 export interface LoadOptions {
@@ -25,6 +26,8 @@ export interface LoadResult {
   readonly p99Ms: number;
   readonly maxMs: number;
   readonly meanMs: number;
+  /** CPU used by the autocannon process, % of one core (sampled every 0.5 s; NaN if unread) */
+  readonly loadgenCpuPct?: number | undefined;
 }
 
 interface AutocannonJson {
@@ -66,12 +69,19 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const child = startNode({ name: 'autocannon', args, cpus: o.cpus, keepStdout: true });
   const limitMs = (o.durationSec + 30) * 1000;
   const timer = setTimeout(() => { void child.stop(1000); }, limitMs);
+  const started = Date.now();
+  let ticks = Number.NaN, ticksAt = started;
+  const sampler = setInterval(() => {
+    try { ticks = readCpuTicks(child.pid); ticksAt = Date.now(); } catch { /* exited */ }
+  }, 500);
   const code = await new Promise<number | null>((resolve) => child.proc.once('close', (c: number | null) => resolve(c)));
+  clearInterval(sampler);
   clearTimeout(timer);
   // give readline a tick to deliver the last line
   await new Promise((r) => setImmediate(r));
   if (code !== 0) throw new Error(`autocannon exited with ${String(code)} (bounded at ${limitMs} ms): ${child.stderrTail()}`);
-  return parseAutocannon(child.lines.join('\n'));
+  const loadgenCpuPct = (ticks / clockTicksPerSecond()) / ((ticksAt - started) / 1000) * 100;
+  return { ...parseAutocannon(child.lines.join('\n')), loadgenCpuPct };
 }
 
 const PACED = fileURLToPath(new URL('./paced-load.ts', import.meta.url));

@@ -27,7 +27,7 @@ function loadRow(t: ThroughputResult, rssTarget: boolean): { row: Row; target?: 
   const l = t.load;
   const spans = t.sink ? `; ${int(t.sink.spans)} spans exported for ${int(t.served)} requests served (${fix(t.sink.spans / t.served, 2)} per request)` : '';
   const errs = l.non2xx + l.errors + l.timeouts > 0 ? `; ${int(l.non2xx)} non-2xx, ${int(l.errors)} errors, ${int(l.timeouts)} timeouts` : '';
-  const cpu = `; server CPU ${fix(t.cpuPct, 0)}% of a core, ${fix(t.cpuUsPerRequest, 0)} µs/request`;
+  const cpu = `; server CPU ${fix(t.cpuPct, 0)}% of a core, ${fix(t.cpuUsPerRequest, 0)} µs/request; autocannon CPU ${fix(l.loadgenCpuPct ?? Number.NaN, 0)}%`;
   const result = `${int(l.rps)} req/s; p50 ${fix(l.p50Ms, 0)} ms, p99 ${fix(l.p99Ms, 0)} ms${cpu}; peak RSS ${fix(t.peakRssMb, 0)} MB${spans}${errs}`;
   if (!rssTarget) return { row: { measurement: t.label, result, target: 'ceiling (reference)', verdict: '' } };
   const target = judge(`${t.label}: peak RSS`, t.peakRssMb, '<=', RSS_LIMIT_MB, ' MB');
@@ -86,8 +86,8 @@ export function evaluate(r: Results): { rows: Row[]; targets: Target[] } {
     const late = p.lateness ? `; lateness vs k x ${p.intervalMs} ms: p50 ${fix(p.lateness.p50Ms, 1)}, p99 ${fix(p.lateness.p99Ms, 1)}, max ${fix(p.lateness.maxMs, 1)} ms` : '';
     add(`pinger: tick period jitter |gap - ${p.intervalMs} ms| (tick start = ${p.tickSource})`, `p50 ${fix(p.schedule.jitterP50Ms, 1)} ms, p99 ${fix(p.schedule.jitterP99Ms, 1)} ms, max ${fix(p.schedule.jitterMaxMs, 1)} ms${late}`,
       judge('pinger p99 jitter', p.schedule.jitterP99Ms, '<', 5, ' ms'));
-    add('pinger: CPU and memory', `CPU ${fix(p.cpuPct, 2)}% of one core; RSS end ${fix(p.rss.endMb, 0)} MB, peak ${fix(p.peakRssMb, 0)} MB`,
-      judge('pinger peak RSS', p.peakRssMb, '<=', RSS_LIMIT_MB, ' MB'));
+    add('pinger: CPU and memory', `CPU ${fix(p.cpuPct, 2)}% of one core; RSS start ${fix(p.rss.startMb, 0)} / end ${fix(p.rss.endMb, 0)} MB, peak ${fix(p.peakRssMb, 0)} MB`,
+      undefined, '(information: the RSS target is for ponger under load)');
   }
   return { rows, targets };
 }
