@@ -1,5 +1,5 @@
-// ponger entry point. Fixed order: validated config, logger, telemetry, app (dynamic import so
-// express loads after the instrumentation hook), listen (app + admin), shutdown hooks.
+// ponger entry point. Fixed order: validated config, logger, telemetry, app (dynamic import, so
+// node:http is instrumented before the app module loads), listen (app + admin), shutdown hooks.
 import { loadConfig } from '../../shared/src/config.ts';
 import { checkCommon } from '../../shared/src/common-keys.ts';
 import { createLogger, type Level } from '../../shared/src/logger.ts';
@@ -16,7 +16,7 @@ await runMain(async () => {
   checkCommon(cfg);
   const logger = createLogger({ service: 'ponger', level: cfg['log.level'] as Level });
   const version = readVersion(import.meta.url);
-  const telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: version, logger, express: true });
+  const telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: version, logger });
 
   const { createPongerApp } = await import('./app.ts');
   const readiness = new Readiness();

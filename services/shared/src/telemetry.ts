@@ -1,12 +1,11 @@
-// OpenTelemetry tracing for both services (SDK 3.x / 0.301). Call startTelemetry() BEFORE the app
-// module (and so express) is imported: in ESM, express is only patched if the
-// import-in-the-middle hook is registered first. The hook is limited to express; hooking every
-// module makes each `got` call produce two nested CLIENT spans (opentelemetry-js #6489).
-import { register as registerAsyncHooks } from 'node:module';
+// OpenTelemetry tracing for both services (SDK 3.x / 0.301): instrumentation-http only, so each
+// request is one SERVER span (ponger) or one CLIENT span (pinger's got call). ponger names its
+// SERVER span by route template through the RPC metadata (see ponger's app.ts and ADR 0008): no
+// express instrumentation, no import-in-the-middle hook. Call startTelemetry() BEFORE importing
+// the app module: instrumentations patch modules as they load.
 import type { IncomingMessage } from 'node:http';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, setGlobalErrorHandler } from '@opentelemetry/core';
 import { B3Propagator } from '@opentelemetry/propagator-b3';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Logger } from './logger.ts';
 
 /** Paths never traced: probes and scrapes would drown the real traffic. */
@@ -16,8 +15,6 @@ export interface TelemetryOptions {
   serviceName: string;
   serviceVersion: string;
   logger: Logger;
-  /** also instrument express (ponger); registers the import-in-the-middle hook for express */
-  express?: boolean;
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -53,20 +50,6 @@ function envList(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
 }
 
-let hookRegistered = false;
-
-/** Registers import-in-the-middle for express only (sync hooks where Node supports them). */
-async function registerExpressHook(): Promise<void> {
-  if (hookRegistered) return;
-  hookRegistered = true;
-  const sync = await import('import-in-the-middle/register-hooks.mjs');
-  if (sync.supportsSyncHooks()) {
-    sync.register({ include: ['express'] });
-  } else {
-    registerAsyncHooks('import-in-the-middle/hook.mjs', import.meta.url, { data: { include: ['express'] } });
-  }
-}
-
 export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   const env = options.env ?? process.env;
   const { logger } = options;
@@ -77,19 +60,13 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     logger.info('tracing off', { reason: 'OTEL_SDK_DISABLED=true' });
     return { exporting: false, shutdown: async () => {} };
   }
-  if (options.express) await registerExpressHook();
-
   const [{ NodeSDK }, { HttpInstrumentation }, { OTLPTraceExporter }, { resourceFromAttributes, defaultResource }] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/instrumentation-http'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/resources'),
   ]);
-  const instrumentations: Instrumentation[] = [new HttpInstrumentation({ ignoreIncomingRequestHook: isUntraced })];
-  if (options.express) {
-    const { ExpressInstrumentation } = await import('@opentelemetry/instrumentation-express');
-    instrumentations.push(new ExpressInstrumentation());
-  }
+  const instrumentations = [new HttpInstrumentation({ ignoreIncomingRequestHook: isUntraced })];
   setGlobalErrorHandler(rateLimitedReporter(logger, 'telemetry error (further ones rate-limited)'));
 
   // OTEL_PROPAGATORS wins when set; default: W3C tracecontext + baggage, B3 accepted.
