@@ -1,21 +1,11 @@
-# shellcheck shell=bash
+# shellcheck shell=bash source-path=SCRIPTDIR
 # Helpers shared by scripts/docker/*.sh. Source it; it sets REPO_ROOT and gives log/step/die,
 # project_version, node_version, docker_cmd, build_cmd and ensure_docker.
 
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-export REPO_ROOT
+# shellcheck source=../lib/base.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/base.sh"
 
-log() { printf '%s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 step() { printf '==> [docker] %s (%ss)\n' "$*" "$SECONDS"; }
-
-# The image tag: package.json "version" (docs/interfaces.md, Images).
-project_version() {
-  local v
-  v="$(sed -n 's/^  "version": "\([^"]*\)",\{0,1\}$/\1/p' "$REPO_ROOT/package.json" | head -n1)"
-  [ -n "$v" ] || die "package.json: key \"version\" not found (expected \"version\": \"X.Y.Z\")"
-  printf '%s\n' "$v"
-}
 
 # The Node version: package.json devDependencies "node" (exact, e.g. 24.21.0).
 node_version() {

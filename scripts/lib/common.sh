@@ -2,10 +2,11 @@
 # Shared helpers for scripts/*.sh. Source it; it sets REPO_ROOT, puts ./.bin first on PATH,
 # and gives: log/step/die, run (honours DRY_RUN=1), apply_from, project_version.
 
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=base.sh
+. "$(dirname "${BASH_SOURCE[0]}")/base.sh"
 BIN_DIR="${BIN_DIR:-$REPO_ROOT/.bin}"
 PATH="$BIN_DIR:$PATH"
-export PATH REPO_ROOT BIN_DIR
+export PATH BIN_DIR
 # Every path below is relative to the repository root (docker build context ".", kustomize dirs).
 cd "$REPO_ROOT" || exit 1
 
@@ -25,8 +26,6 @@ COLLECTOR_ENDPOINT="otel-collector.${OBS_NAMESPACE}:4317"
 # shellcheck disable=SC2034
 COLLECTOR_IDENTITY="otel-collector.${OBS_NAMESPACE}.serviceaccount.identity.linkerd.cluster.local"
 
-log() { printf '%s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # A phase marker: one line, always on stdout, so a dry run shows the sequence.
 step() { printf '==> [%s] %s\n' "$1" "$2"; }
 
@@ -52,14 +51,6 @@ quote_cmd() {
     if [[ "$arg" =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then out+="$arg "; else out+="$(printf '%q' "$arg") "; fi
   done
   printf '%s' "${out% }"
-}
-
-# The version in package.json: the tag of the images (docs/interfaces.md).
-project_version() {
-  local v
-  v="$(sed -n 's/^  "version": "\([^"]*\)",\{0,1\}$/\1/p' "$REPO_ROOT/package.json" | head -n1)"
-  [ -n "$v" ] || die "package.json: key \"version\" not found (expected \"version\": \"X.Y.Z\")"
-  printf '%s\n' "$v"
 }
 
 # kubectl reaches a cluster (bounded: 10 s).
