@@ -6,7 +6,7 @@
 // one ping's worst case), flush the spans.
 import { createShutdown } from '../../shared/src/lifecycle.ts';
 import { listen } from '../../shared/src/listen.ts';
-import { createLogger, type Level } from '../../shared/src/logger.ts';
+import { createLogger } from '../../shared/src/logger.ts';
 import { runMain } from '../../shared/src/main-runner.ts';
 import { startTelemetry } from '../../shared/src/telemetry.ts';
 import { readVersion } from '../../shared/src/version.ts';
@@ -14,7 +14,7 @@ import { budgetWarning, loadPingerConfig } from './config.ts';
 
 await runMain(async () => {
   const cfg = loadPingerConfig();
-  const logger = createLogger({ service: 'pinger', level: cfg['log.level'] as Level });
+  const logger = createLogger({ service: 'pinger', level: cfg['log.level'] });
   const version = readVersion(import.meta.url);
   const telemetry = await startTelemetry({ serviceName: 'pinger', serviceVersion: version, logger });
   const { createPingerApp } = await import('./app.ts');

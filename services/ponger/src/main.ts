@@ -2,7 +2,7 @@
 // node:http is instrumented before the app module loads), listen (app + admin), shutdown hooks.
 import { loadConfig } from '../../shared/src/config.ts';
 import { checkCommon } from '../../shared/src/common-keys.ts';
-import { createLogger, type Level } from '../../shared/src/logger.ts';
+import { createLogger } from '../../shared/src/logger.ts';
 import { startTelemetry } from '../../shared/src/telemetry.ts';
 import { Readiness, createAdminServer } from '../../shared/src/admin.ts';
 import { listen } from '../../shared/src/listen.ts';
@@ -14,7 +14,7 @@ import { PONGER_KEYS } from './config.ts';
 await runMain(async () => {
   const cfg = loadConfig(PONGER_KEYS);
   checkCommon(cfg);
-  const logger = createLogger({ service: 'ponger', level: cfg['log.level'] as Level });
+  const logger = createLogger({ service: 'ponger', level: cfg['log.level'] });
   const version = readVersion(import.meta.url);
   const telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: version, logger });
 

@@ -19,9 +19,14 @@ export interface KeySpec {
   readonly doc: string;
 }
 
-/** Typed view of a loaded table: int/number keys are numbers, the rest strings. */
+/** The value type of one key: a number, one of an enum's values, or a string. */
+type ValueOf<K extends KeySpec> = K['type'] extends 'int' | 'number'
+  ? number
+  : K extends { readonly type: 'enum'; readonly values: readonly (infer V extends string)[] } ? V : string;
+
+/** Typed view of a loaded table: int/number keys are numbers, enums their values, the rest strings. */
 export type ConfigOf<S extends readonly KeySpec[]> = {
-  readonly [K in S[number] as K['key']]: K['type'] extends 'int' | 'number' ? number : string;
+  readonly [K in S[number] as K['key']]: ValueOf<K>;
 };
 
 export class ConfigError extends Error {
