@@ -20,6 +20,9 @@ function fixture(): Obj[] {
           env: [
             { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability.svc.cluster.local:4318' },
             { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            { name: 'ZONE', value: 'local' },
+            { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'k8s.pod.name=$(POD_NAME)' },
+            { name: 'WHERE', value: 'zone=$(ZONE)' },
           ],
           ports: [{ name: 'http', containerPort: 8080 }, { name: 'admin', containerPort: 2112 }],
           resources: { limits: { cpu: '500m', memory: '256Mi' } },
@@ -45,7 +48,8 @@ describe('scripts/docker run-spec: containers run the way the Deployment runs th
     const spec = runSpecFromObjects(fixture(), 'ponger');
     expect(spec).to.include({ user: '10001:10001', memoryBytes: 256 * 1024 ** 2, cpus: 0.5, tmpfsBytes: 32 * 1024 ** 2, graceSeconds: 20 });
     expect(spec.args).to.deep.equal(['-c', '/etc/pingpong/config.yaml']);
-    expect(spec.env).to.deep.equal({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability.svc.cluster.local:4318' });
+    // $(ZONE) expands like Kubernetes does; a value referencing the dropped valueFrom entry is dropped
+    expect(spec.env).to.deep.equal({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability.svc.cluster.local:4318', ZONE: 'local', WHERE: 'zone=local' });
     expect(spec.ports).to.deep.equal({ http: 8080, admin: 2112 });
     expect(spec.configYaml).to.equal('service:\n  port: 8080\n');
   });

@@ -122,8 +122,12 @@ export function runSpecFromObjects(objects: Obj[], service: Service): RunSpec {
   const envList = c['env'] ?? [];
   if (!Array.isArray(envList)) fail(cw, 'env', 'a list', envList);
   for (const e of envList) {
-    // valueFrom (field refs, secrets) has no meaning outside a cluster; only literal values carry over.
-    if (isObj(e) && typeof e['name'] === 'string' && typeof e['value'] === 'string') env[e['name']] = e['value'];
+    // valueFrom (field refs, secrets) has no meaning outside a cluster; only literal values carry
+    // over. Kubernetes expands $(VAR) from the entries before it; a value that still references a
+    // dropped entry after that expansion cannot be reproduced here, so it is dropped as well.
+    if (!isObj(e) || typeof e['name'] !== 'string' || typeof e['value'] !== 'string') continue;
+    const value = e['value'].replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (ref, name: string) => env[name] ?? ref);
+    if (!/\$\([A-Za-z_][A-Za-z0-9_]*\)/.test(value)) env[e['name']] = value;
   }
 
   const ports: Record<string, number> = {};
