@@ -1,7 +1,7 @@
 // pinger's configuration keys (docs/interfaces.md, "Configuration keys"): the common ones, then
 // pinger's own. `TARGET` and `TICK_MS` are the second exercise's names, accepted as aliases.
 import { COMMON_KEYS, checkCommon } from '../../shared/src/common-keys.ts';
-import { ConfigError, loadConfig, type ConfigOf, type KeySpec, type LoadOptions } from '../../shared/src/config.ts';
+import { loadConfig, type ConfigOf, type KeySpec, type LoadOptions } from '../../shared/src/config.ts';
 
 export const PINGER_KEYS = [
   ...COMMON_KEYS,
@@ -39,4 +39,3 @@ export function budgetWarning(cfg: PingerConfig): string | undefined {
   return `a ping can take up to ${worstMs} ms (ping.timeoutMs x (ping.retries + 1)) but ping.intervalMs x ping.maxInFlight is ${coveredMs} ms: while ponger is slow, ticks will be counted as skipped`;
 }
 
-export { ConfigError };

@@ -1,6 +1,6 @@
 // pinger's metrics (docs/interfaces.md, "Metrics"), registered on the registry it is given.
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
-import { DURATION_BUCKETS } from '../../shared/src/metrics.ts';
+import { DURATION_BUCKETS, observeWithExemplar } from '../../shared/src/metrics.ts';
 import { OUTCOMES, type Outcome } from './client.ts';
 
 export type PingOutcome = Outcome | 'skipped';
@@ -54,11 +54,7 @@ export function createPingerMetrics(registry: Registry<RegistryContentType>): Pi
     recordPing(result, traceId, nowMs = Date.now()) {
       requests.inc({ outcome: result.outcome });
       for (const outcome of result.retried) retries.inc({ outcome });
-      const labels = { http_request_method: 'GET', outcome: result.outcome };
-      const value = result.latencyMs / 1000;
-      if (traceId === undefined) duration.observe({ labels, value });
-      // prom-client types exemplar labels with the metric's own label names; trace_id is not one of them
-      else duration.observe({ labels, value, exemplarLabels: { trace_id: traceId } as unknown as typeof labels });
+      observeWithExemplar(duration, { http_request_method: 'GET', outcome: result.outcome }, result.latencyMs / 1000, traceId);
       if (result.outcome === 'success') lastSuccess.set(nowMs / 1000);
     },
     recordSkipped(count = 1) {

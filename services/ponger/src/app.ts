@@ -7,7 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { context, trace } from '@opentelemetry/api';
 import { RPCType, getRPCMetadata } from '@opentelemetry/core';
 import { Counter, Histogram } from 'prom-client';
-import { DURATION_BUCKETS, createRegistry, exemplarLabels, methodLabel, type AppRegistry } from '../../shared/src/metrics.ts';
+import { DURATION_BUCKETS, createRegistry, exemplarLabels, methodLabel, observeWithExemplar, type AppRegistry } from '../../shared/src/metrics.ts';
 import type { Logger } from '../../shared/src/logger.ts';
 import type { Readiness } from '../../shared/src/admin.ts';
 import { IDENTITY_HEADER, IdentityLabeler, REPORT_HEADER, type ClientIdentity } from './identity.ts';
@@ -97,8 +97,7 @@ export function createPongerApp(options: PongerAppOptions): PongerApp {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = typeof res.locals.route === 'string' ? res.locals.route : UNMATCHED_ROUTE;
       const labels = { http_request_method: methodLabel(req.method), http_route: route, http_response_status_code: String(res.statusCode) };
-      // prom-client types exemplar labels with the metric's label names; trace_id is not one of them.
-      metrics.duration.observe({ labels, value: seconds, exemplarLabels: (exemplar ?? {}) as unknown as typeof labels });
+      observeWithExemplar(metrics.duration, labels, seconds, exemplar?.trace_id);
       metrics.byIdentity.inc({ client_id: identity.label });
       const fields: Record<string, unknown> = { method: req.method, route, status: res.statusCode, duration_ms: Math.round(seconds * 1e4) / 10, client_id: identity.reported };
       if (route === UNMATCHED_ROUTE) fields.path = (req.originalUrl ?? '').slice(0, 200);
