@@ -1,19 +1,8 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parser } from '@prometheus-io/lezer-promql';
+import { promqlErrors } from '../../observability/tests/promql.ts';
 import { collect, formatTable, queries, scalarOf, urlQuery, type Metric } from './compare.ts';
-
-/** Syntax errors the Prometheus project's own PromQL parser finds in `q` (empty = valid). */
-function promqlErrors(q: string): string[] {
-  const errors: string[] = [];
-  parser.parse(q).iterate({
-    enter: (node) => {
-      if (node.type.isError) errors.push(`at ${node.from}: "${q.slice(Math.max(0, node.from - 10), node.to + 10)}"`);
-    },
-  });
-  return errors;
-}
 
 const vector = (v: string | null) =>
   JSON.stringify({ status: 'success', data: { resultType: 'vector', result: v === null ? [] : [{ metric: {}, value: [1, v] }] } });
