@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseExposition, sum, value } from '../shared/test/exposition.ts';
-import { freePort, get, pollUntil, startService, stopAll, type LogLine, type Service } from './helpers/processes.ts';
+import { freePort, get, startService, stopAll, type LogLine, type Service } from './helpers/processes.ts';
+import { pollUntil } from '../shared/test/helpers.ts';
 import { KIND, startTraceReceiver, type TraceReceiver } from './helpers/trace-receiver.ts';
 
 const pings = (s: Service, outcome?: string): LogLine[] => s.lines.filter((l) => l.msg === 'ping' && (outcome === undefined || l.outcome === outcome));

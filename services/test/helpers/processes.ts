@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { pollUntil } from '../../shared/test/helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const MAIN = {
@@ -79,16 +80,6 @@ export async function stopAll(): Promise<void> {
   await Promise.all(all.map((s) => s.exited));
 }
 
-/** Polls `fn` every 25 ms until it returns a value other than undefined/false. */
-export async function pollUntil<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 export interface HttpResult {
   status: number;
