@@ -107,7 +107,7 @@ describe('processes: shutdown and failure handling', function () {
     pinger.kill('SIGTERM');
     expect(await pinger.exited).to.deep.equal({ code: 0, signal: null });
     expect(Date.now() - t0, 'exits promptly (drain 100 ms)').to.be.below(3000);
-    expect(pinger.stderr.join('')).to.not.match(/Unhandled|Error/);
+    expect(pinger.stderr.join('\n')).to.not.match(/Unhandled|Error/);
     const last = pinger.lines.at(-1);
     expect(last?.msg).to.equal('shutdown: done');
     // the schedule stopped at the signal: at most the one ping in flight then reports afterwards
@@ -139,9 +139,9 @@ describe('processes: shutdown and failure handling', function () {
         }
         const pinger = startService('pinger', { METRICS_PORT: '0', OTEL_TRACES_EXPORTER: 'none', ...env }, args);
         expect(await pinger.exited).to.deep.equal({ code: 78, signal: null });
-        const stderr = pinger.stderr.join('');
+        const stderr = pinger.stderr.join('\n');
         expect(stderr).to.match(/^config error: /);
-        expect(stderr.trimEnd().split('\n')).to.have.length(1);
+        expect(pinger.stderr.filter((l) => l !== '')).to.have.length(1);
         expect(stderr).to.match(re);
         expect(pinger.lines.filter((l) => l.msg === 'ping')).to.have.length(0);
       });

@@ -3,21 +3,21 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
-import { spawnService, type Spawned } from '../../shared/test/spawn.ts';
+import { spawnService, type Service } from '../../shared/test/spawn.ts';
 import { httpRequest, waitFor } from '../../shared/test/helpers.ts';
 import { listen } from '../../shared/src/listen.ts';
 
 const MAIN = 'services/ponger/src/main.ts';
-const LOOPBACK = { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0' };
+const LOOPBACK = { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', OTEL_TRACES_EXPORTER: 'none' };
 
 describe('ponger/main (spawned)', () => {
   let dir: string;
-  const children: Spawned[] = [];
+  const children: Service[] = [];
   before(() => (dir = mkdtempSync(join(tmpdir(), 'ponger-test-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  afterEach(() => { for (const c of children.splice(0)) c.kill(); });
+  afterEach(() => { for (const c of children.splice(0)) c.kill('SIGKILL'); });
 
-  function run(env: Record<string, string> = {}, args: string[] = []): Spawned {
+  function run(env: Record<string, string> = {}, args: string[] = []): Service {
     const c = spawnService(MAIN, { env: { ...LOOPBACK, ...env }, args });
     children.push(c);
     return c;
@@ -28,7 +28,7 @@ describe('ponger/main (spawned)', () => {
     return path;
   }
 
-  const mistakes: [string, () => Spawned, RegExp][] = [
+  const mistakes: [string, () => Service, RegExp][] = [
     ['unknown YAML key', () => run({}, ['-c', yamlFile('unknown.yaml', 'service:\n  prot: 8080\n')]), /^config error: service\.prot: expected a known key/],
     ['wrong type in YAML', () => run({}, ['-c', yamlFile('type.yaml', 'faults:\n  latencyMs: soon\n')]), /^config error: faults\.latencyMs \(FAULT_LATENCY_MS\): expected an integer in 0\.\.20000, got "soon"/],
     ['port 70000 in env', () => run({ PORT: '70000' }), /^config error: service\.port \(PORT\): expected an integer in 0\.\.65535, got "70000" \(from env PORT\)/],
@@ -85,7 +85,7 @@ describe('ponger/main (spawned)', () => {
     expect(results.map((r) => `${r.status} ${r.body}`)).to.deep.equal(['200 pong', '200 pong', '200 pong']);
     const { code } = await c.exited;
     expect(code).to.equal(0);
-    const msgs = c.logs().map((l) => l.msg);
+    const msgs = c.lines.map((l) => l.msg);
     expect(msgs.indexOf('shutdown: readiness false, draining')).to.be.lessThan(msgs.indexOf('shutdown: closing servers'));
     expect(msgs.indexOf('shutdown: closing servers')).to.be.lessThan(msgs.indexOf('shutdown: flushing telemetry'));
     expect(msgs.at(-1)).to.equal('shutdown: done');
@@ -95,7 +95,7 @@ describe('ponger/main (spawned)', () => {
     const c = run({ SHUTDOWN_DRAIN_MS: '20000', SHUTDOWN_TIMEOUT_MS: '30000' });
     await c.listening();
     c.child.kill('SIGTERM');
-    await waitFor(() => c.logs().some((l) => l.msg === 'shutdown: readiness false, draining'), 3000, 'shutdown started');
+    await waitFor(() => c.lines.some((l) => l.msg === 'shutdown: readiness false, draining'), 3000, 'shutdown started');
     const t0 = Date.now();
     c.child.kill('SIGINT');
     const { code } = await c.exited;

@@ -2,7 +2,7 @@
 // and scrapes are not traced, incoming trace context is continued, and shutdown flushes spans.
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
-import { spawnService, type Spawned } from '../../shared/test/spawn.ts';
+import { spawnService, type Service } from '../../shared/test/spawn.ts';
 import { httpRequest, waitFor } from '../../shared/test/helpers.ts';
 import { parseExposition } from '../../shared/test/exposition.ts';
 import { listen } from '../../shared/src/listen.ts';
@@ -32,7 +32,7 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
   let sink: Server;
   let sinkPort: number;
   const bodies: OtlpBody[] = [];
-  let child: Spawned | undefined;
+  let child: Service | undefined;
 
   before(async () => {
     sink = createServer((req, res) => {
@@ -46,7 +46,7 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
     sinkPort = (await listen(sink, 0, '127.0.0.1')).port;
   });
   after(() => {
-    child?.kill();
+    child?.kill('SIGKILL');
     sink.closeAllConnections();
     sink.close();
   });
@@ -113,7 +113,7 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
     }
     child.child.kill('SIGTERM');
     expect((await child.exited).code).to.equal(0);
-    const warnings = child.logs().filter((l) => l.level === 'warn' || l.level === 'error');
+    const warnings = child.lines.filter((l) => l.level === 'warn' || l.level === 'error');
     expect(warnings.length, JSON.stringify(warnings)).to.be.at.most(3);
     expect(child.stderr.filter((l) => l.trim() !== '')).to.deep.equal([]);
   });

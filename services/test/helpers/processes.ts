@@ -1,10 +1,9 @@
 // Runs the real services as child processes (process.execPath = the repo's Node 24) and reads
 // their JSON log lines; a trace receiver and an identity-injecting proxy for the process tests.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { pollUntil } from '../../shared/test/helpers.ts';
+import { spawnService, type Service } from '../../shared/test/spawn.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const MAIN = {
@@ -12,74 +11,13 @@ export const MAIN = {
   ponger: `${ROOT}services/ponger/src/main.ts`,
 } as const;
 
-export type LogLine = Record<string, unknown> & { msg?: string; time?: string };
+export type { LogLine, Service } from '../../shared/test/spawn.ts';
+export { stopAll } from '../../shared/test/spawn.ts';
 
-export interface Service {
-  name: string;
-  child: ChildProcess;
-  lines: LogLine[];
-  stderr: string[];
-  /** resolves with the exit code (or 128 + signal number style string for signals) */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** first log line matching, polling until timeoutMs */
-  waitForLine(pred: (l: LogLine) => boolean, timeoutMs?: number, what?: string): Promise<LogLine>;
-  kill(signal?: NodeJS.Signals): void;
-}
-
-const running = new Set<Service>();
-
-/** Starts a service with only the given environment (plus PATH), so the runner's env cannot leak in. */
+/** Starts pinger or ponger by name with only the given environment (plus PATH). */
 export function startService(name: keyof typeof MAIN, env: Record<string, string>, args: string[] = []): Service {
-  const child = spawn(process.execPath, [MAIN[name], ...args], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: LogLine[] = [];
-  const stderr: string[] = [];
-  let buf = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    buf += chunk;
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line) as LogLine);
-      } catch {
-        lines.push({ msg: 'NOT JSON', raw: line });
-      }
-    }
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const service: Service = {
-    name,
-    child,
-    lines,
-    stderr,
-    exited,
-    async waitForLine(pred, timeoutMs = 10_000, what = 'a log line') {
-      const found = await pollUntil(() => lines.find(pred), timeoutMs, `${name}: ${what} (stderr: ${stderr.join('').slice(0, 500)})`);
-      return found;
-    },
-    kill(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    },
-  };
-  running.add(service);
-  void exited.then(() => running.delete(service));
-  return service;
+  return spawnService(MAIN[name], { name, env, args });
 }
-
-/** Kills every service still running (after hooks) and waits for them to exit. */
-export async function stopAll(): Promise<void> {
-  const all = [...running];
-  for (const s of all) s.kill('SIGKILL');
-  await Promise.all(all.map((s) => s.exited));
-}
-
 
 export interface HttpResult {
   status: number;
