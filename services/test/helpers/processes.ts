@@ -1,9 +1,10 @@
 // Runs the real services as child processes (process.execPath = the repo's Node 24) and reads
 // their JSON log lines; a trace receiver and an identity-injecting proxy for the process tests.
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { spawnService, type Service } from '../../shared/test/spawn.ts';
+import { httpRequest, type SimpleResponse } from '../../shared/test/helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const MAIN = {
@@ -19,25 +20,12 @@ export function startService(name: keyof typeof MAIN, env: Record<string, string
   return spawnService(MAIN[name], { name, env, args });
 }
 
-export interface HttpResult {
-  status: number;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
+export type HttpResult = SimpleResponse;
 
-/** One loopback GET on a fresh connection, bounded. */
+/** One loopback GET of `url` on a fresh connection, bounded (httpRequest with a URL). */
 export function get(url: string, headers: Record<string, string> = {}, timeoutMs = 3000): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers, agent: false, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
+  const u = new URL(url);
+  return httpRequest(Number(u.port), `${u.pathname}${u.search}`, { host: u.hostname, headers, timeoutMs });
 }
 
 async function listenLoopback(server: Server): Promise<number> {
