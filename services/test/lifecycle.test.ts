@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseExposition, sum, value } from '../shared/test/exposition.ts';
-import { freePort, get, startService, stopAll, type LogLine, type Service } from './helpers/processes.ts';
-import { pollUntil } from '../shared/test/helpers.ts';
-import { KIND, startTraceReceiver, type TraceReceiver } from './helpers/trace-receiver.ts';
+import { get, startService, stopAll, type LogLine, type Service } from './helpers/processes.ts';
+import { freePort, pollUntil } from '../shared/test/helpers.ts';
+import { KIND, startTraceReceiver, type TraceReceiver } from '../shared/test/trace-receiver.ts';
 
 const pings = (s: Service, outcome?: string): LogLine[] => s.lines.filter((l) => l.msg === 'ping' && (outcome === undefined || l.outcome === outcome));
 const numberField = (l: LogLine, k: string): number => {

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { find, parseExposition, sum, value, type Sample } from '../shared/test/exposition.ts';
 import { get, startIdentityProxy, startService, stopAll, type LogLine, type Service } from './helpers/processes.ts';
 import { pollUntil } from '../shared/test/helpers.ts';
-import { KIND, startTraceReceiver, type ReceivedSpan, type TraceReceiver } from './helpers/trace-receiver.ts';
+import { KIND, startTraceReceiver, type ReceivedSpan, type TraceReceiver } from '../shared/test/trace-receiver.ts';
 
 const IDENTITY = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
 const INTERVAL_MS = 100;

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { classifyError, classifyStatus, createPingClient, pingUrl, type PingClient } from './client.ts';
-import { closedPort, pong, reset, silent, startServer, unavailable, type TestServer } from '../../test/helpers/loopback-servers.ts';
+import { pong, reset, silent, startServer, unavailable, type TestServer } from '../../test/helpers/loopback-servers.ts';
+import { freePort } from '../../shared/test/helpers.ts';
 
 describe('pinger client', () => {
   let servers: TestServer[] = [];
@@ -70,7 +71,7 @@ describe('pinger client', () => {
   });
 
   it('nothing listening: connection_error ECONNREFUSED', async () => {
-    const r = await client(`http://127.0.0.1:${await closedPort()}`).ping();
+    const r = await client(`http://127.0.0.1:${await freePort()}`).ping();
     expect(r).to.deep.include({ outcome: 'connection_error', error: 'ECONNREFUSED' });
   });
 
@@ -111,7 +112,7 @@ describe('pinger client', () => {
     });
 
     it('retries a refused connection', async () => {
-      const r = await client(`http://127.0.0.1:${await closedPort()}`, { retries: 1 }).ping();
+      const r = await client(`http://127.0.0.1:${await freePort()}`, { retries: 1 }).ping();
       expect(r).to.deep.include({ outcome: 'connection_error', retried: ['connection_error'] });
     });
 

@@ -6,7 +6,8 @@ import { createPingClient, type PingClient, type PingResult } from './client.ts'
 import { FakeClock } from '../../test/helpers/fake-clock.ts';
 import { createPingerMetrics } from './metrics.ts';
 import { Pinger } from './pinger.ts';
-import { closedPort, pong, reset, silent, startServer, unavailable, type Handler, type TestServer } from '../../test/helpers/loopback-servers.ts';
+import { pong, reset, silent, startServer, unavailable, type Handler, type TestServer } from '../../test/helpers/loopback-servers.ts';
+import { freePort } from '../../shared/test/helpers.ts';
 
 function captureLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
@@ -109,7 +110,7 @@ describe('pinger: schedule + client + metrics', () => {
 
     async function run(target: Handler | 'closed', timeoutMs: number) {
       let url: string;
-      if (target === 'closed') url = `http://127.0.0.1:${await closedPort()}`;
+      if (target === 'closed') url = `http://127.0.0.1:${await freePort()}`;
       else {
         server = await startServer(target);
         url = server.url;

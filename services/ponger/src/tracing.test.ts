@@ -1,61 +1,33 @@
 // Spawned ponger exporting OTLP/HTTP JSON to a local sink: one SERVER span per request named by route, probes
 // and scrapes are not traced, incoming trace context is continued, and shutdown flushes spans.
 import { expect } from 'chai';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { spawnService, type Service } from '../../shared/test/spawn.ts';
 import { httpRequest, waitFor } from '../../shared/test/helpers.ts';
 import { parseExposition } from '../../shared/test/exposition.ts';
 import { listen } from '../../shared/src/listen.ts';
+import { KIND, startTraceReceiver, type TraceReceiver } from '../../shared/test/trace-receiver.ts';
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: { key: string; value: Record<string, unknown> }[];
-}
-interface OtlpBody {
-  resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[] }[];
-}
-
-const SERVER_KIND = 2;
 const PINGER = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 
-function attr(span: OtlpSpan, key: string): unknown {
-  const v = span.attributes.find((a) => a.key === key)?.value;
-  return v === undefined ? undefined : Object.values(v)[0];
-}
-
 describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
-  let sink: Server;
-  let sinkPort: number;
-  const bodies: OtlpBody[] = [];
+  let receiver: TraceReceiver;
   let child: Service | undefined;
 
   before(async () => {
-    sink = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.url === '/v1/traces') bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpBody);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    sinkPort = (await listen(sink, 0, '127.0.0.1')).port;
+    receiver = await startTraceReceiver();
   });
-  after(() => {
+  after(async () => {
     child?.kill('SIGKILL');
-    sink.closeAllConnections();
-    sink.close();
+    await receiver.close();
   });
 
   it('exports one `GET /ping` SERVER span per request with http.route and linkerd.client_id, none for probes, and flushes on SIGTERM', async () => {
     child = spawnService('services/ponger/src/main.ts', {
       env: {
         HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', SHUTDOWN_DRAIN_MS: '0',
-        OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+        OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       },
     });
     const info = await child.listening();
@@ -72,28 +44,28 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
     const exemplars = metrics.filter((s) => s.name === 'http_server_request_duration_seconds_bucket' && s.exemplar).map((s) => s.exemplar?.labels.trace_id);
     expect(exemplars).to.include(TRACE_ID);
 
-    expect(bodies).to.have.length(0); // default batch delay is 5 s: spans below arrive via the shutdown flush
+    expect(receiver.spans).to.have.length(0); // default batch delay is 5 s: spans below arrive via the shutdown flush
     child.child.kill('SIGTERM');
     expect((await child.exited).code).to.equal(0);
-    await waitFor(() => bodies.length > 0, 3000, 'exported spans');
+    await waitFor(() => receiver.spans.length > 0, 3000, 'exported spans');
 
-    const spans = bodies.flatMap((b) => b.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((span) => ({ scope: s.scope.name, span })))));
-    const serviceNames = bodies.flatMap((b) => b.resourceSpans.map((r) => r.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue));
-    expect(new Set(serviceNames)).to.deep.equal(new Set(['ponger']));
-    const servers = spans.filter((s) => s.span.kind === SERVER_KIND);
-    const targets = servers.map((s) => attr(s.span, 'url.path') ?? attr(s.span, 'http.target'));
+    const spans = receiver.spans;
+    expect(receiver.errors).to.deep.equal([]);
+    expect(new Set(spans.map((s) => s.service))).to.deep.equal(new Set(['ponger']));
+    const servers = spans.filter((s) => s.kind === KIND.SERVER);
+    const targets = servers.map((s) => s.attributes['url.path'] ?? s.attributes['http.target']);
     expect(targets, 'probe and scrape paths are not traced').not.to.include.members(['/livez', '/readyz']);
     expect(targets.filter((t) => t === '/metrics'), '/metrics not traced').to.have.length(0);
 
-    const w3c = servers.find((s) => s.span.traceId === TRACE_ID);
+    const w3c = servers.find((s) => s.traceId === TRACE_ID);
     expect(w3c, 'server span continuing the incoming traceparent').not.to.equal(undefined);
-    expect(w3c?.span.parentSpanId).to.equal('b7ad6b7169203331');
-    expect(attr(w3c!.span, 'linkerd.client_id')).to.equal(PINGER);
-    expect(attr(w3c!.span, 'http.route')).to.equal('/ping');
-    expect(w3c?.span.name).to.equal('GET /ping');
-    const inTrace = spans.filter((s) => s.span.traceId === TRACE_ID).map((s) => `${s.scope} ${s.span.kind}`);
+    expect(w3c?.parentSpanId).to.equal('b7ad6b7169203331');
+    expect(w3c?.attributes['linkerd.client_id']).to.equal(PINGER);
+    expect(w3c?.attributes['http.route']).to.equal('/ping');
+    expect(w3c?.name).to.equal('GET /ping');
+    const inTrace = spans.filter((s) => s.traceId === TRACE_ID).map((s) => `${s.name} ${s.kind}`);
     expect(inTrace, 'exactly one span per request: the SERVER span (no middleware spans)').to.have.length(1);
-    expect(servers.some((s) => s.span.traceId === 'a'.repeat(32)), 'B3 context accepted').to.equal(true);
+    expect(servers.some((s) => s.traceId === 'a'.repeat(32)), 'B3 context accepted').to.equal(true);
   });
 
   it('survives an unreachable collector: requests still served, few warnings, clean exit', async () => {
@@ -121,15 +93,15 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
   const offSwitches: Record<string, string>[] = [{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' }];
   for (const off of offSwitches) {
     it(`exports nothing with ${Object.entries(off)[0]?.join('=')}`, async () => {
-      bodies.length = 0;
+      receiver.spans.length = 0;
       child = spawnService('services/ponger/src/main.ts', {
-        env: { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', SHUTDOWN_DRAIN_MS: '0', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`, OTEL_BSP_SCHEDULE_DELAY: '50', ...off },
+        env: { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', SHUTDOWN_DRAIN_MS: '0', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', ...off },
       });
       const info = await child.listening();
       for (let i = 0; i < 3; i++) expect((await httpRequest(info.app_port as number, '/ping', { headers: { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` } })).status).to.equal(200);
       child.child.kill('SIGTERM');
       expect((await child.exited).code).to.equal(0);
-      expect(bodies).to.have.length(0);
+      expect(receiver.spans).to.have.length(0);
     });
   }
 });

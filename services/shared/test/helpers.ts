@@ -1,5 +1,6 @@
 // Small helpers for tests: collect log lines, fetch over loopback, parse Prometheus text.
-import { request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
+import { listen } from '../src/listen.ts';
 import { createLogger, type Logger } from '../src/logger.ts';
 
 export interface Captured {
@@ -48,4 +49,20 @@ export async function pollUntil<T>(fn: () => T | undefined | false | Promise<T |
 /** Polls `check` until it returns true or the deadline passes. */
 export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
   await pollUntil(async () => (await check()) || undefined, timeoutMs, what);
+}
+
+/** Closes a test server now: open connections are dropped, not waited for. */
+export function closeNow(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+/** A loopback port with nothing listening on it (bound on 0, then released): for a process to take later, or for a client to be refused by. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  const { port } = await listen(server, 0, '127.0.0.1');
+  await closeNow(server);
+  return port;
 }

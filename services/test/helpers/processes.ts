@@ -1,10 +1,10 @@
 // Runs the real services as child processes (process.execPath = the repo's Node 24) and reads
 // their JSON log lines; a trace receiver and an identity-injecting proxy for the process tests.
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { spawnService, type Service } from '../../shared/test/spawn.ts';
-import { httpRequest, type SimpleResponse } from '../../shared/test/helpers.ts';
+import { closeNow, httpRequest, type SimpleResponse } from '../../shared/test/helpers.ts';
+import { listen } from '../../shared/src/listen.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const MAIN = {
@@ -28,26 +28,6 @@ export function get(url: string, headers: Record<string, string> = {}, timeoutMs
   return httpRequest(Number(u.port), `${u.pathname}${u.search}`, { host: u.hostname, headers, timeoutMs });
 }
 
-async function listenLoopback(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-/** A port with nothing listening (bound on 0, then released) for a service to take later. */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  const port = await listenLoopback(s);
-  await closeServer(s);
-  return port;
-}
-
 /**
  * Stands in for Linkerd's inbound proxy: forwards every request to `target`, replacing any
  * `l5d-client-id` with `identity` (what the proxy does for a request that arrived over mTLS).
@@ -65,6 +45,6 @@ export async function startIdentityProxy(target: string, identity: string): Prom
     });
     req.pipe(up);
   });
-  const port = await listenLoopback(server);
-  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+  const { port } = await listen(server, 0, '127.0.0.1');
+  return { url: `http://127.0.0.1:${port}`, close: () => closeNow(server) };
 }

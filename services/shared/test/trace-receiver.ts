@@ -3,7 +3,8 @@
 // trace/span ids). Any other content type is answered 415 and recorded as an error, so a change of
 // encoding fails the tests loudly instead of looking like missing spans.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../src/listen.ts';
+import { closeNow } from './helpers.ts';
 import { gunzipSync } from 'node:zlib';
 
 export interface ReceivedSpan {
@@ -109,16 +110,11 @@ export async function startTraceReceiver(): Promise<TraceReceiver> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(server, 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
     errors,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeNow(server),
   };
 }
