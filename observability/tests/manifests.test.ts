@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerPort, containers, get, isObj, OBS, readYaml, readYamlDocs, servicePorts, type Obj } from './manifests.ts';
-import { allowed, type Endpoint, type Flow } from './netpol.ts';
+import { allowed, type Endpoint } from './netpol.ts';
 
 interface Kustomization {
   namespace?: string;
@@ -146,45 +146,7 @@ describe('observability: kustomization and manifests', () => {
     const obs = (name: string): Endpoint => ({ namespace: 'observability', labels: { 'app.kubernetes.io/name': name } });
     const app = (ns: string, name: string): Endpoint => ({ namespace: ns, labels: { 'app.kubernetes.io/name': name } });
     const dns: Endpoint = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
-    const must: Array<[string, Flow]> = [
-      ['pinger (plain) -> collector OTLP/HTTP', { from: app('pingpong-plain', 'pinger'), to: obs('otel-collector'), port: 4318 }],
-      ['ponger (mesh) -> collector OTLP/HTTP', { from: app('pingpong-mesh', 'ponger'), to: obs('otel-collector'), port: 4318 }],
-      ['a linkerd proxy (linkerd ns) -> collector OTLP/gRPC', { from: { namespace: 'linkerd', labels: { 'linkerd.io/control-plane-component': 'destination' } }, to: obs('otel-collector'), port: 4317 }],
-      ['collector -> jaeger OTLP/gRPC', { from: obs('otel-collector'), to: obs('jaeger'), port: 4317 }],
-      ['prometheus -> app admin (plain)', { from: obs('prometheus'), to: app('pingpong-plain', 'ponger'), port: 2112 }],
-      ['prometheus -> app admin (mesh)', { from: obs('prometheus'), to: app('pingpong-mesh', 'pinger'), port: 2112 }],
-      ['prometheus -> span metrics', { from: obs('prometheus'), to: obs('otel-collector'), port: 8889 }],
-      ['prometheus -> any linkerd proxy', { from: obs('prometheus'), to: app('pingpong-mesh', 'ponger'), port: 4191 }],
-      ['prometheus -> own namespace proxies', { from: obs('prometheus'), to: obs('grafana'), port: 4191 }],
-      ['prometheus -> control plane admin', { from: obs('prometheus'), to: { namespace: 'linkerd', labels: {} }, port: 9996 }],
-      ['prometheus -> API server', { from: obs('prometheus'), to: 'outside', port: 6443 }],
-      ['collector -> API server', { from: obs('otel-collector'), to: 'outside', port: 443 }],
-      ['grafana -> prometheus', { from: obs('grafana'), to: obs('prometheus'), port: 9090 }],
-      ['grafana -> jaeger UI/API', { from: obs('grafana'), to: obs('jaeger'), port: 16686 }],
-      ['linkerd-viz -> prometheus', { from: { namespace: 'linkerd-viz', labels: { component: 'metrics-api' } }, to: obs('prometheus'), port: 9090 }],
-      ['jaeger DNS over UDP', { from: obs('jaeger'), to: dns, port: 53, protocol: 'UDP' }],
-      ['grafana DNS over TCP', { from: obs('grafana'), to: dns, port: 53, protocol: 'TCP' }],
-      ['jaeger proxy -> linkerd identity', { from: obs('jaeger'), to: { namespace: 'linkerd', labels: {} }, port: 8080 }],
-      ['grafana proxy -> linkerd destination/policy', { from: obs('grafana'), to: { namespace: 'linkerd', labels: {} }, port: 8090 }],
-      ['linkerd-viz tap -> a proxy here', { from: { namespace: 'linkerd-viz', labels: { component: 'tap' } }, to: obs('jaeger'), port: 4190 }],
-      ['mesh traffic to a proxy inbound port', { from: app('pingpong-mesh', 'ponger'), to: obs('otel-collector'), port: 4143 }],
-    ];
-    const mustNot: Array<[string, Flow]> = [
-      ['app -> grafana', { from: app('pingpong-plain', 'pinger'), to: obs('grafana'), port: 3000 }],
-      ['app -> prometheus', { from: app('pingpong-mesh', 'pinger'), to: obs('prometheus'), port: 9090 }],
-      ['app -> jaeger directly', { from: app('pingpong-plain', 'ponger'), to: obs('jaeger'), port: 4317 }],
-      ['app -> span metrics endpoint', { from: app('pingpong-plain', 'ponger'), to: obs('otel-collector'), port: 8889 }],
-      ['other namespace -> collector', { from: app('default', 'x'), to: obs('otel-collector'), port: 4318 }],
-      ['jaeger -> the outside', { from: obs('jaeger'), to: 'outside', port: 443 }],
-      ['grafana -> the outside (no update checks)', { from: obs('grafana'), to: 'outside', port: 443 }],
-      ['prometheus -> app port 8080', { from: obs('prometheus'), to: app('pingpong-plain', 'ponger'), port: 8080 }],
-      ['grafana -> collector', { from: obs('grafana'), to: obs('otel-collector'), port: 4318 }],
-      ['an app -> a proxy admin port here', { from: app('pingpong-mesh', 'pinger'), to: obs('jaeger'), port: 4191 }],
-      ['DNS to a non-DNS pod', { from: obs('jaeger'), to: app('pingpong-plain', 'ponger'), port: 53, protocol: 'UDP' }],
-    ];
-    for (const [what, flow] of must) it(`allows ${what}`, () => expect(allowed(policies, 'observability', flow)).to.equal(true));
-    for (const [what, flow] of mustNot) it(`denies ${what}`, () => expect(allowed(policies, 'observability', flow)).to.equal(false));
-
+    // The promised and refused flows across namespaces, on the wire: k8s/tests/flows.test.ts.
     it('the flow check catches a DNS rule without TCP and a missing default deny', () => {
       const noTcp = structuredClone(policies).map((p) => {
         if (nameOf(p) === 'allow-dns') ((get(p, 'spec.egress') as Obj[])[0] as Obj)['ports'] = [{ protocol: 'UDP', port: 53 }];
