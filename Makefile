@@ -10,6 +10,8 @@ VERSION := $(shell sed -n 's/^  "version": "\([^"]*\)",\{0,1\}$$/\1/p' package.j
 DRY_RUN ?= 0
 USE_CURRENT_CONTEXT ?= 0
 export CLUSTER VERSION DRY_RUN USE_CURRENT_CONTEXT
+# The pinned tools `make tools` installs come first, for every target (e2e and compare included).
+export PATH := $(CURDIR)/.bin:$(PATH)
 
 .PHONY: help tools preflight mesh-up plain-up down status images zero-trust-demo compare test e2e \
 	shellcheck run-local-kube-with-ping-pong-app cluster-up-with-services

@@ -2,24 +2,29 @@
 // port-forward, and polling with a deadline.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { requireTool } from '../../scripts/lib/find-tool.ts';
 import { portForward, type Forward } from '../../scripts/lib/port-forward.ts';
 
 const execFileP = promisify(execFile);
 
 export async function kubectl(args: readonly string[], timeoutMs = 60_000): Promise<string> {
-  const { stdout } = await execFileP('kubectl', [...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await execFileP(requireTool('kubectl'), [...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
   return stdout;
 }
 
-/** Why no cluster can be used, or null when kubectl reaches one. */
+/**
+ * Why no cluster can be used, or null when kubectl reaches one. A missing kubectl is not a
+ * reason to skip: it throws, so `make e2e` fails and says how to get it.
+ */
 export async function noClusterReason(): Promise<string | null> {
+  const bin = requireTool('kubectl');
   try {
-    await execFileP('kubectl', ['config', 'current-context'], { timeout: 10_000 });
+    await execFileP(bin, ['config', 'current-context'], { timeout: 10_000 });
   } catch {
     return 'kubectl has no current context';
   }
   try {
-    await execFileP('kubectl', ['version', '--request-timeout=5s'], { timeout: 15_000 });
+    await execFileP(bin, ['version', '--request-timeout=5s'], { timeout: 15_000 });
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n').find((l) => l.trim() && !l.startsWith('Command failed')) : '';
     return `kubectl version failed${msg ? `: ${msg.trim()}` : ''}`;

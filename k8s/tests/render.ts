@@ -1,9 +1,9 @@
 // Renders a kustomization with the kubectl-embedded kustomize and parses the YAML stream.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { requireTool } from '../../scripts/lib/find-tool.ts';
 
 /** Repository root (k8s/tests/ is two levels down). */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,20 +23,9 @@ export interface K8sObject {
   [field: string]: unknown;
 }
 
-const KUBECTL_CANDIDATES = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'];
-
-/** The kubectl binary: $KUBECTL, else the preinstalled one; a clear error when there is none. */
+/** The kubectl binary ($KUBECTL, ./.bin, PATH); a clear error when there is none. */
 export function kubectlPath(): string {
-  const fromEnv = process.env['KUBECTL'];
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`KUBECTL=${fromEnv}: no such file (expected a kubectl binary, v1.32 with kustomize v5.5)`);
-    return fromEnv;
-  }
-  const found = KUBECTL_CANDIDATES.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error(`kubectl not found at ${KUBECTL_CANDIDATES.join(' or ')}: install kubectl v1.32 (it embeds kustomize v5.5) or set KUBECTL=/path/to/kubectl`);
-  }
-  return found;
+  return requireTool('kubectl', "run 'make tools' (kubectl v1.33 embeds kustomize v5.6) or set KUBECTL=/path/to/kubectl");
 }
 
 /** Parses a multi-document YAML stream into objects; every document must look like a Kubernetes object. */

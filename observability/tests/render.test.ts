@@ -3,14 +3,15 @@
 // the k8s tests vendor (unknown fields rejected, as `kubectl apply --validate=strict` would).
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isBuiltIn, validateBuiltIn } from '../../k8s/tests/kube-schema.ts';
 import { parseManifests, type K8sObject } from '../../k8s/tests/render.ts';
 import { OBS } from './manifests.ts';
+import { findTool } from '../../scripts/lib/find-tool.ts';
 
-const KUBECTL = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p));
+const KUBECTL = findTool('kubectl');
 
 describe('observability: kubectl kustomize renders and validates', function () {
   this.timeout(60_000);
@@ -19,7 +20,8 @@ describe('observability: kubectl kustomize renders and validates', function () {
 
   before(function () {
     if (!KUBECTL) {
-      console.log('      skipped: no kubectl (v1.32, embeds kustomize v5.5) at /usr/bin or /usr/local/bin');
+      if (process.env['CI']) throw new Error("kubectl not found in ./.bin or on PATH (CI must render): run 'make tools'");
+      console.log("      skipped: no kubectl in ./.bin or on PATH; run 'make tools'");
       this.skip();
     }
     dir = mkdtempSync(join(tmpdir(), 'obs-render-'));

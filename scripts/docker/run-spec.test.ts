@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dockerRunFlags, parseQuantity, renderBase, runSpecFromObjects } from './run-spec.ts';
+import { findTool } from '../lib/find-tool.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -93,7 +94,7 @@ describe('scripts/docker run-spec: containers run the way the Deployment runs th
     expect(() => runSpecFromObjects(fixture(), 'pinger')).to.throw(/no Deployment named pinger/);
   });
 
-  const kubectl = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].some((p) => existsSync(p)) || process.env['KUBECTL'];
+  const kubectl = findTool('kubectl');
   const hasBase = existsSync(`${REPO_ROOT}/k8s/base/kustomization.yaml`);
   (kubectl && hasBase ? it : it.skip)('the real k8s/base satisfies the image contract for both services', () => {
     const objs = renderBase(REPO_ROOT);

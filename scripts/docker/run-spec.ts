@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { findTool } from '../lib/find-tool.ts';
 
 export type Service = 'pinger' | 'ponger';
 
@@ -184,7 +185,7 @@ export function defaultRunSpec(service: Service): RunSpec {
 export function renderBase(repoRoot: string, dir = 'k8s/base'): Obj[] | undefined {
   const abs = join(repoRoot, dir);
   if (!existsSync(join(abs, 'kustomization.yaml'))) return undefined;
-  const kubectl = process.env['KUBECTL'] ?? ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p));
+  const kubectl = findTool('kubectl');
   if (!kubectl) throw new Error(`${dir} exists but kubectl is not installed (set KUBECTL=/path/to/kubectl)`);
   const out = execFileSync(kubectl, ['kustomize', abs], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
   return parseStream(out, `kubectl kustomize ${dir}`);

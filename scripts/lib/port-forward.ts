@@ -2,6 +2,7 @@
 // Jaeger or Grafana from outside the cluster. Port-forward enters the pod through the kubelet,
 // so the observability namespace's NetworkPolicies (which admit only in-cluster peers) don't apply.
 import { spawn } from 'node:child_process';
+import { requireTool } from './find-tool.ts';
 
 export interface Forward {
   url: string;
@@ -10,7 +11,7 @@ export interface Forward {
 
 export function portForward(namespace: string, service: string, port: number, timeoutMs = 30_000): Promise<Forward> {
   return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['-n', namespace, 'port-forward', `svc/${service}`, `:${port}`, '--address', '127.0.0.1'], {
+    const child = spawn(requireTool('kubectl'), ['-n', namespace, 'port-forward', `svc/${service}`, `:${port}`, '--address', '127.0.0.1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
