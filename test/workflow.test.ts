@@ -20,24 +20,27 @@ export function workflowProblems(text: string): string[] {
     }
   }
   const at = (re: RegExp) => steps.findIndex((s) => re.test(s.run ?? ''));
-  const order = [at(/^npm ci\b/), at(/^make tools mesh-up$/), at(/^npm run test:e2e$/)];
+  const order = [at(/^npm ci\b/), at(/^make tools$/), at(/^make plain-up$/), at(/^make mesh-up$/), at(/^npm run test:e2e$/)];
   if (order.some((i) => i < 0) || order.join() !== [...order].sort((a, b) => a - b).join()) {
-    problems.push('steps: expected npm ci, then make tools mesh-up, then npm run test:e2e');
+    problems.push('steps: expected npm ci, make tools, make plain-up, make mesh-up, then npm run test:e2e');
   }
+  const e2e = steps.find((s) => /^npm run test:e2e$/.test(s.run ?? '')) as (Step & { env?: Record<string, string> }) | undefined;
+  if (e2e?.env?.['E2E_REQUIRE_CLUSTER'] !== '1') problems.push('npm run test:e2e: expected env E2E_REQUIRE_CLUSTER: "1" (a skipped suite must fail there)');
   return problems;
 }
 
 describe('.github/workflows/e2e.yml', () => {
   const text = readFileSync(path.join(REPO_ROOT, '.github/workflows/e2e.yml'), 'utf8');
 
-  it('pins actions by commit and runs make tools mesh-up before npm run test:e2e', () => {
+  it('pins actions by commit and walks make tools, plain-up, mesh-up before a cluster-required npm run test:e2e', () => {
     expect(workflowProblems(text)).to.deep.equal([]);
   });
 
   it('the check catches a floating action tag and a wrong order', () => {
     const floating = text.replace(/actions\/checkout@[0-9a-f]{40}/, 'actions/checkout@v4');
     expect(workflowProblems(floating)).to.deep.equal(['uses: actions/checkout@v4: expected owner/repo@<40-hex commit>']);
-    const swapped = text.replace('run: npm run test:e2e', 'run: TMP').replace('run: make tools mesh-up', 'run: npm run test:e2e').replace('run: TMP', 'run: make tools mesh-up');
-    expect(workflowProblems(swapped)).to.deep.equal(['steps: expected npm ci, then make tools mesh-up, then npm run test:e2e']);
+    const swapped = text.replace('run: npm run test:e2e', 'run: TMP').replace('run: make plain-up', 'run: npm run test:e2e').replace('run: TMP', 'run: make plain-up');
+    expect(workflowProblems(swapped)).to.include('steps: expected npm ci, make tools, make plain-up, make mesh-up, then npm run test:e2e');
+    expect(workflowProblems(text.replace('E2E_REQUIRE_CLUSTER: "1"', 'E2E_REQUIRE_CLUSTER: "0"'))).to.deep.equal(['npm run test:e2e: expected env E2E_REQUIRE_CLUSTER: "1" (a skipped suite must fail there)']);
   });
 });
