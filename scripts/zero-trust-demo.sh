@@ -5,7 +5,9 @@
 # label, so they let it through in both namespaces. What differs is who checks identity.
 #   pingpong-plain: nothing checks who calls, so it gets 200.
 #   pingpong-mesh:  ponger's Linkerd policy admits only pinger's mTLS identity (its ServiceAccount),
-#                   so a meshed intruder gets 403 and an unmeshed one (no identity) is refused.
+#                   so a meshed intruder (wrong identity) and an unmeshed one (no identity) both get
+#                   403 from ponger's proxy, which reads the request (Server proxyProtocol HTTP/1)
+#                   before the app ever sees it.
 # Prints one "RESULT ..." line per call (the e2e suite parses them); exits 1 if an outcome differs.
 set -euo pipefail
 # shellcheck source=lib/common.sh
@@ -62,9 +64,9 @@ YAML
   printf '%s' "${code:-000}"
 }
 
-report() { # report NS MESHED CODE EXPECT(allowed|denied)
+report() { # report NS MESHED CODE EXPECT(allowed|denied): allowed = 200, denied = 403 (Linkerd's answer)
   local ns="$1" meshed="$2" code="$3" expect="$4" verdict
-  if [ "$code" = 200 ]; then verdict=allowed; else verdict=denied; fi
+  case "$code" in 200) verdict=allowed ;; 403) verdict=denied ;; *) verdict="unexpected-$code" ;; esac
   printf 'RESULT namespace=%s caller=intruder meshed=%s http=%s verdict=%s expected=%s\n' \
     "$ns" "$meshed" "$code" "$verdict" "$expect"
   [ "$verdict" = "$expect" ] || failures=$((failures + 1))
@@ -84,7 +86,8 @@ echo "       The NetworkPolicy let it through, as in plain: the label fooled it,
 
 code="$(call pingpong-mesh disabled)"
 report pingpong-mesh false "$code" denied
-echo "  why: no sidecar means no mTLS identity at all; ponger's proxy refuses unauthenticated traffic (000 = refused/reset, 403 = denied)."
+echo "  why: no sidecar means no mTLS identity at all; ponger's proxy still reads the HTTP request and answers 403,"
+echo "       because the only authorization on GET /ping requires pinger's mTLS identity."
 
 if [ "$failures" -gt 0 ]; then
   die "$failures outcome(s) differ from what the showcase expects"
