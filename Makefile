@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/.bin:$(PATH)
 help: ## List the targets with one line each
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-36s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-tools: ## Install pinned k3d, kubectl, linkerd into ./.bin (SHA-256 verified)
+tools: ## Install pinned k3d, kubectl, linkerd into ./.bin, SHA-256 verified (Linux/macOS, amd64/arm64)
 	scripts/tools.sh
 
 preflight: ## Check docker, k3d, kubectl, linkerd are present at the pinned versions

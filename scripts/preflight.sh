@@ -18,16 +18,16 @@ minor_of() { # v1.33.1 -> 33
 
 check_docker() {
   if ! command -v docker >/dev/null 2>&1; then
-    problem "docker: not found on PATH. Install Docker Engine (https://docs.docker.com/engine/install/) and start it."
+    problem "docker: not found on PATH. Install Docker Engine on Linux (https://docs.docker.com/engine/install/) or Docker Desktop on macOS (https://docs.docker.com/desktop/), and start it."
   elif ! docker info >/dev/null 2>&1; then
-    problem "docker: installed but the daemon is not reachable (docker info failed). Start it (e.g. 'sudo systemctl start docker') and check you may use its socket."
+    problem "docker: installed but the daemon is not reachable (docker info failed). Start it ('sudo systemctl start docker' on Linux, open Docker Desktop on macOS) and check you may use its socket."
   fi
 }
 
 check_k3d() {
   local out v
   if ! command -v k3d >/dev/null 2>&1; then
-    problem "k3d: not found. Run 'make tools' (pinned $K3D_VERSION into ./.bin, checksum-verified) or see https://k3d.io."
+    problem "k3d: not found. Run 'make tools' (pinned $K3D_VERSION into ./.bin, SHA-256 verified; Linux or macOS, amd64 or arm64) or see https://k3d.io."
     return
   fi
   out="$(k3d version 2>/dev/null || true)"
