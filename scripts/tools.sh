@@ -177,7 +177,8 @@ $(published_what "$tool") ($(published_url "$tool")) and prints the line to pin.
     log "$tool: WARNING: no SHA-256 pinned for $os/$arch ($var in scripts/lib/versions.sh);" \
       "verifying against $(published_what "$tool"): $(published_url "$tool")"
     fetch "$(published_url "$tool")" "$tmp.published" small ||
-      die "$tool: no pinned SHA-256 and $(published_what "$tool") could not be fetched: nothing installed"
+      die "$tool: no pinned SHA-256 and $(published_what "$tool") could not be fetched: nothing installed$(
+        [ "$tool" != linkerd ] || printf ' (api.github.com allows 60 unauthenticated requests an hour; GITHUB_TOKEN raises that)')"
     want="$(published_digest "$tool" "$tmp.published")" ||
       die "$tool: no pinned SHA-256 and $(published_what "$tool") gives none for $url: nothing installed"
     verify_sha256 "$tmp" "$want" ||
