@@ -1,5 +1,5 @@
 // Checks a key table against the "Configuration keys" table of docs/interfaces.md.
-import type { KeySpec } from './config.ts';
+import { defaultText, type KeySpec } from './config.ts';
 
 export interface DocRow {
   key: string;
@@ -34,7 +34,7 @@ export function checkDocTable(markdown: string, specs: readonly KeySpec[]): stri
       continue;
     }
     const row = found[0] as DocRow;
-    if (row.default !== String(spec.default)) problems.push(`${spec.key}: docs default \`${row.default}\`, code default \`${spec.default}\``);
+    if (row.default !== defaultText(spec)) problems.push(`${spec.key}: docs default \`${row.default}\`, code default \`${defaultText(spec)}\``);
     if (row.env.join(',') !== spec.env.join(',')) problems.push(`${spec.key}: docs env ${row.env.join(', ') || '(none)'}, code env ${spec.env.join(', ')}`);
   }
   return problems;

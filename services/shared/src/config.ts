@@ -1,9 +1,16 @@
 // Spec-driven configuration: defaults < YAML file (-c PATH) < environment.
 // Each key is declared once in a table (KeySpec); loading validates every value against it.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+// The file is read and parsed with bounds (config-file.ts); config values never echo a secret.
+import { ConfigFileError, keyText, parseConfigYaml, readConfigFile } from './config-file.ts';
 
-export type KeyType = 'int' | 'number' | 'string' | 'enum' | 'url';
+export type KeyType = 'int' | 'number' | 'string' | 'enum' | 'url' | 'list';
+
+/** What each item of a `list` key must be. */
+export interface ItemSpec {
+  /** e.g. `Linkerd identities (<sa>.<ns>.serviceaccount.identity.linkerd.<trust-domain>)` */
+  readonly expected: string;
+  readonly check: (item: string) => boolean;
+}
 
 export interface KeySpec {
   /** dotted YAML key, e.g. `service.port` */
@@ -11,17 +18,21 @@ export interface KeySpec {
   /** environment variables: canonical name first, accepted aliases after */
   readonly env: readonly string[];
   readonly type: KeyType;
-  readonly default: number | string;
+  readonly default: number | string | readonly string[];
   readonly min?: number;
+  /** the largest value; for `list`, the most items */
   readonly max?: number;
   /** allowed values for `enum` */
   readonly values?: readonly string[];
+  /** what each item of a `list` must be (any non-empty string when absent) */
+  readonly item?: ItemSpec;
   readonly doc: string;
 }
 
-/** The value type of one key: a number, one of an enum's values, or a string. */
+/** The value type of one key: a number, a list of strings, one of an enum's values, or a string. */
 type ValueOf<K extends KeySpec> = K['type'] extends 'int' | 'number'
   ? number
+  : K['type'] extends 'list' ? readonly string[]
   : K extends { readonly type: 'enum'; readonly values: readonly (infer V extends string)[] } ? V : string;
 
 /** Typed view of a loaded table: int/number keys are numbers, enums their values, the rest strings. */
@@ -44,13 +55,28 @@ export class ConfigError extends Error {
 
 /** Keys of the original exercise that asked the services to terminate TLS themselves. */
 export const TLS_KEYS: readonly string[] = ['service.tlsCertificate', 'service.tlsPrivateKey', 'ponger.acceptCert'];
+const TLS_KEY_SET: ReadonlySet<string> = new Set(TLS_KEYS);
+
+/** Items of a `list` key when the spec sets no `max`. */
+export const DEFAULT_LIST_MAX = 100;
 
 export const PORT_MAX = 65535;
 
 export interface LoadOptions {
   argv?: readonly string[];
   env?: Readonly<Record<string, string | undefined>>;
+  /** reads the -c file; default: readConfigFile (regular file, size cap) */
   readFile?: (path: string) => string;
+}
+
+/**
+ * A URL (or text holding URLs) with any userinfo replaced by `REDACTED`, for log lines, span
+ * attributes and error messages: `http://u:pw@h/` -> `http://REDACTED@h/`, `u:pw@h` -> `REDACTED@h`.
+ */
+export function redactUrl(text: string): string {
+  const withScheme = text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\s/?#\\]*@/g, '$1REDACTED@');
+  if (withScheme.includes('://')) return withScheme;
+  return withScheme.replace(/^[^\s/?#\\]*@/, 'REDACTED@');
 }
 
 /** `-c PATH`, `--config PATH`, `--config=PATH`; anything else is an error. */
@@ -101,14 +127,57 @@ export function expectedText(spec: KeySpec): string {
     case 'number': return `a number${rangeText(spec)}`;
     case 'string': return 'a non-empty string';
     case 'enum': return `one of ${(spec.values ?? []).join(', ')}`;
-    case 'url': return 'an http:// URL with host (plain HTTP; the mesh provides mTLS), no query or fragment';
+    case 'url': return 'an http:// URL with host, optional port and path, no credentials, query or fragment (plain HTTP; the mesh provides mTLS)';
+    case 'list': return `a list of at most ${spec.max ?? DEFAULT_LIST_MAX} ${spec.item?.expected ?? 'non-empty strings'} (a YAML list, or comma-separated in env)`;
   }
 }
 
+// http://HOST[:PORT][/PATH]: a DNS name or IPv4 (labels of letters, digits, '-', '_') or a
+// bracketed IPv6; the path in RFC 3986 pchar. Checked on the raw text because WHATWG URL parsing
+// forgives too much: `http:///ping` becomes host `ping`, `http:ponger` becomes `http://ponger/`,
+// tabs and newlines are dropped, `\` is read as `/`.
+const HTTP_URL = /^http:\/\/(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*\.?)(?::\d{1,5})?(?:\/[A-Za-z0-9._~!$&'()*+,;=:@%-]*)*$/i;
+
+/** True when the authority of a URL-like text (after `scheme://`, up to `/ ? # \`) holds `@`. */
+function hasUserinfo(raw: string): boolean {
+  const rest = raw.replace(/^\s*[A-Za-z][A-Za-z0-9+.-]*:\/*/, '');
+  const end = rest.search(/[/?#\\]/);
+  return (end < 0 ? rest : rest.slice(0, end)).includes('@');
+}
+
+function coerceUrl(raw: string, fail: (got?: string) => never): string {
+  if (hasUserinfo(raw)) return fail('a URL with credentials (user or password before "@"; not shown)');
+  if (!HTTP_URL.test(raw)) return fail();
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return fail();
+  }
+  if (url.protocol !== 'http:' || url.hostname === '' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return fail();
+  return url.href.replace(/\/+$/, '');
+}
+
+function coerceList(spec: KeySpec, raw: unknown, source: string, fail: (got?: string) => never): readonly string[] {
+  let items: unknown[];
+  if (Array.isArray(raw)) items = raw;
+  else if (typeof raw === 'string' && source.startsWith('env')) items = raw.split(',').map((s) => s.trim());
+  else return fail();
+  const max = spec.max ?? DEFAULT_LIST_MAX;
+  if (items.length > max) return fail(`a list of ${items.length} items`);
+  const out = new Set<string>();
+  for (const [i, item] of items.entries()) {
+    if (typeof item !== 'string' || item.trim() === '' || !(spec.item?.check(item) ?? true)) return fail(`item ${i + 1}: ${describe(item)}`);
+    out.add(item);
+  }
+  return [...out];
+}
+
 /** Validates one raw value (YAML value or env string) against its spec. */
-export function coerce(spec: KeySpec, raw: unknown, source: string): number | string {
-  const fail = (): never => {
-    throw new ConfigError(label(spec), expectedText(spec), `${describe(raw)} (from ${source})`);
+export function coerce(spec: KeySpec, raw: unknown, source: string): number | string | readonly string[] {
+  const fail = (got?: string): never => {
+    const shown = got ?? describe(spec.type === 'url' && typeof raw === 'string' ? redactUrl(raw) : raw);
+    throw new ConfigError(label(spec), expectedText(spec), `${shown} (from ${source})`);
   };
   switch (spec.type) {
     case 'int':
@@ -129,67 +198,51 @@ export function coerce(spec: KeySpec, raw: unknown, source: string): number | st
     case 'enum':
       if (typeof raw !== 'string' || !(spec.values ?? []).includes(raw)) return fail();
       return raw;
-    case 'url': {
+    case 'url':
       if (typeof raw !== 'string') return fail();
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        return fail();
-      }
-      if (url.protocol !== 'http:' || url.hostname === '' || url.search !== '' || url.hash !== '' || url.username !== '') return fail();
-      return url.href.replace(/\/+$/, '');
-    }
+      return coerceUrl(raw, fail);
+    case 'list':
+      return coerceList(spec, raw, source, fail);
   }
 }
 
-/** Flattens nested YAML mappings into dotted keys; leaves (scalars, lists, null) are kept as is. */
-export function flatten(value: unknown, prefix = '', out: Map<string, unknown> = new Map()): Map<string, unknown> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else {
-    out.set(prefix, value);
-  }
-  return out;
-}
-
+/** Reads and parses the -c file; any problem is a ConfigError naming the file. */
 export function readYamlFile(path: string, readFile: (path: string) => string): Map<string, unknown> {
-  let text: string;
+  const fail = (err: unknown, expected: string): never => {
+    if (err instanceof ConfigFileError) throw new ConfigError(`config file ${path}`, err.expected, err.message);
+    throw new ConfigError(`config file ${path}`, expected, (err as Error).message.split('\n')[0] ?? String(err));
+  };
+  let text = '';
   try {
     text = readFile(path);
   } catch (err) {
-    throw new ConfigError(`config file ${path}`, 'a readable YAML file', (err as Error).message);
+    fail(err, 'a readable YAML file');
   }
-  let doc: unknown;
   try {
-    doc = parseYaml(text, { strict: true, uniqueKeys: true });
+    return parseConfigYaml(text);
   } catch (err) {
-    throw new ConfigError(`config file ${path}`, 'valid YAML', (err as Error).message.split('\n')[0] ?? 'a parse error');
+    return fail(err, 'valid YAML');
   }
-  if (doc === null || doc === undefined) return new Map();
-  if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ConfigError(`config file ${path}`, 'a YAML mapping of keys', describe(doc));
-  }
-  return flatten(doc);
 }
 
 export function loadConfig<const S extends readonly KeySpec[]>(specs: S, options: LoadOptions = {}): ConfigOf<S> {
   const argv = options.argv ?? process.argv.slice(2);
   const env = options.env ?? process.env;
-  const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const readFile = options.readFile ?? readConfigFile;
   const byKey = new Map(specs.map((s) => [s.key, s]));
   const path = configPathFromArgv(argv);
   const fromFile = path === undefined ? new Map<string, unknown>() : readYamlFile(path, readFile);
+  // One Set/Map lookup per key: linear in the file's size.
   for (const key of fromFile.keys()) {
-    if (TLS_KEYS.includes(key)) {
+    if (TLS_KEY_SET.has(key)) {
       throw new ConfigError(key, 'no TLS settings: these services speak plain HTTP and the mesh (Linkerd) provides mTLS, see ADR/0001', `a value in ${path}`);
     }
     if (!byKey.has(key)) {
       const known = [...byKey.keys()].join(', ');
-      throw new ConfigError(key, `a known key (${known})`, `an unknown key in ${path}`);
+      throw new ConfigError(keyText(key), `a known key (${known})`, `an unknown key in ${path}`);
     }
   }
-  const out: Record<string, number | string> = {};
+  const out: Record<string, number | string | readonly string[]> = {};
   for (const spec of specs) {
     let value = coerce(spec, spec.default, 'default');
     if (fromFile.has(spec.key)) value = coerce(spec, fromFile.get(spec.key), `YAML file ${path}`);
@@ -200,12 +253,17 @@ export function loadConfig<const S extends readonly KeySpec[]>(specs: S, options
   return out as ConfigOf<S>;
 }
 
+/** A key's default as the docs table shows it: a list as JSON (`[]`), anything else as is. */
+export function defaultText(spec: KeySpec): string {
+  return Array.isArray(spec.default) ? JSON.stringify(spec.default) : String(spec.default);
+}
+
 /** Renders a key table as the Markdown rows used in docs/interfaces.md. */
 export function renderMarkdown(specs: readonly KeySpec[]): string {
   const rows = specs.map((s) => {
     const [canonical, ...aliases] = s.env;
     const env = canonical === undefined ? '' : `\`${canonical}\`${aliases.length ? ` (${aliases.map((a) => `\`${a}\``).join(', ')} accepted)` : ''}`;
-    return `| \`${s.key}\` | ${env} | \`${s.default}\` | ${s.doc} |`;
+    return `| \`${s.key}\` | ${env} | \`${defaultText(s)}\` | ${s.doc} |`;
   });
   return ['| YAML key | env | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
