@@ -27,7 +27,7 @@ export type PingerConfig = ConfigOf<typeof PINGER_KEYS>;
  */
 export function loadPingerConfig(options: LoadOptions = {}): PingerConfig {
   const cfg = loadConfig(PINGER_KEYS, options);
-  checkCommon(cfg);
+  checkCommon(cfg, options.env ?? process.env);
   return cfg;
 }
 

@@ -1,5 +1,7 @@
 // Configuration keys every service has (see docs/interfaces.md, "Configuration keys").
+import { FLUSH_TIMEOUT_MS, SHUTDOWN_MARGIN_MS } from './budgets.ts';
 import { ConfigError, PORT_MAX, type ConfigOf, type KeySpec } from './config.ts';
+import { checkOtelEnv, tracingExports } from './otel-env.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -13,13 +15,24 @@ export const COMMON_KEYS = [
 
 export type CommonConfig = ConfigOf<typeof COMMON_KEYS>;
 
-/** Checks between keys, after each key is valid on its own. */
-export function checkCommon(cfg: CommonConfig): void {
-  if (cfg['shutdown.timeoutMs'] <= cfg['shutdown.drainMs']) {
+/**
+ * Checks between keys, after each key is valid on its own, and the OTEL_* variables (otel-env.ts).
+ * While spans are exported, the shutdown deadline must hold the drain, the telemetry flush
+ * (FLUSH_TIMEOUT_MS) and a margin; with tracing off, only the drain.
+ */
+export function checkCommon(cfg: CommonConfig, env: Readonly<Record<string, string | undefined>> = process.env): void {
+  checkOtelEnv(env);
+  const drain = cfg['shutdown.drainMs'];
+  const timeout = cfg['shutdown.timeoutMs'];
+  if (timeout <= drain) {
+    throw new ConfigError('shutdown.timeoutMs (SHUTDOWN_TIMEOUT_MS)', `a deadline greater than shutdown.drainMs (${drain})`, String(timeout));
+  }
+  const needed = drain + FLUSH_TIMEOUT_MS + SHUTDOWN_MARGIN_MS;
+  if (tracingExports(env) && timeout < needed) {
     throw new ConfigError(
       'shutdown.timeoutMs (SHUTDOWN_TIMEOUT_MS)',
-      `a deadline greater than shutdown.drainMs (${cfg['shutdown.drainMs']})`,
-      String(cfg['shutdown.timeoutMs']),
+      `at least ${needed} ms while tracing exports: shutdown.drainMs (${drain}) + telemetry flush (${FLUSH_TIMEOUT_MS}) + margin (${SHUTDOWN_MARGIN_MS}); or lower shutdown.drainMs`,
+      String(timeout),
     );
   }
 }

@@ -1,0 +1,156 @@
+// Validates the OTEL_* variables the tracing setup reads, at start, with the same ConfigError
+// (exit 78, one line naming the variable) as the services' own keys. Upstream the SDK only warns
+// (or says nothing) and carries on with a default: garbage propagators then silently stop trace
+// continuation, a garbage exporter or endpoint silently exports nothing.
+//
+// Accepted values are the ones the installed packages act on (read at these versions):
+// - @opentelemetry/sdk-node 0.301.0 dist/sdk.mjs, utils.mjs, create-from-env.mjs: exporters
+//   otlp|zipkin|console|none (getSpanProcessorsFromEnv), propagators tracecontext|baggage|b3|b3multi|none
+//   (getPropagatorFromEnv), samplers (createSamplerFromEnv), OTEL_TRACES_SAMPLER_ARG in [0,1],
+//   OTEL_BSP_* > 0 (getNonNegativeNumberFromEnv), OTLP protocols grpc|http/json|http/protobuf,
+//   OTEL_NODE_RESOURCE_DETECTORS names (getResourceDetectorsFromEnv).
+// - @opentelemetry/core 3.1.0 dist/platform/node/environment.mjs: blank (whitespace only) = unset,
+//   lists split on ',' and trimmed, booleans `true`/`false` any case; dist/utils/configuration.mjs:
+//   OTEL_LOG_LEVEL names (upper-cased).
+// - @opentelemetry/otlp-exporter-base 0.301.0 dist/configuration/shared-env-configuration.mjs:
+//   OTLP timeout > 0, compression none|gzip; platform/node/configuration/otlp-node-http-env-configuration.mjs:
+//   endpoints parsed with new URL.
+// - @opentelemetry/sdk-trace 3.1.0 dist/export/BatchSpanProcessorBase.mjs: batch size <= queue size
+//   (else clamped with a warning), defaults 512 and 2048.
+// - @opentelemetry/resources 3.1.0 dist/detectors/ResourceAttributesEnvDetector.mjs: OTEL_RESOURCE_ATTRIBUTES
+//   entries key=value, percent-decoded, each side <= 255 characters (else ALL attributes are dropped).
+import { ConfigError, redactUrl } from './config.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const EXPORTERS = ['otlp', 'zipkin', 'console'] as const;
+const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi'] as const;
+const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+const PROTOCOLS = ['grpc', 'http/json', 'http/protobuf'] as const;
+const COMPRESSIONS = ['none', 'gzip'] as const;
+const LOG_LEVELS = ['NONE', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'VERBOSE', 'ALL'] as const;
+const DETECTORS = ['all', 'none', 'env', 'host', 'os', 'process', 'serviceinstance'] as const;
+const BSP_DEFAULTS = { OTEL_BSP_MAX_QUEUE_SIZE: 2048, OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 512 } as const;
+/** ResourceAttributesEnvDetector._MAX_LENGTH */
+const RESOURCE_ATTRIBUTE_MAX = 255;
+
+/** Names whose values may hold credentials: never shown in an error. */
+const SECRET = new Set(['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']);
+
+function shown(name: string, raw: string): string {
+  if (SECRET.has(name)) return `a value (not shown) (from env ${name})`;
+  const text = name.includes('ENDPOINT') ? redactUrl(raw) : raw;
+  return `${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)} (from env ${name})`;
+}
+
+function list(raw: string): string[] {
+  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+type Check = (raw: string, env: Env) => string | undefined;
+
+/** A check returns undefined when the value is fine, else what was expected. */
+const oneOf = (values: readonly string[], transform: (s: string) => string = (s) => s.trim()): Check =>
+  (raw) => (values.includes(transform(raw)) ? undefined : `one of ${values.join(', ')}`);
+
+const listOf = (values: readonly string[], alone: string): Check => (raw) => {
+  const items = list(raw);
+  const ok = (items.length === 1 && items[0] === alone) || (items.length > 0 && items.every((i) => values.includes(i)));
+  return ok ? undefined : `a comma-separated list of ${values.join(', ')}, or ${alone} alone`;
+};
+
+const number = (expected: string, ok: (n: number) => boolean): Check => (raw) => {
+  const n = Number(raw.trim());
+  return raw.trim() !== '' && Number.isFinite(n) && ok(n) ? undefined : expected;
+};
+const positiveInt = number('an integer > 0', (n) => Number.isInteger(n) && n > 0);
+const positiveMs = number('a number of milliseconds > 0', (n) => n > 0);
+const nonNegativeInt = number('an integer >= 0', (n) => Number.isInteger(n) && n >= 0);
+
+const endpoint: Check = (raw) => {
+  const expected = 'an http:// or https:// URL with host, no credentials';
+  const text = raw.trim();
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\\]*@/.test(text)) return `${expected} (credentials in the URL would be logged)`;
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && /^https?:\/\/[^/]/i.test(text) ? undefined : expected;
+  } catch {
+    return expected;
+  }
+};
+
+const keyValues = (expected: string, maxLength?: number): Check => (raw) => {
+  for (const entry of raw.split(',')) {
+    if (entry.trim() === '') continue;
+    const parts = entry.split('=');
+    if (parts.length !== 2 || (parts[0] ?? '').trim() === '') return expected;
+    let key: string;
+    let value: string;
+    try {
+      key = decodeURIComponent((parts[0] ?? '').trim());
+      value = decodeURIComponent((parts[1] ?? '').trim());
+    } catch {
+      return expected;
+    }
+    if (maxLength !== undefined && (key.length > maxLength || value.length > maxLength)) return expected;
+  }
+  return undefined;
+};
+
+const batchSize: Check = (raw, env) => {
+  const bad = positiveInt(raw, env);
+  if (bad !== undefined) return bad;
+  const queueRaw = env.OTEL_BSP_MAX_QUEUE_SIZE;
+  const queue = queueRaw !== undefined && queueRaw.trim() !== '' ? Number(queueRaw.trim()) : BSP_DEFAULTS.OTEL_BSP_MAX_QUEUE_SIZE;
+  return Number(raw.trim()) <= queue ? undefined : `an integer > 0 and <= OTEL_BSP_MAX_QUEUE_SIZE (${queue})`;
+};
+
+/** The variables checked, in the order they are checked; docs/interfaces.md lists the same. */
+export const OTEL_CHECKS: Readonly<Record<string, Check>> = {
+  OTEL_SDK_DISABLED: oneOf(['true', 'false'], (s) => s.trim().toLowerCase()),
+  OTEL_TRACES_EXPORTER: listOf(EXPORTERS, 'none'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint,
+  OTEL_EXPORTER_OTLP_PROTOCOL: oneOf(PROTOCOLS),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: oneOf(PROTOCOLS),
+  OTEL_EXPORTER_OTLP_TIMEOUT: positiveMs,
+  OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: positiveMs,
+  OTEL_EXPORTER_OTLP_COMPRESSION: oneOf(COMPRESSIONS),
+  OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: oneOf(COMPRESSIONS),
+  OTEL_EXPORTER_OTLP_HEADERS: keyValues('comma-separated key=value pairs'),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: keyValues('comma-separated key=value pairs'),
+  OTEL_TRACES_SAMPLER: oneOf(SAMPLERS, (s) => s),
+  OTEL_TRACES_SAMPLER_ARG: number('a number in 0..1', (n) => n >= 0 && n <= 1),
+  OTEL_PROPAGATORS: listOf(PROPAGATORS, 'none'),
+  OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: nonNegativeInt,
+  OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: nonNegativeInt,
+  OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: nonNegativeInt,
+  OTEL_ATTRIBUTE_COUNT_LIMIT: nonNegativeInt,
+  OTEL_SPAN_EVENT_COUNT_LIMIT: nonNegativeInt,
+  OTEL_SPAN_LINK_COUNT_LIMIT: nonNegativeInt,
+  OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: nonNegativeInt,
+  OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: nonNegativeInt,
+  OTEL_BSP_SCHEDULE_DELAY: positiveMs,
+  OTEL_BSP_EXPORT_TIMEOUT: positiveMs,
+  OTEL_BSP_MAX_QUEUE_SIZE: positiveInt,
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: batchSize,
+  OTEL_LOG_LEVEL: oneOf(LOG_LEVELS, (s) => s.toUpperCase()),
+  OTEL_NODE_RESOURCE_DETECTORS: (raw) => (list(raw).length > 0 && list(raw).every((d) => (DETECTORS as readonly string[]).includes(d)) ? undefined : `a comma-separated list of ${DETECTORS.join(', ')}`),
+  OTEL_RESOURCE_ATTRIBUTES: keyValues(`comma-separated key=value pairs, percent-encoded, each side at most ${RESOURCE_ATTRIBUTE_MAX} characters`, RESOURCE_ATTRIBUTE_MAX),
+};
+
+/** Throws a ConfigError for the first OTEL_* variable with a value the SDK would not act on. */
+export function checkOtelEnv(env: Env = process.env): void {
+  for (const [name, check] of Object.entries(OTEL_CHECKS)) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue; // blank is unset, as in @opentelemetry/core
+    const expected = check(raw, env);
+    if (expected !== undefined) throw new ConfigError(name, expected, shown(name, raw));
+  }
+}
+
+/** True when spans are exported, so the shutdown deadline must hold a telemetry flush. */
+export function tracingExports(env: Env = process.env): boolean {
+  if ((env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true') return false;
+  return list(env.OTEL_TRACES_EXPORTER ?? '')[0] !== 'none';
+}
