@@ -31,4 +31,17 @@ describe('ponger/identity', () => {
     expect(l.classify(id('a')).label).to.equal(id('a'));
     expect(new IdentityLabeler(0).classify(id('a')).label).to.equal('other');
   });
+
+  it('always labels the expected identities, so forged ones cannot starve them', () => {
+    const id = (sa: string) => `${sa}.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local`;
+    const l = new IdentityLabeler(20, [PINGER]);
+    for (let i = 0; i < 20; i++) expect(l.classify(id(`forged${i}`)).label).to.equal(id(`forged${i}`));
+    expect(l.classify(id('forged20')).label).to.equal('other');
+    expect(l.classify(PINGER)).to.deep.equal({ kind: 'identity', reported: PINGER, label: PINGER });
+    // without the list, the genuine caller arriving after 20 forged ones is `other`
+    const plain = new IdentityLabeler(20);
+    for (let i = 0; i < 20; i++) plain.classify(id(`forged${i}`));
+    expect(plain.classify(PINGER).label).to.equal('other');
+    expect(new IdentityLabeler(0, [PINGER]).classify(PINGER).label).to.equal(PINGER);
+  });
 });

@@ -28,17 +28,24 @@ export interface ClientIdentity {
   label: string;
 }
 
-/** Classifies header values; remembers the first `maxSeries` distinct identities for labels. */
+/**
+ * Classifies header values. Expected identities (`identity.expected`) always get their own label;
+ * besides them, the first `maxSeries` distinct other identities do (first come, first served), so
+ * any number of forged identities cannot take the genuine caller's series.
+ */
 export class IdentityLabeler {
   readonly maxSeries: number;
+  readonly #expected: ReadonlySet<string>;
   readonly #known = new Set<string>();
-  constructor(maxSeries: number) {
+  constructor(maxSeries: number, expected: readonly string[] = []) {
     this.maxSeries = maxSeries;
+    this.#expected = new Set(expected);
   }
 
   classify(header: string | string[] | undefined): ClientIdentity {
     if (header === undefined || header === '') return { kind: 'none', reported: 'none', label: 'none' };
     if (Array.isArray(header) || !isLinkerdIdentity(header)) return { kind: 'invalid', reported: 'invalid', label: 'invalid' };
+    if (this.#expected.has(header)) return { kind: 'identity', reported: header, label: header };
     if (!this.#known.has(header) && this.#known.size < this.maxSeries) this.#known.add(header);
     return { kind: 'identity', reported: header, label: this.#known.has(header) ? header : 'other' };
   }
