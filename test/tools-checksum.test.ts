@@ -158,8 +158,9 @@ describe('scripts/tools.sh (a copy of the scripts, assets from a local file:// m
   });
 
   it('pinned: refuses a download that is not the pinned file, installs nothing, says how to re-pin', () => {
-    for (const [tool, url, pin] of [['k3d', `${K3D}/k3d-linux-amd64`, 'K3D_SHA256_linux_amd64'],
-      ['kubectl', `${KUBECTL}/linux/amd64/kubectl`, 'KUBECTL_SHA256_linux_amd64']]) {
+    const cases: [tool: string, url: string, pin: string][] = [['k3d', `${K3D}/k3d-linux-amd64`, 'K3D_SHA256_linux_amd64'],
+      ['kubectl', `${KUBECTL}/linux/amd64/kubectl`, 'KUBECTL_SHA256_linux_amd64']];
+    for (const [tool, url, pin] of cases) {
       serve(url, 'not the pinned binary');
       const r = tools(linuxAmd64, tool);
       expect(r.status, tool).to.equal(1);
