@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { classifyError, classifyStatus, createPingClient, pingUrl, type PingClient } from './client.ts';
+import { gzipSync } from 'node:zlib';
+import { MAX_BODY_BYTES, classifyError, classifyStatus, createPingClient, pingUrl, type PingClient } from './client.ts';
 import { pong, reset, silent, startServer, unavailable, type TestServer } from '../../test/helpers/loopback-servers.ts';
 import { freePort } from '../../shared/test/helpers.ts';
 
@@ -11,8 +12,8 @@ describe('pinger client', () => {
     servers.push(s);
     return s;
   };
-  const client = (url: string, over: { timeoutMs?: number; retries?: number } = {}) => {
-    const c = createPingClient({ url, timeoutMs: over.timeoutMs ?? 300, retries: over.retries ?? 0, maxSockets: 1 });
+  const client = (url: string, over: { timeoutMs?: number; retries?: number; maxBodyBytes?: number } = {}) => {
+    const c = createPingClient({ url, timeoutMs: over.timeoutMs ?? 300, retries: over.retries ?? 0, maxSockets: 1, ...(over.maxBodyBytes ? { maxBodyBytes: over.maxBodyBytes } : {}) });
     clients.push(c);
     return c;
   };
@@ -82,17 +83,89 @@ describe('pinger client', () => {
     expect(r.error).to.match(/ECONNRESET|socket hang up/);
   });
 
-  it('reads every body to the end and reuses one keep-alive connection', async () => {
-    const big = 'x'.repeat(256 * 1024);
+  it('reads every body up to the cap to the end and reuses one keep-alive connection', async () => {
+    const full = 'x'.repeat(MAX_BODY_BYTES);
     const s = await serve((_req, res, n) => {
       res.statusCode = n % 2 === 0 ? 500 : 200;
-      res.end(big);
+      res.end(full);
     });
     const c = client(s.url);
     const outcomes = [];
     for (let i = 0; i < 6; i++) outcomes.push((await c.ping()).outcome);
     expect(outcomes).to.deep.equal(['success', 'http_error', 'success', 'http_error', 'success', 'http_error']);
     expect(s.connections).to.equal(1);
+  });
+
+  describe('response body cap', () => {
+    it('refuses a declared Content-Length over the cap before reading, keeping status and client id', async () => {
+      let written = 0;
+      const s = await serve((_req, res) => {
+        res.writeHead(200, { 'content-length': String(100 * 1024 * 1024), 'x-ponger-client-id': 'none' });
+        const chunk = Buffer.alloc(64 * 1024, 120);
+        const pump = () => {
+          while (!res.destroyed && written < 100 * 1024 * 1024) {
+            written += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+        };
+        res.on('close', () => res.destroy());
+        pump();
+      });
+      const r = await client(s.url).ping();
+      expect(r).to.deep.include({ outcome: 'body_too_large', status: 200, clientId: 'none', error: `response body over ${MAX_BODY_BYTES} bytes` });
+      expect(written).to.be.below(16 * 1024 * 1024); // the server was cut off long before 100 MB
+    });
+
+    it('cuts an endless chunked body once the cap is passed', async () => {
+      const s = await serve((_req, res) => {
+        const timer = setInterval(() => res.write('y'.repeat(8 * 1024)), 1);
+        res.on('close', () => clearInterval(timer));
+      });
+      const r = await client(s.url, { timeoutMs: 5000 }).ping();
+      expect(r.outcome).to.equal('body_too_large');
+      expect(r.latencyMs).to.be.below(4000); // cut by the cap, not by the timeout
+    });
+
+    it('counts decoded bytes: a small gzip that inflates past the cap is cut; one that fits is read', async () => {
+      const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024));
+      const fits = gzipSync(Buffer.alloc(MAX_BODY_BYTES));
+      expect(bomb.length).to.be.below(MAX_BODY_BYTES);
+      const s = await serve((_req, res, n) => {
+        res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': String((n === 1 ? bomb : fits).length) });
+        res.end(n === 1 ? bomb : fits);
+      });
+      const c = client(s.url);
+      expect((await c.ping()).outcome).to.equal('body_too_large');
+      expect((await c.ping()).outcome).to.equal('success');
+    });
+
+    it('is never retried', async () => {
+      const s = await serve((_req, res) => res.end('z'.repeat(2048)));
+      const r = await client(s.url, { retries: 2, maxBodyBytes: 1024 }).ping();
+      expect(r).to.deep.include({ outcome: 'body_too_large', retried: [] });
+      expect(s.requests).to.have.length(1);
+    });
+  });
+
+  it('keeps a DNS-name shaped client id and reports anything else as invalid', async () => {
+    const s = await serve((_req, res, n) => {
+      res.setHeader('x-ponger-client-id', n === 1 ? 'pinger.ns.serviceaccount.identity.linkerd.cluster.local' : `EVIL value ${'x'.repeat(300)}`);
+      res.end('pong');
+    });
+    const c = client(s.url);
+    expect((await c.ping()).clientId).to.equal('pinger.ns.serviceaccount.identity.linkerd.cluster.local');
+    expect((await c.ping()).clientId).to.equal('invalid');
+  });
+
+  it('refuses a URL with credentials without showing them', () => {
+    let message = '';
+    try {
+      createPingClient({ url: 'http://:s3cret@ponger:1', timeoutMs: 1, retries: 0, maxSockets: 1 });
+    } catch (err) {
+      expect(err).to.be.instanceOf(RangeError);
+      message = (err as Error).message;
+    }
+    expect(message).to.equal('url: expected no credentials, got http://REDACTED@ponger:1');
   });
 
   describe('with retries', () => {
@@ -102,6 +175,31 @@ describe('pinger client', () => {
       expect(r).to.deep.include({ outcome: 'success', status: 200, retried: ['http_error'] });
       expect(s.requests).to.have.length(2);
       expect(r.latencyMs).to.be.below(250); // no backoff
+    });
+
+    for (const status of [502, 503, 504]) {
+      it(`retries a ${status} at once, whatever its Retry-After says`, async () => {
+        const s = await serve((req, res, n) => {
+          if (n > 1) return pong(req, res, n);
+          res.writeHead(status, { 'retry-after': '3600' });
+          res.end();
+        });
+        const r = await client(s.url, { retries: 1 }).ping();
+        expect(r).to.deep.include({ outcome: 'success', retried: ['http_error'] });
+        expect(r.latencyMs).to.be.below(250);
+      });
+    }
+
+    it('never retries another status', async () => {
+      for (const status of [400, 404, 429, 500, 501, 301]) {
+        const s = await serve((_req, res) => {
+          res.statusCode = status;
+          res.end();
+        });
+        const r = await client(s.url, { retries: 2 }).ping();
+        expect(r, String(status)).to.deep.include({ outcome: 'http_error', status, retried: [] });
+        expect(s.requests).to.have.length(1);
+      }
     });
 
     it('gives up after the limit with the last outcome', async () => {

@@ -1,12 +1,25 @@
-// The HTTP client pinger uses to call ponger: got 16 with a keep-alive agent, a per-attempt
-// timeout, retries off unless asked for (immediate, no backoff: the schedule is the pacing),
-// HTTP errors returned rather than thrown, bodies always read to the end, and every result
-// classified into one of the outcomes of docs/interfaces.md.
+// The HTTP client pinger uses to call ponger: got 16's stream API with a keep-alive agent, a
+// per-attempt timeout, HTTP errors returned rather than thrown, bodies read to the end but never
+// kept, and every result classified into one of the outcomes of docs/interfaces.md.
+// Body cap: the bytes AFTER decompression are counted as they arrive, and the request is destroyed
+// as soon as they pass maxBodyBytes (a declared Content-Length over the cap is refused before any
+// byte is read), so an endless body or a gzip bomb costs at most the cap plus one decoded chunk.
+// Retries (ping.retries > 0): only a timeout, a connection error, or a 502/503/504 is retried, at
+// once (no backoff, Retry-After ignored: the schedule is the pacing); never another status, nor a
+// body over the cap.
 import { Agent } from 'node:http';
-import got, { type Got, RequestError } from 'got';
+import got, { type Got } from 'got';
+import { redactUrl } from '../../shared/src/config.ts';
 
-export type Outcome = 'success' | 'http_error' | 'timeout' | 'connection_error';
-export const OUTCOMES: readonly Outcome[] = ['success', 'http_error', 'timeout', 'connection_error'];
+export type Outcome = 'success' | 'http_error' | 'timeout' | 'connection_error' | 'body_too_large';
+export const OUTCOMES: readonly Outcome[] = ['success', 'http_error', 'timeout', 'connection_error', 'body_too_large'];
+/** Outcomes an attempt can be retried after. */
+export const RETRYABLE_OUTCOMES: readonly Outcome[] = ['http_error', 'timeout', 'connection_error'];
+/** HTTP statuses retried (gateway/unavailable answers); any other status is final. */
+export const RETRY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+
+/** ponger answers `pong` (4 bytes); 64 KiB bounds what a hostile or broken server can make pinger hold. */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 export const CLIENT_ID_HEADER = 'x-ponger-client-id';
 
@@ -16,7 +29,7 @@ export interface PingResult {
   status?: number;
   /** from the request's start to the end of the body (or the error), all attempts included */
   latencyMs: number;
-  /** the identity ponger saw, from its `x-ponger-client-id` response header */
+  /** the identity ponger saw, from its `x-ponger-client-id` response header (`invalid` if not a DNS-name shape) */
   clientId?: string;
   /** error code (ECONNREFUSED, ETIMEDOUT, ...) or message for failed requests */
   error?: string;
@@ -32,6 +45,8 @@ export interface PingClientOptions {
   /** sockets kept by the agent; pinger passes ping.maxInFlight */
   maxSockets: number;
   userAgent?: string;
+  /** response body cap in bytes after decompression; default MAX_BODY_BYTES */
+  maxBodyBytes?: number;
 }
 
 export interface PingClient {
@@ -51,12 +66,9 @@ export function pingUrl(base: string): string {
 // Codes that mean the transport failed: refused, reset, unreachable, name resolution, a broken or
 // unparsable exchange. Anything unrecognised is also a connection_error (the request did not
 // produce a response), with its code or message kept in the log line.
-export function classifyError(err: unknown): Exclude<Outcome, 'success' | 'http_error'> {
-  if (err instanceof RequestError) {
-    if (err.name === 'TimeoutError' || err.code === 'ETIMEDOUT') return 'timeout';
-    return 'connection_error';
-  }
-  if ((err as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') return 'timeout';
+export function classifyError(err: unknown): 'timeout' | 'connection_error' {
+  const e = err as (NodeJS.ErrnoException & { name?: string }) | undefined;
+  if (e?.name === 'TimeoutError' || e?.code === 'ETIMEDOUT') return 'timeout';
   return 'connection_error';
 }
 
@@ -64,25 +76,93 @@ export function classifyStatus(status: number): 'success' | 'http_error' {
   return status >= 200 && status < 300 ? 'success' : 'http_error';
 }
 
+/** True when an attempt with this outcome (and status) is retried while retries are left. */
+export function isRetryable(outcome: Outcome, status?: number): boolean {
+  if (outcome === 'http_error') return status !== undefined && RETRY_STATUSES.has(status);
+  return outcome === 'timeout' || outcome === 'connection_error';
+}
+
 function errorText(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === 'string' && code !== 'ERR_GOT_REQUEST_ERROR') return code;
-  return err instanceof Error ? err.message : String(err);
+  if (typeof code === 'string' && code !== 'ERR_GOT_REQUEST_ERROR') return code.slice(0, 100);
+  return redactUrl(err instanceof Error ? err.message : String(err)).slice(0, 300);
+}
+
+/** ponger's report of the caller's identity, kept only when DNS-name shaped (it reaches a log line and a span). */
+export function cleanClientId(header: string | string[] | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  return typeof header === 'string' && /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(header) ? header : 'invalid';
+}
+
+interface Attempt {
+  outcome: Outcome;
+  status?: number;
+  clientId?: string;
+  error?: string;
 }
 
 export function createPingClient(options: PingClientOptions): PingClient {
   if (!Number.isInteger(options.retries) || options.retries < 0) throw new RangeError(`retries: expected an integer >= 0, got ${options.retries}`);
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const target = new URL(options.url);
+  if (target.username !== '' || target.password !== '') throw new RangeError(`url: expected no credentials, got ${redactUrl(options.url)}`);
   const url = pingUrl(options.url);
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets });
   const client: Got = got.extend({
     agent: { http: agent },
     timeout: { request: options.timeoutMs },
-    retry: { limit: options.retries, backoffLimit: 0, noise: 0 },
+    retry: { limit: 0 },
     throwHttpErrors: false,
     followRedirect: false,
-    responseType: 'text',
+    decompress: true,
     headers: { 'user-agent': options.userAgent ?? 'pingpong-pinger' },
   });
+
+  /** One request: resolves (never rejects) once the body ended, the cap was passed, or it failed. */
+  const attempt = (): Promise<Attempt> =>
+    new Promise((resolve) => {
+      let settled = false;
+      let status: number | undefined;
+      let clientId: string | undefined;
+      let bytes = 0;
+      const finish = (a: Attempt): void => {
+        if (settled) return;
+        settled = true;
+        resolve(a);
+      };
+      let stream: ReturnType<Got['stream']>;
+      try {
+        stream = client.stream(url);
+      } catch (err) {
+        finish({ outcome: classifyError(err), error: errorText(err) });
+        return;
+      }
+      const tooLarge = (): void => {
+        const a: Attempt = { outcome: 'body_too_large', error: `response body over ${maxBodyBytes} bytes` };
+        if (status !== undefined) a.status = status;
+        if (clientId !== undefined) a.clientId = clientId;
+        finish(a);
+        stream.destroy();
+      };
+      stream.on('response', (res: { statusCode: number; headers: Record<string, string | string[] | undefined> }) => {
+        status = res.statusCode;
+        clientId = cleanClientId(res.headers[CLIENT_ID_HEADER]);
+        // Present only when the body is not encoded (the decoder drops it): refuse before reading.
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > maxBodyBytes) tooLarge();
+      });
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > maxBodyBytes) tooLarge();
+      });
+      stream.on('end', () => {
+        const a: Attempt = { outcome: classifyStatus(status ?? 0) };
+        if (status !== undefined) a.status = status;
+        if (clientId !== undefined) a.clientId = clientId;
+        finish(a);
+      });
+      stream.on('error', (err: unknown) => finish({ outcome: classifyError(err), error: errorText(err) }));
+    });
 
   return {
     url,
@@ -90,27 +170,17 @@ export function createPingClient(options: PingClientOptions): PingClient {
     async ping(): Promise<PingResult> {
       const retried: Outcome[] = [];
       const started = performance.now();
-      try {
-        const response = await client.get(url, {
-          hooks: {
-            beforeRetry: [
-              (error) => {
-                retried.push(error.response ? classifyStatus(error.response.statusCode) : classifyError(error));
-              },
-            ],
-          },
-        });
-        const header = response.headers[CLIENT_ID_HEADER];
-        const result: PingResult = {
-          outcome: classifyStatus(response.statusCode),
-          status: response.statusCode,
-          latencyMs: performance.now() - started,
-          retried,
-        };
-        if (typeof header === 'string' && header !== '') result.clientId = header;
+      for (;;) {
+        const a = await attempt();
+        if (retried.length < options.retries && isRetryable(a.outcome, a.status)) {
+          retried.push(a.outcome);
+          continue;
+        }
+        const result: PingResult = { outcome: a.outcome, latencyMs: performance.now() - started, retried };
+        if (a.status !== undefined) result.status = a.status;
+        if (a.clientId !== undefined) result.clientId = a.clientId;
+        if (a.error !== undefined) result.error = a.error;
         return result;
-      } catch (err) {
-        return { outcome: classifyError(err), latencyMs: performance.now() - started, error: errorText(err), retried };
       }
     },
   };

@@ -4,6 +4,7 @@
 // (nor does liveness). SIGTERM/SIGINT: the shared sequence stops the schedule at once, then
 // readiness false, drainMs, close the admin server, settle (wait for the ping in flight, bounded by
 // one ping's worst case), flush the spans.
+import { redactUrl } from '../../shared/src/config.ts';
 import { createShutdown } from '../../shared/src/lifecycle.ts';
 import { listen } from '../../shared/src/listen.ts';
 import { createLogger } from '../../shared/src/logger.ts';
@@ -25,7 +26,7 @@ await runMain(async () => {
   app.readiness.markReady();
   logger.info('pinger started', {
     version,
-    url: app.client.url,
+    url: redactUrl(app.client.url), // credentials are refused at start; redacted here in any case
     interval_ms: cfg['ping.intervalMs'],
     timeout_ms: cfg['ping.timeoutMs'],
     max_in_flight: cfg['ping.maxInFlight'],

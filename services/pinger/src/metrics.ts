@@ -1,7 +1,7 @@
 // pinger's metrics (docs/interfaces.md, "Metrics"), registered on the registry it is given.
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
 import { DURATION_BUCKETS, observeWithExemplar } from '../../shared/src/metrics.ts';
-import { OUTCOMES, type Outcome } from './client.ts';
+import { OUTCOMES, RETRYABLE_OUTCOMES, type Outcome } from './client.ts';
 
 export type PingOutcome = Outcome | 'skipped';
 export const PING_OUTCOMES: readonly PingOutcome[] = [...OUTCOMES, 'skipped'];
@@ -16,13 +16,13 @@ export interface PingerMetrics {
 export function createPingerMetrics(registry: Registry<RegistryContentType>): PingerMetrics {
   const requests = new Counter({
     name: 'pinger_requests_total',
-    help: 'Pings by outcome: success (2xx), http_error, timeout, connection_error, skipped (tick not sent: too many in flight or the loop was late).',
+    help: 'Pings by outcome: success (2xx), http_error, timeout, connection_error, body_too_large (response body over the cap, cut), skipped (tick not sent: too many in flight or the loop was late).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
   const retries = new Counter({
     name: 'pinger_retries_total',
-    help: 'Attempts that were retried (ping.retries > 0), by the outcome of the attempt that failed.',
+    help: 'Attempts that were retried (ping.retries > 0: timeouts, connection errors, 502/503/504), by the outcome of the attempt that failed.',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -46,7 +46,7 @@ export function createPingerMetrics(registry: Registry<RegistryContentType>): Pi
   });
   // Every outcome exists from the start, so rate() and absence checks see 0 rather than nothing.
   for (const outcome of PING_OUTCOMES) requests.inc({ outcome }, 0);
-  for (const outcome of OUTCOMES) if (outcome !== 'success') retries.inc({ outcome }, 0);
+  for (const outcome of RETRYABLE_OUTCOMES) retries.inc({ outcome }, 0);
   lastSuccess.set(0);
   inFlight.set(0);
 

@@ -8,6 +8,7 @@ import { createPingerMetrics } from './metrics.ts';
 import { Pinger } from './pinger.ts';
 import { pong, reset, silent, startServer, unavailable, type Handler, type TestServer } from '../../test/helpers/loopback-servers.ts';
 import { freePort } from '../../shared/test/helpers.ts';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
 function captureLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
@@ -15,11 +16,17 @@ function captureLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
   return { logger, lines };
 }
 
+/** Writes body bytes until the client goes away. */
+const endless: Handler = (_req, res) => {
+  const timer = setInterval(() => res.write('y'.repeat(16 * 1024)), 1);
+  res.on('close', () => clearInterval(timer));
+};
+
 /** A client whose pings finish only when the test says so. */
-function manualClient() {
+function manualClient(url = 'http://ponger.test/ping') {
   const pending: ((r: PingResult) => void)[] = [];
   const client: PingClient = {
-    url: 'http://ponger.test/ping',
+    url,
     close: () => {},
     ping: () => new Promise<PingResult>((resolve) => pending.push(resolve)),
   };
@@ -96,6 +103,22 @@ describe('pinger: schedule + client + metrics', () => {
     });
   });
 
+  it('the ping span and log lines carry the URL with any userinfo redacted', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const clock = new FakeClock();
+    const { logger, lines } = captureLogger();
+    const { client, finishOne } = manualClient('http://user:s3cret@ponger.test/ping');
+    const pinger = new Pinger({ client, metrics: createPingerMetrics(createRegistry({ defaultMetrics: false })), logger, intervalMs: 100, maxInFlight: 1, clock, tracer: provider.getTracer('t') });
+    pinger.start();
+    await finishOne();
+    pinger.stop();
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.attributes['url.full']).to.equal('http://REDACTED@ponger.test/ping');
+    expect(JSON.stringify(lines)).not.to.include('s3cret');
+    await provider.shutdown();
+  });
+
   describe('each fault counted under its outcome while the schedule holds (real clock, 50 ms ticks)', () => {
     const INTERVAL = 50;
     const WINDOW = 600;
@@ -142,6 +165,7 @@ describe('pinger: schedule + client + metrics', () => {
       ['no answer', silent, 'timeout', 30],
       ['nothing listening', 'closed', 'connection_error', 40],
       ['socket destroyed', reset, 'connection_error', 40],
+      ['endless body', endless, 'body_too_large', 40],
     ];
     for (const [name, target, outcome, timeoutMs] of cases) {
       it(`${name} -> ${outcome}`, async () => {
@@ -153,6 +177,7 @@ describe('pinger: schedule + client + metrics', () => {
         expect(value(s, 'http_client_request_duration_seconds_count', { outcome })).to.equal(stats.started);
         const line = lines.find((l) => l.msg === 'ping');
         expect(line).to.include({ outcome, service: 'pinger' });
+        expect(JSON.stringify(lines)).not.to.include('yyyy'); // never a byte of the body
         expect(line).to.have.property('latency_ms').that.is.a('number');
         if (outcome === 'success') {
           expect(line).to.include({ status: 200, client_id: 'none' });

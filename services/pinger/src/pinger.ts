@@ -3,6 +3,7 @@
 // Ticks the scheduler passed over (a blocked event loop) are counted as skipped too, so
 // pings + skipped == ticks due. A ping never rejects: every failure is an outcome.
 import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { redactUrl } from '../../shared/src/config.ts';
 import type { Logger } from '../../shared/src/logger.ts';
 import { exemplarLabels } from '../../shared/src/metrics.ts';
 import type { PingClient, PingResult } from './client.ts';
@@ -112,7 +113,7 @@ export class Pinger {
 
   #ping(t: TickInfo): Promise<void> {
     const { client, metrics, logger } = this.#o;
-    return this.#tracer.startActiveSpan('ping', { kind: SpanKind.INTERNAL, attributes: { 'url.full': client.url, 'pinger.tick': t.k } }, async (span) => {
+    return this.#tracer.startActiveSpan('ping', { kind: SpanKind.INTERNAL, attributes: { 'url.full': redactUrl(client.url), 'pinger.tick': t.k } }, async (span) => {
       try {
         const result = await client.ping();
         span.setAttribute('pinger.outcome', result.outcome);
