@@ -5,6 +5,8 @@
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/pods.sh
+. "$REPO_ROOT/scripts/lib/pods.sh"
 
 [ $# -gt 0 ] || die "usage: $0 plain|mesh [plain|mesh]"
 overlays=("$@")
@@ -17,9 +19,11 @@ for o in "${overlays[@]}"; do
   run kubectl apply -k "k8s/overlays/$o"
 done
 
+# A pod that cannot get its image (not loaded into the nodes: ErrImageNeverPull, ImagePullBackOff)
+# stops the wait at once with the pod, image and reason, instead of after 300 s.
 step wait "rollouts of pinger and ponger"
 for o in "${overlays[@]}"; do
   for d in ponger pinger; do
-    run kubectl -n "pingpong-$o" rollout status "deployment/$d" --timeout=300s
+    wait_fail_fast "pingpong-$o" kubectl -n "pingpong-$o" rollout status "deployment/$d" --timeout=300s
   done
 done

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Create (or reuse) the k3d cluster $CLUSTER: 2 agents, no traefik/servicelb, pinned k3s image.
-# USE_CURRENT_CONTEXT=1 skips creation and uses whatever cluster kubectl points at.
+# USE_CURRENT_CONTEXT=1 creates nothing: it reads the current context's nodes and stops at once
+# unless they are k3d, kind or minikube (scripts/lib/distro.sh), even in a dry run.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/distro.sh
+. "$REPO_ROOT/scripts/lib/distro.sh"
 
-step cluster "k3d cluster \"$CLUSTER\" (context k3d-$CLUSTER), $K3S_IMAGE"
 if [ "$USE_CURRENT_CONTEXT" = "1" ]; then
-  log "USE_CURRENT_CONTEXT=1: not creating a cluster, using context $(kubectl config current-context 2>/dev/null || echo '(none)')"
-  is_dry_run || cluster_reachable || die "USE_CURRENT_CONTEXT=1 but kubectl reaches no cluster (kubectl version failed)"
+  step cluster "current context $(kubectl config current-context 2>/dev/null || echo '(none)') (USE_CURRENT_CONTEXT=1: no cluster created)"
+  detect_distro
+  [ "${IMAGE_IMPORT:-}" = skip ] || require_image_loader
+  describe_distro
   exit 0
 fi
+
+step cluster "k3d cluster \"$CLUSTER\" (context k3d-$CLUSTER), $K3S_IMAGE"
 
 if ! is_dry_run && k3d cluster list "$CLUSTER" >/dev/null 2>&1; then
   log "cluster \"$CLUSTER\" exists: reusing it"

@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Build pingpong/<svc>:$VERSION for both services and import them into the k3d cluster.
+# Build pingpong/<svc>:$VERSION for both services and load them into the cluster's nodes: the k3d
+# cluster, or with USE_CURRENT_CONTEXT=1 the k3d, kind or minikube cluster detected from the nodes
+# (scripts/lib/distro.sh; anything else is refused before the build).
 # The names must be the ones k8s/base/kustomization.yaml maps the placeholders to; this checks it.
-# IMAGE_IMPORT=skip builds only (e.g. USE_CURRENT_CONTEXT=1 on kind: load them yourself).
+# IMAGE_IMPORT=skip builds only (you load the images yourself).
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/distro.sh
+. "$REPO_ROOT/scripts/lib/distro.sh"
 
 VERSION="${VERSION:-$(project_version)}"
 export VERSION # build-image.sh tags with the same version this script checks and imports
 services=(pinger ponger)
 kustomization="${KUSTOMIZATION:-$REPO_ROOT/k8s/base/kustomization.yaml}"
 
-step images "build and import pingpong/{pinger,ponger}:$VERSION"
+import="${IMAGE_IMPORT:-load}"
+case "$import" in load | skip) ;; *) die "IMAGE_IMPORT=$import: expected skip (build only) or unset (build and load)" ;; esac
+if [ "$import" = load ]; then
+  detect_distro
+  require_image_loader
+fi
+
+step images "build and load pingpong/{pinger,ponger}:$VERSION"
 # The images: block of the base kustomization, as "placeholder newName newTag" lines.
 mapped_images() {
   awk '
@@ -39,10 +50,8 @@ run scripts/docker/build-image.sh "${services[@]}"
 refs=()
 for svc in "${services[@]}"; do refs+=("pingpong/$svc:$VERSION"); done
 
-import="${IMAGE_IMPORT:-k3d}"
-if [ "$USE_CURRENT_CONTEXT" = "1" ] && [ -z "${IMAGE_IMPORT:-}" ]; then import=skip; fi
-case "$import" in
-  k3d) run k3d image import --mode=direct --cluster "$CLUSTER" "${refs[@]}" ;;
-  skip) log "IMAGE_IMPORT=skip: load ${refs[*]} into your cluster yourself (e.g. 'kind load docker-image', 'minikube image load')" ;;
-  *) die "IMAGE_IMPORT=$import: expected k3d or skip" ;;
-esac
+if [ "$import" = load ]; then
+  load_images "${refs[@]}"
+else
+  log "IMAGE_IMPORT=skip: load ${refs[*]} into your cluster's nodes yourself"
+fi

@@ -2,25 +2,36 @@
 # shellcheck source-path=SCRIPTDIR
 # Gateway API CRDs, the linkerd-cni plugin (ADR 0003), Linkerd's CRDs and control plane with
 # proxy tracing to our collector, then `linkerd check`. Re-running upgrades in place (keeps certs).
+# Last, the observability pods created before Linkerd (make plain-up, then make mesh-up) are
+# restarted so the proxy injector meshes them; pods that have their proxy are left alone.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/distro.sh
+. "$REPO_ROOT/scripts/lib/distro.sh"
+# shellcheck source=lib/pods.sh
+. "$REPO_ROOT/scripts/lib/pods.sh"
 
+detect_distro
 installed=0
-if ! is_dry_run && kubectl get namespace linkerd >/dev/null 2>&1; then installed=1; fi
+if may_read_cluster && kubectl get namespace linkerd >/dev/null 2>&1; then installed=1; fi
 
 step gateway-api "Gateway API CRDs $GATEWAY_API_VERSION (before Linkerd)"
 run kubectl apply --server-side -f "$GATEWAY_API_URL"
 
-step cni "linkerd-cni DaemonSet (no NET_ADMIN in app pods, so Pod Security restricted holds)"
-# k3s keeps its flannel CNI config and binaries in non-default places.
+step cni "linkerd-cni DaemonSet on $DISTRO (no NET_ADMIN in app pods, so Pod Security restricted holds)"
+# The plugin must land where the node's container runtime looks, or every new pod fails with
+# `failed to find plugin "linkerd-cni"` (scripts/lib/distro.sh, ADR/0003).
 apply_from linkerd install-cni \
-  --dest-cni-net-dir=/var/lib/rancher/k3s/agent/etc/cni/net.d \
-  --dest-cni-bin-dir=/bin
+  "--dest-cni-net-dir=$CNI_NET_DIR" \
+  "--dest-cni-bin-dir=$CNI_BIN_DIR"
 run kubectl -n linkerd-cni rollout status daemonset/linkerd-cni --timeout=300s
 
 control_plane_values=(
   --set cniEnabled=true
+  # ADR/0011: NetworkPolicies see the ports the app dialled (charts/linkerd-control-plane/values.yaml
+  # and controller/api/destination/endpoint_translator.go at edge-26.6.3)
+  --set proxy.outboundTransportMode=transparent
   --set proxy.tracing.enabled=true
   --set "proxy.tracing.collector.endpoint=$COLLECTOR_ENDPOINT"
   --set proxy.tracing.collector.meshIdentity.serviceAccountName=otel-collector
@@ -43,3 +54,21 @@ fi
 
 step check "linkerd check"
 run linkerd check --wait=5m
+
+step mesh-observability "restart the $OBS_NAMESPACE deployments whose pods have no linkerd-proxy"
+# The proxy is injected only when a pod is created, so pods that predate Linkerd stay unmeshed
+# (Prometheus then has no identity and its scrapes of meshed pods get 403).
+if ! may_read_cluster; then
+  log "(dry run: the cluster is not created yet, so no pod predates Linkerd)"
+else
+  unmeshed="$(unmeshed_deployments "$OBS_NAMESPACE")" || die "cannot list the pods of $OBS_NAMESPACE"
+  if [ -z "$unmeshed" ]; then
+    log "no pod in $OBS_NAMESPACE lacks its proxy: nothing to restart"
+  else
+    mapfile -t deployments <<<"$unmeshed"
+    run kubectl -n "$OBS_NAMESPACE" rollout restart "${deployments[@]/#/deployment/}"
+    for d in "${deployments[@]}"; do
+      wait_fail_fast "$OBS_NAMESPACE" kubectl -n "$OBS_NAMESPACE" rollout status "deployment/$d" --timeout=300s
+    done
+  fi
+fi

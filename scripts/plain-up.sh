@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Cluster, images, observability and the plain overlay only: no Linkerd.
+# Cluster, images, observability and the plain overlay only: no Linkerd. USE_CURRENT_CONTEXT=1 uses
+# kubectl's current cluster if it is k3d, kind or minikube (scripts/lib/distro.sh), else stops at once.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"

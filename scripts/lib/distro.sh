@@ -1,0 +1,144 @@
+# shellcheck shell=bash
+# Which distribution kubectl points at, and what follows from it: the CNI paths linkerd-cni must
+# use, how locally built images get into the nodes, whether NetworkPolicy is enforced.
+# Source after common.sh. detect_distro sets
+#   DISTRO          k3d | kind | minikube
+#   DISTRO_CLUSTER  the k3d cluster, the kind cluster, or the minikube profile
+#   CNI_NET_DIR     where the node's container runtime reads CNI config (linkerd-cni chains into it)
+#   CNI_BIN_DIR     where it looks for CNI plugin binaries (linkerd-cni copies its plugin there)
+# Without USE_CURRENT_CONTEXT=1 the cluster is the k3d cluster $CLUSTER that cluster-up.sh makes.
+# With it, the nodes say which distribution this is, or the scripts stop at once. Each fact below
+# was read in upstream source at the versions in versions.sh (ADR/0009 lists them).
+
+SUPPORTED_DISTROS="k3d (nodes k3d-<cluster>-server-N/agent-N), kind (docker provider), minikube"
+
+# One line per node: name|providerID|minikube profile label.
+# shellcheck disable=SC2016  # a kubectl jsonpath template, not a shell expansion
+NODE_JSONPATH='{range .items[*]}{.metadata.name}{"|"}{.spec.providerID}{"|"}{.metadata.labels.minikube\.k8s\.io/name}{"\n"}{end}'
+
+# The cluster can be read: always when it is the current context, never in a dry run of the
+# default path (there the k3d cluster is not created yet).
+may_read_cluster() { ! is_dry_run || [ "$USE_CURRENT_CONTEXT" = "1" ]; }
+
+set_distro() {
+  DISTRO="$1" DISTRO_CLUSTER="$2"
+  case "$DISTRO" in
+    k3d)
+      # k3s's containerd config template: conf_dir = <data-dir>/agent/etc/cni/net.d, and since
+      # k3s v1.31.7 / v1.32.3 (k3s #10868, #11497 via #11790) the rancher/k3s image's bin_dir is
+      # the static /var/lib/rancher/k3s/data/cni, no longer /bin (k3d #1572).
+      CNI_NET_DIR=/var/lib/rancher/k3s/agent/etc/cni/net.d
+      CNI_BIN_DIR=/var/lib/rancher/k3s/data/cni
+      ;;
+    kind | minikube)
+      # kind: the node image's containerd config sets no cni section (containerd's defaults), the
+      # base image puts the plugins in /opt/cni/bin and kindnet writes /etc/cni/net.d/10-kindnet.conflist.
+      # minikube v1.38: containerd bin_dir /opt/cni/bin, conf_dir forced to /etc/cni/net.d (the
+      # old /etc/cni/net.mk is deleted); cri-dockerd and cri-o use the same two defaults.
+      CNI_NET_DIR=/etc/cni/net.d
+      CNI_BIN_DIR=/opt/cni/bin
+      ;;
+    *) die "internal: unknown distribution \"$DISTRO\"" ;;
+  esac
+  export DISTRO DISTRO_CLUSTER CNI_NET_DIR CNI_BIN_DIR
+}
+
+# distro_of_node NAME PROVIDER_ID MINIKUBE_PROFILE -> "distro cluster", or fails with the reason.
+distro_of_node() {
+  local name="$1" provider="$2" profile="$3" rest
+  case "$provider" in
+    k3s://*)
+      # k3s's cloud provider sets providerID k3s://<node>; k3d names nodes k3d-<cluster>-<role>-<n>.
+      if [[ "$name" =~ ^k3d-(.+)-(server|agent)-[0-9]+$ ]]; then
+        printf 'k3d %s\n' "${BASH_REMATCH[1]}"
+      else
+        printf 'node %s runs k3s but is not a k3d node (k3d names nodes k3d-<cluster>-server-N)\n' "$name"
+        return 1
+      fi
+      ;;
+    kind://*)
+      # kind's kubeadm config: provider-id kind://<node provider>/<cluster>/<node>.
+      rest="${provider#kind://}"
+      if [ "${rest%%/*}" != docker ]; then
+        printf 'node %s is a kind node on the "%s" provider; the images are built with docker, so only kind on docker is supported\n' "$name" "${rest%%/*}"
+        return 1
+      fi
+      rest="${rest#*/}"
+      printf 'kind %s\n' "${rest%%/*}"
+      ;;
+    *)
+      # minikube labels every node minikube.k8s.io/name=<profile>; it sets no providerID.
+      if [ -n "$profile" ]; then
+        printf 'minikube %s\n' "$profile"
+      else
+        printf 'node %s (providerID "%s") is none of: %s\n' "$name" "$provider" "$SUPPORTED_DISTROS"
+        return 1
+      fi
+      ;;
+  esac
+}
+
+detect_distro() {
+  if [ "$USE_CURRENT_CONTEXT" != "1" ]; then
+    set_distro k3d "$CLUSTER"
+    return
+  fi
+  local out name provider profile found="" this
+  out="$(kubectl get nodes --request-timeout=10s -o jsonpath="$NODE_JSONPATH" 2>&1)" ||
+    die "USE_CURRENT_CONTEXT=1: cannot list the nodes of context \"$(kubectl config current-context 2>/dev/null || echo none)\" to tell its distribution: $out"
+  while IFS='|' read -r name provider profile; do
+    [ -n "$name" ] || continue
+    this="$(distro_of_node "$name" "$provider" "$profile")" ||
+      die "USE_CURRENT_CONTEXT=1: unsupported cluster: $this. Supported: $SUPPORTED_DISTROS. (Their CNI paths and image loading are known; for another distribution, make mesh-up would install linkerd-cni in the wrong place.)"
+    [ -z "$found" ] || [ "$found" = "$this" ] ||
+      die "USE_CURRENT_CONTEXT=1: the nodes disagree on the distribution (\"$found\" and \"$this\"); supported: $SUPPORTED_DISTROS"
+    found="$this"
+  done <<<"$out"
+  [ -n "$found" ] || die "USE_CURRENT_CONTEXT=1: the current context has no nodes"
+  set_distro "${found%% *}" "${found#* }"
+}
+
+# The CLI that loads images into this distribution.
+image_loader() {
+  case "$DISTRO" in k3d) echo k3d ;; kind) echo kind ;; minikube) echo minikube ;; esac
+}
+
+# Stop at once (before a long image build) when the loader CLI is missing.
+require_image_loader() {
+  local cli
+  cli="$(image_loader)"
+  command -v "$cli" >/dev/null 2>&1 && return 0
+  local why="$DISTRO cluster \"$DISTRO_CLUSTER\": '$cli' is not on PATH, and it is what loads the locally built images into the nodes"
+  if is_dry_run; then log "note (dry run): $why"; return 0; fi
+  die "$why. Install it (k3d: make tools), or set IMAGE_IMPORT=skip and load the images yourself."
+}
+
+# load_images REF...: put locally built images into every node of the cluster.
+load_images() {
+  case "$DISTRO" in
+    k3d) run k3d image import --mode=direct --cluster "$DISTRO_CLUSTER" "$@" ;;
+    kind) run kind load docker-image --name "$DISTRO_CLUSTER" "$@" ;;
+    minikube) run minikube image load -p "$DISTRO_CLUSTER" "$@" ;;
+  esac
+}
+
+# Say what was detected; on kind or minikube, say loudly when no CNI that enforces NetworkPolicy
+# runs (k3s enforces it with its embedded controller).
+describe_distro() {
+  log "distribution: $DISTRO, cluster \"$DISTRO_CLUSTER\"; linkerd-cni paths: conf $CNI_NET_DIR, plugins $CNI_BIN_DIR; images loaded with '$(image_loader)'"
+  [ "$DISTRO" != k3d ] || return 0
+  may_read_cluster || return 0
+  local ds
+  ds=" $(kubectl -n kube-system get daemonsets --request-timeout=10s -o jsonpath='{.items[*].metadata.name}' 2>/dev/null || true) "
+  case "$ds" in *" kindnet "* | *" calico-node "* | *" cilium "*) return 0 ;; esac
+  local fix="kind create cluster with its default CNI (kindnet)"
+  [ "$DISTRO" != minikube ] || fix="minikube start -p $DISTRO_CLUSTER --cni=calico   (or --cni=kindnet)"
+  log ''
+  log '!!! WARNING: NetworkPolicy is NOT enforced on this cluster !!!'
+  log "!!! $DISTRO \"$DISTRO_CLUSTER\" runs none of kindnet, calico-node, cilium in kube-system (minikube's"
+  log '!!! default bridge CNI, for one, ignores NetworkPolicy). The policies in k8s/ and observability/ are'
+  log '!!! applied but decorative: the L3/L4 claims of the README do not hold here. Linkerd policy'
+  log '!!! (identity, L7) in pingpong-mesh still holds. To enforce them, recreate the cluster:'
+  log "!!!   $fix"
+  log ''
+}
