@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, run } from './lib/run.ts';
+import { hasCommand, REPO_ROOT, run } from './lib/run.ts';
 
 const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -18,13 +19,21 @@ function indexOf(cmds: string[], re: RegExp): number {
   return i;
 }
 
+// Linkerd 2.20 installed with outboundTransportMode=transparent (ADR/0011): install and upgrade alike.
+const TRANSPARENT = '--set proxy.outboundTransportMode=transparent';
+// The CNI paths of each distribution, as read in its source (scripts/lib/distro.sh, ADR/0003):
+// k3s's containerd conf_dir <data-dir>/agent/etc/cni/net.d and, since k3s v1.31.7 in the k3s image,
+// bin_dir /var/lib/rancher/k3s/data/cni (k3d #1572); kind and minikube use containerd's defaults.
+const K3S_CNI = '--dest-cni-net-dir=/var/lib/rancher/k3s/agent/etc/cni/net.d --dest-cni-bin-dir=/var/lib/rancher/k3s/data/cni';
+const DEFAULT_CNI = '--dest-cni-net-dir=/etc/cni/net.d --dest-cni-bin-dir=/opt/cni/bin';
+
 describe('make mesh-up DRY_RUN=1', () => {
   const out = dryRun('mesh-up');
   const cmds = commands(out);
 
   it('runs the phases in order', () => {
     expect(phases(out)).to.deep.equal(['preflight', 'cluster', 'images', 'gateway-api', 'cni', 'linkerd-crds', 'linkerd',
-      'check', 'observability', 'viz', 'overlays', 'wait', 'access']);
+      'check', 'mesh-observability', 'observability', 'viz', 'overlays', 'wait', 'access']);
   });
 
   it('issues the commands in the order Linkerd needs them', () => {
@@ -33,7 +42,7 @@ describe('make mesh-up DRY_RUN=1', () => {
       /^scripts\/docker\/build-image\.sh pinger ponger$/,
       new RegExp(`^k3d image import --mode=direct --cluster cluster pingpong/pinger:${version} pingpong/ponger:${version}$`),
       /^kubectl apply --server-side -f https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v1\.2\.1\/standard-install\.yaml$/,
-      /^linkerd install-cni .*--dest-cni-net-dir=\/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d .* \| kubectl apply -f -$/,
+      new RegExp(`^linkerd install-cni ${K3S_CNI} \\| kubectl apply -f -$`),
       /^linkerd check --pre --linkerd-cni-enabled$/,
       /^linkerd install --crds \| kubectl apply -f -$/,
       /^linkerd install --set cniEnabled=true .*proxy\.tracing\.collector\.endpoint=otel-collector\.observability:4317 .*meshIdentity\.serviceAccountName=otel-collector .*meshIdentity\.namespace=observability \| kubectl apply -f -$/,
@@ -46,6 +55,7 @@ describe('make mesh-up DRY_RUN=1', () => {
     ];
     const positions = order.map((re) => indexOf(cmds, re));
     expect(positions).to.deep.equal([...positions].sort((a, b) => a - b));
+    expect(cmds[indexOf(cmds, /^linkerd install --set cniEnabled=true/)]).to.include(TRANSPARENT);
   });
 
   it('turns traefik and servicelb off and never uses :latest', () => {
@@ -53,12 +63,10 @@ describe('make mesh-up DRY_RUN=1', () => {
     expect(out).not.to.match(/:latest\b/);
   });
 
-  it('CLUSTER= renames the cluster; USE_CURRENT_CONTEXT=1 creates none and imports nothing', () => {
-    expect(commands(dryRun('mesh-up', { CLUSTER: 'demo' }))).to.include('k3d cluster create demo --image ' +
-      cmds[indexOf(cmds, /^k3d cluster create/)]!.split('--image ')[1]);
-    const current = commands(dryRun('mesh-up', { USE_CURRENT_CONTEXT: '1' }));
-    expect(current.filter((c) => c.startsWith('k3d '))).to.deep.equal([]);
-    expect(current.some((c) => c.startsWith('linkerd install --crds'))).to.equal(true);
+  it('CLUSTER= renames the cluster, and the image import follows it', () => {
+    const renamed = commands(dryRun('mesh-up', { CLUSTER: 'demo' }));
+    expect(renamed).to.include('k3d cluster create demo --image ' + cmds[indexOf(cmds, /^k3d cluster create/)]!.split('--image ')[1]);
+    expect(renamed.some((c) => c.startsWith('k3d image import --mode=direct --cluster demo '))).to.equal(true);
   });
 });
 
@@ -80,3 +88,286 @@ describe('the exercise aliases', () => {
     });
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// A fake cluster: kubectl, linkerd, k3d, kind and minikube as tiny scripts on PATH that answer
+// from files in a state directory and record every call, so the scripts run for real.
+// kubectl answers the scripts' jsonpath queries (NODE_JSONPATH in scripts/lib/distro.sh,
+// POD_JSONPATH in scripts/lib/pods.sh) with lines rendered here from node and pod objects; the
+// last test checks that real kubectl renders those objects the same way.
+
+interface FakeNode { apiVersion: 'v1'; kind: 'Node'; metadata: { name: string; labels?: Record<string, string> }; spec: { providerID?: string } }
+interface FakePod {
+  deployment: string;
+  name: string;
+  deleting?: boolean;
+  injectDisabled?: boolean;
+  init?: string[];
+  containers: string[];
+  waiting?: { container: string; reason: string; image: string };
+}
+
+const node = (name: string, providerID?: string, labels?: Record<string, string>): FakeNode =>
+  ({ apiVersion: 'v1', kind: 'Node', metadata: { name, ...(labels ? { labels } : {}) }, spec: providerID ? { providerID } : {} });
+const nodeLine = (n: FakeNode) => `${n.metadata.name}|${n.spec.providerID ?? ''}|${n.metadata.labels?.['minikube.k8s.io/name'] ?? ''}\n`;
+
+const HASH = '5d8f9c7b6';
+function podObject(p: FakePod) {
+  const statuses = (names: string[]) => names.map((c) => ({
+    name: c, image: p.waiting?.container === c ? p.waiting.image : `img/${c}`,
+    state: p.waiting?.container === c ? { waiting: { reason: p.waiting.reason } } : { running: {} },
+  }));
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: {
+      name: p.name, labels: { 'pod-template-hash': HASH },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${p.deployment}-${HASH}`, uid: 'u' }],
+      ...(p.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
+      ...(p.injectDisabled ? { annotations: { 'linkerd.io/inject': 'disabled' } } : {}),
+    },
+    spec: {
+      ...(p.init ? { initContainers: p.init.map((name) => ({ name, image: `img/${name}` })) } : {}),
+      containers: p.containers.map((name) => ({ name, image: `img/${name}` })),
+    },
+    status: {
+      ...(p.init ? { initContainerStatuses: statuses(p.init) } : {}),
+      containerStatuses: statuses(p.containers),
+    },
+  };
+}
+function podLine(p: FakePod) {
+  const o = podObject(p);
+  const waits = [...(o.status.initContainerStatuses ?? []), ...o.status.containerStatuses]
+    .map((s) => `${s.name}=${'waiting' in s.state ? s.state.waiting.reason : ''}=${s.image} `).join('');
+  return `${p.deployment}-${HASH}|${HASH}|${p.name}|${o.metadata.deletionTimestamp ?? ''}|${o.metadata.annotations?.['linkerd.io/inject'] ?? ''}|` +
+    `${(p.init ?? []).join(' ')} ${p.containers.join(' ')}|${waits}\n`;
+}
+
+const FAKE_KUBECTL = `#!/usr/bin/env bash
+set -eu
+printf 'kubectl %s\\n' "$*" >>"$FAKE_STATE/calls"
+ns=""; prev=""
+for a in "$@"; do [ "$prev" != -n ] || ns="$a"; prev="$a"; done
+case " $* " in *" -f - "*) cat >/dev/null ;; esac
+case " $* " in
+  *" config current-context "*) echo fake-context ;;
+  *" get nodes "*) cat "$FAKE_STATE/nodes" ;;
+  *" get namespace linkerd "*) [ -f "$FAKE_STATE/linkerd-installed" ] ;;
+  *" get daemonsets "*) cat "$FAKE_STATE/daemonsets.$ns" 2>/dev/null || true ;;
+  *" get pods "*) cat "$FAKE_STATE/pods.$ns" 2>/dev/null || true ;;
+  *" rollout status "* | *" wait "*) if [ -f "$FAKE_STATE/never-ready" ]; then echo "timed out waiting" >&2; exit 1; fi ;;
+esac
+`;
+const FAKE_LINKERD = `#!/usr/bin/env bash
+set -eu
+printf 'linkerd %s\\n' "$*" >>"$FAKE_STATE/calls"
+case "$1" in install | upgrade | install-cni | viz) echo "# manifest from linkerd $*" ;; esac
+if [ "$1" = install ] && [ "\${2:-}" != --crds ]; then touch "$FAKE_STATE/linkerd-installed"; fi
+`;
+const FAKE_RECORDER = (name: string) => `#!/usr/bin/env bash
+set -eu
+printf '${name} %s\\n' "$*" >>"$FAKE_STATE/calls"
+`;
+
+class FakeCluster {
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'fake-cluster-'));
+  readonly bin = path.join(this.dir, 'bin');
+  readonly state = path.join(this.dir, 'state');
+  constructor(nodes: FakeNode[]) {
+    mkdirSync(this.bin);
+    mkdirSync(this.state);
+    const tools: Record<string, string> = { kubectl: FAKE_KUBECTL, linkerd: FAKE_LINKERD };
+    for (const t of ['k3d', 'kind', 'minikube']) tools[t] = FAKE_RECORDER(t);
+    for (const [name, text] of Object.entries(tools)) {
+      writeFileSync(path.join(this.bin, name), text);
+      chmodSync(path.join(this.bin, name), 0o755);
+    }
+    this.set('nodes', nodes.map(nodeLine).join(''));
+    this.set('calls', '');
+  }
+  set(file: string, text: string) { writeFileSync(path.join(this.state, file), text); }
+  pods(ns: string, pods: FakePod[]) { this.set(`pods.${ns}`, pods.map(podLine).join('')); }
+  /** Recorded calls since the last take, one command line each. */
+  take(): string[] {
+    const calls = readFileSync(path.join(this.state, 'calls'), 'utf8').split('\n').filter(Boolean);
+    this.set('calls', '');
+    return calls;
+  }
+  /** Run a script or command from the repo root against the fake cluster, current-context mode. */
+  run(cmd: string, args: string[], env: Record<string, string> = {}) {
+    return run(cmd, args, {
+      env: {
+        ...process.env, PATH: `${this.bin}:${process.env['PATH']}`, BIN_DIR: this.bin, FAKE_STATE: this.state,
+        USE_CURRENT_CONTEXT: '1', DRY_RUN: '0', CLUSTER: 'cluster', ...env,
+      },
+    });
+  }
+  /** The image loading of scripts/images.sh, run for real (the build itself needs Docker). */
+  loadImages() {
+    return this.run('bash', ['-c', '. scripts/lib/common.sh && . scripts/lib/distro.sh && detect_distro && load_images "$@"', 'load',
+      `pingpong/pinger:${version}`, `pingpong/ponger:${version}`]);
+  }
+  cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
+}
+
+describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k3d, kind, minikube on PATH)', function () {
+  this.timeout(120_000);
+  const fakes: FakeCluster[] = [];
+  const fake = (nodes: FakeNode[]) => { const f = new FakeCluster(nodes); fakes.push(f); return f; };
+  after(() => fakes.forEach((f) => f.cleanup()));
+
+  const refs = `pingpong/pinger:${version} pingpong/ponger:${version}`;
+  const distros: { what: string; nodes: FakeNode[]; kubeSystem: string; cni: string; load: string; netpolWarning: boolean }[] = [
+    {
+      what: 'k3d: k3s paths, k3d image import into the cluster named by the nodes',
+      nodes: [node('k3d-demo-server-0', 'k3s://k3d-demo-server-0'), node('k3d-demo-agent-0', 'k3s://k3d-demo-agent-0')],
+      kubeSystem: 'coredns', cni: K3S_CNI, load: `k3d image import --mode=direct --cluster demo ${refs}`, netpolWarning: false,
+    },
+    {
+      what: 'kind: default paths, kind load into the cluster named by the providerID',
+      nodes: [node('dev-control-plane', 'kind://docker/dev/dev-control-plane'), node('dev-worker', 'kind://docker/dev/dev-worker')],
+      kubeSystem: 'kindnet kube-proxy', cni: DEFAULT_CNI, load: `kind load docker-image --name dev ${refs}`, netpolWarning: false,
+    },
+    {
+      what: 'minikube: default paths, image load into the profile; warns loudly that its bridge CNI enforces no NetworkPolicy',
+      nodes: [node('lab', undefined, { 'minikube.k8s.io/name': 'lab' }), node('lab-m02', undefined, { 'minikube.k8s.io/name': 'lab' })],
+      kubeSystem: 'kube-proxy', cni: DEFAULT_CNI, load: `minikube image load -p lab ${refs}`, netpolWarning: true,
+    },
+  ];
+  for (const d of distros) {
+    it(d.what, () => {
+      const f = fake(d.nodes);
+      f.set('daemonsets.kube-system', d.kubeSystem);
+
+      const cluster = f.run('scripts/cluster-up.sh', []);
+      expect(cluster.status, cluster.stderr).to.equal(0);
+      expect(cluster.stderr.includes('NetworkPolicy is NOT enforced'), cluster.stderr).to.equal(d.netpolWarning);
+      if (d.netpolWarning) expect(cluster.stderr).to.include('minikube start -p lab --cni=calico');
+
+      f.take();
+      const load = f.loadImages();
+      expect(load.status, load.stderr).to.equal(0);
+      expect(f.take().filter((c) => !c.startsWith('kubectl '))).to.deep.equal([d.load]);
+
+      const linkerd = f.run('scripts/linkerd-up.sh', []);
+      expect(linkerd.status, linkerd.stderr).to.equal(0);
+      const calls = f.take();
+      expect(calls).to.include(`linkerd install-cni ${d.cni}`);
+      expect(calls.filter((c) => /^linkerd install --set cniEnabled=true /.test(c))).to.have.length(1);
+
+      // The whole sequence, printed: images.sh loads into the detected cluster, linkerd-up.sh uses its paths.
+      const cmds = commands(dryRun('mesh-up', { PATH: `${f.bin}:${process.env['PATH']}`, BIN_DIR: f.bin, FAKE_STATE: f.state, USE_CURRENT_CONTEXT: '1' }));
+      expect(cmds).to.include(d.load);
+      expect(cmds).to.include(`linkerd install-cni ${d.cni} | kubectl apply -f -`);
+      expect(cmds.filter((c) => /^(k3d|kind|minikube) /.test(c))).to.deep.equal([d.load]);
+    });
+  }
+
+  it('refuses any other cluster at once, naming what is supported, before touching it', () => {
+    const others = [
+      [node('ip-10-0-1-7.eu-west-1.compute.internal', 'aws:///eu-west-1a/i-0abc')],
+      [node('edge-1', 'k3s://edge-1')], // k3s, but not made by k3d: no known way to load the images
+      [node('dev-control-plane', 'kind://podman/dev/dev-control-plane')], // images are built with docker
+    ];
+    for (const nodes of others) {
+      const f = fake(nodes);
+      for (const script of ['scripts/cluster-up.sh', 'scripts/images.sh', 'scripts/linkerd-up.sh']) {
+        const r = f.run(script, []);
+        expect(r.status, `${script}: ${r.stdout}`).to.equal(1);
+        expect(r.stderr).to.match(/unsupported cluster: .*Supported: k3d .*kind .*minikube/);
+        // Only read: the nodes (and the context's name), nothing applied, loaded or built.
+        const calls = f.take();
+        expect(calls, script).to.include(`kubectl get nodes --request-timeout=10s -o jsonpath=${readJsonpath('distro.sh', 'NODE_JSONPATH')}`);
+        expect(calls.filter((c) => !/^kubectl (get nodes|config current-context)/.test(c)), script).to.deep.equal([]);
+      }
+    }
+  });
+
+  it('after make plain-up, Linkerd restarts exactly the unmeshed observability deployments; a second mesh-up restarts none', () => {
+    const f = fake([node('k3d-cluster-server-0', 'k3s://k3d-cluster-server-0')]);
+    // Created before Linkerd: prometheus and grafana have no proxy. jaeger has the 2.20 native
+    // sidecar (init container), the collector the classic one (proxy.nativeSidecar=false).
+    f.pods('observability', [
+      { deployment: 'prometheus', name: 'prometheus-7c9-x1', containers: ['prometheus'] },
+      { deployment: 'grafana', name: 'grafana-6d4-x2', containers: ['grafana'] },
+      { deployment: 'jaeger', name: 'jaeger-5b7-x4', init: ['linkerd-network-validator', 'linkerd-proxy'], containers: ['jaeger'] },
+      // Ignored: a pod already going away, and one that opts out of the mesh.
+      { deployment: 'jaeger', name: 'jaeger-old-x3', containers: ['jaeger'], deleting: true },
+      { deployment: 'debug', name: 'debug-1a2-x6', containers: ['debug'], injectDisabled: true },
+      { deployment: 'otel-collector', name: 'otel-collector-4f2-x5', init: ['linkerd-network-validator'], containers: ['linkerd-proxy', 'otel-collector'] },
+    ]);
+    const first = f.run('scripts/linkerd-up.sh', []);
+    expect(first.status, first.stderr).to.equal(0);
+    const calls = f.take();
+    const install = calls.filter((c) => c.startsWith('linkerd install --set cniEnabled=true'));
+    expect(install).to.have.length(1);
+    expect(install[0]).to.include(TRANSPARENT);
+    expect(calls.filter((c) => / rollout (restart|status) deployment/.test(c))).to.deep.equal([
+      'kubectl -n observability rollout restart deployment/grafana deployment/prometheus',
+      'kubectl -n observability rollout status deployment/grafana --timeout=10s',
+      'kubectl -n observability rollout status deployment/prometheus --timeout=10s',
+    ]);
+
+    // What the restart produced: every pod has its proxy. Linkerd is installed now: upgrade.
+    f.pods('observability', ['prometheus', 'grafana', 'jaeger', 'otel-collector'].map((d) =>
+      ({ deployment: d, name: `${d}-new`, init: ['linkerd-network-validator', 'linkerd-proxy'], containers: [d] })));
+    const second = f.run('scripts/linkerd-up.sh', []);
+    expect(second.status, second.stderr).to.equal(0);
+    const again = f.take();
+    expect(again.filter((c) => c.startsWith('linkerd install '))).to.deep.equal([]);
+    const upgrade = again.filter((c) => c.startsWith('linkerd upgrade ') && c.includes('cniEnabled'));
+    expect(upgrade).to.have.length(1);
+    expect(upgrade[0]).to.include(TRANSPARENT);
+    expect(again.filter((c) => / rollout restart /.test(c))).to.deep.equal([]);
+  });
+
+  it('stops a rollout at once when a pod cannot get its image, naming pod, image and reason', () => {
+    const f = fake([node('dev-control-plane', 'kind://docker/dev/dev-control-plane')]);
+    f.set('never-ready', '');
+    f.pods('pingpong-mesh', [
+      { deployment: 'ponger', name: 'ponger-5d8-a1', init: ['linkerd-network-validator', 'linkerd-proxy'], containers: ['ponger'],
+        waiting: { container: 'ponger', reason: 'ErrImageNeverPull', image: `pingpong/ponger:${version}` } },
+    ]);
+    // Without the check this waits 300 s and the 60 s bound of run() fails the test.
+    const r = f.run('scripts/apps-up.sh', ['mesh']);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.include(`pingpong-mesh/ponger-5d8-a1 container ponger: pingpong/ponger:${version} (ErrImageNeverPull)`);
+    expect(r.stderr).to.include("run 'make images'");
+    expect(f.take().filter((c) => c.includes('rollout status'))).to.have.length(1);
+  });
+
+  it('the fake answers as real kubectl renders the same objects with the scripts\' jsonpath', function () {
+    if (!hasCommand('kubectl')) this.skip();
+    const dir = mkdtempSync(path.join(tmpdir(), 'jsonpath-'));
+    try {
+      const render = (obj: object, template: string) => {
+        const file = path.join(dir, 'obj.json');
+        writeFileSync(file, JSON.stringify(obj));
+        // The per-item part of the template ({range .items[*]}...{end} iterates these).
+        const inner = template.replace(/^\{range \.items\[\*\]\}/, '').replace(/\{end\}$/, '');
+        const r = run('kubectl', ['label', '--local', '-f', file, 'fake=1', '-o', `jsonpath=${inner}`]);
+        expect(r.status, r.stderr).to.equal(0);
+        return r.stdout;
+      };
+      for (const n of [...distros.flatMap((d) => d.nodes), node('x', 'aws:///a/b')]) {
+        expect(render(n, readJsonpath('distro.sh', 'NODE_JSONPATH'))).to.equal(nodeLine(n));
+      }
+      const pods: FakePod[] = [
+        { deployment: 'grafana', name: 'grafana-1', containers: ['grafana'], deleting: true, injectDisabled: true },
+        { deployment: 'ponger', name: 'ponger-1', init: ['linkerd-network-validator', 'linkerd-proxy'], containers: ['ponger'],
+          waiting: { container: 'ponger', reason: 'ImagePullBackOff', image: 'pingpong/ponger:1' } },
+      ];
+      for (const p of pods) expect(render(podObject(p), readJsonpath('pods.sh', 'POD_JSONPATH'))).to.equal(podLine(p));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A jsonpath template as a script under scripts/lib/ defines it (NAME='...'). */
+function readJsonpath(file: string, name: string): string {
+  const text = readFileSync(path.join(REPO_ROOT, 'scripts/lib', file), 'utf8');
+  const m = new RegExp(`^${name}='([^']*)'$`, 'm').exec(text);
+  expect(m, `${name} in scripts/lib/${file}`).to.not.equal(null);
+  return m![1]!;
+}
