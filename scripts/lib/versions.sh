@@ -44,3 +44,9 @@ GATEWAY_API_URL="https://github.com/kubernetes-sigs/gateway-api/releases/downloa
 
 # The throwaway client pod of the zero-trust demo (runs as a non-root user).
 CURL_IMAGE="curlimages/curl:8.11.1"
+
+# USE_CURRENT_CONTEXT=1 on kind or minikube (scripts/lib/distro.sh, ADR/0009): their CNI paths,
+# image loading, node markers and default CNI were read in their source at these tags. The
+# k3d/k3s facts were read at K3D_VERSION and K3S_IMAGE above. Not installed by `make tools`.
+KIND_VERSION="v0.32.0"
+MINIKUBE_VERSION="v1.38.1"
