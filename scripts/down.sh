@@ -15,6 +15,12 @@ if [ "$USE_CURRENT_CONTEXT" = "1" ]; then
     run sh -c 'linkerd viz uninstall | kubectl delete --ignore-not-found -f -'
     run sh -c 'linkerd uninstall | kubectl delete --ignore-not-found -f -'
   fi
+  # linkerd uninstall leaves the CNI plugin. On SIGTERM its pods take linkerd-cni out of every
+  # conflist and delete its binary (linkerd2-proxy-init cni-plugin/v1.6.8, the version
+  # edge-26.6.3 installs: cni-plugin/deployment/scripts/install-cni.sh, cleanup()).
+  if command -v linkerd >/dev/null 2>&1 && { is_dry_run || kubectl get namespace linkerd-cni >/dev/null 2>&1; }; then
+    run sh -c 'linkerd install-cni | kubectl delete --ignore-not-found -f -'
+  fi
   exit 0
 fi
 step down "k3d cluster delete $CLUSTER"
