@@ -113,7 +113,7 @@ const nodeLine = (n: FakeNode) => `${n.metadata.name}|${n.spec.providerID ?? ''}
 
 const HASH = '5d8f9c7b6';
 function podObject(p: FakePod) {
-  const statuses = (names: string[]) => names.map((c) => ({
+  const statuses = (names: string[]) => names.map((c): { name: string; image: string; state: { waiting?: { reason: string }; running?: object } } => ({
     name: c, image: p.waiting?.container === c ? p.waiting.image : `img/${c}`,
     state: p.waiting?.container === c ? { waiting: { reason: p.waiting.reason } } : { running: {} },
   }));
@@ -138,7 +138,7 @@ function podObject(p: FakePod) {
 function podLine(p: FakePod) {
   const o = podObject(p);
   const waits = [...(o.status.initContainerStatuses ?? []), ...o.status.containerStatuses]
-    .map((s) => `${s.name}=${'waiting' in s.state ? s.state.waiting.reason : ''}=${s.image} `).join('');
+    .map((s) => `${s.name}=${s.state.waiting?.reason ?? ''}=${s.image} `).join('');
   return `${p.deployment}-${HASH}|${HASH}|${p.name}|${o.metadata.deletionTimestamp ?? ''}|${o.metadata.annotations?.['linkerd.io/inject'] ?? ''}|` +
     `${(p.init ?? []).join(' ')} ${p.containers.join(' ')}|${waits}\n`;
 }
