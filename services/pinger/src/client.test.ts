@@ -139,6 +139,14 @@ describe('pinger client', () => {
       expect((await c.ping()).outcome).to.equal('success');
     });
 
+    it('headers past Node\'s 16 KiB are a connection_error', async () => {
+      const s = await serve((_req, res) => {
+        res.setHeader('x-big', 'h'.repeat(20 * 1024));
+        res.end('pong');
+      });
+      expect(await client(s.url).ping()).to.deep.include({ outcome: 'connection_error', error: 'HPE_HEADER_OVERFLOW' });
+    });
+
     it('is never retried', async () => {
       const s = await serve((_req, res) => res.end('z'.repeat(2048)));
       const r = await client(s.url, { retries: 2, maxBodyBytes: 1024 }).ping();
