@@ -91,14 +91,15 @@ describe('observability: OpenTelemetry Collector config', () => {
     }
   });
 
-  it('Jaeger: OTLP/gRPC in and UI on the Service ports, in-memory store bounded', () => {
+  it('Jaeger: OTLP/gRPC in and UI on the Service ports, UI reachable by port-forward, in-memory store bounded', () => {
     const cfg = readYaml(join(OBS, 'jaeger/config.yaml'));
     const deploy = findResource(readYamlDocs(join(OBS, 'jaeger/deployment.yaml')), 'Deployment', 'jaeger');
     const svc = findResource(readYamlDocs(join(OBS, 'jaeger/service.yaml')), 'Service', 'jaeger');
     const grpc = String(get(cfg, 'receivers.otlp.protocols.grpc.endpoint'));
     const ui = String(get(cfg, 'extensions.jaeger_query.http.endpoint'));
     expect(grpc).to.equal(`\${env:MY_POD_IP}:${containerPort(deploy, 'otlp-grpc')}`);
-    expect(ui).to.equal(`\${env:MY_POD_IP}:${containerPort(deploy, 'http-ui')}`);
+    // the UI binds all interfaces: containerd's port-forward dials localhost in the pod (docs/upstream-facts.md)
+    expect(ui).to.equal(`0.0.0.0:${containerPort(deploy, 'http-ui')}`);
     expect(servicePort(svc, 'otlp-grpc')).to.equal(containerPort(deploy, 'otlp-grpc'));
     const store = String(get(cfg, 'extensions.jaeger_query.storage.traces'));
     expect(get(cfg, 'exporters.jaeger_storage_exporter.trace_storage')).to.equal(store);
