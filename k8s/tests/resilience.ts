@@ -1,0 +1,96 @@
+// The mesh's resilience settings for pinger -> ponger (ADR/0012), read from the rendered ponger
+// Service the way Linkerd 2.20's policy controller reads them (linkerd2 edge-26.6.3,
+// policy-controller/k8s/index/src/outbound/index.rs `parse_duration`, `parse_timeouts`,
+// `parse_accrual_config`; outbound/index/http.rs `parse_http_retry`), and checked against
+// pinger's own timeout so that the proxy's verdict reaches the app before the app gives up.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { REPO_ROOT, type K8sObject } from './render.ts';
+
+/** The annotation prefixes Linkerd reads on a Service for retries, timeouts and failure accrual. */
+export const RESILIENCE_PREFIXES = ['retry.linkerd.io/', 'timeout.linkerd.io/', 'balancer.linkerd.io/', 'balancer.alpha.linkerd.io/'];
+
+/**
+ * Linkerd's duration syntax: a whole number and a unit ms, s, m, h or d ("0" alone is zero);
+ * fractions, negatives and bare numbers are rejected (index.rs `parse_duration`). Milliseconds.
+ */
+export function linkerdDurationMs(s: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(s.trim());
+  if (!m) throw new Error(`"${s}" is not a Linkerd duration (a whole number with ms, s, m, h or d)`);
+  const n = Number(m[1]);
+  if (m[2] === undefined) {
+    if (n === 0) return 0;
+    throw new Error(`"${s}": missing duration unit`);
+  }
+  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+}
+
+export interface Resilience {
+  retryLimit: number;
+  retryStatuses: string;
+  retryTimeoutMs: number;
+  requestTimeoutMs: number;
+  accrual: string;
+  maxFailures: number;
+}
+
+/** The settings on a Service, as the policy controller parses them; errors name the annotation. */
+export function resilienceOf(service: K8sObject): Resilience {
+  const a = service.metadata.annotations ?? {};
+  const get = (k: string) => {
+    const v = a[k];
+    if (v === undefined) throw new Error(`${service.metadata.name}: annotation ${k} missing`);
+    return v;
+  };
+  const limit = Number(get('retry.linkerd.io/limit'));
+  if (!Number.isInteger(limit) || limit < 1 || limit > 65535) throw new Error(`retry.linkerd.io/limit: expected an integer 1..65535 (0 disables), got "${a['retry.linkerd.io/limit']}"`);
+  const statuses = get('retry.linkerd.io/http');
+  for (const cond of statuses.split(',')) {
+    const ok = /^(5xx|gateway-error)$/i.test(cond) || /^[1-5]\d\d(-[1-5]\d\d)?$/.test(cond);
+    if (!ok) throw new Error(`retry.linkerd.io/http: invalid retry condition "${cond}" (5xx, gateway-error, a status or a range)`);
+  }
+  const accrual = get('balancer.linkerd.io/failure-accrual');
+  if (accrual !== 'consecutive' && accrual !== 'unified') throw new Error(`balancer.linkerd.io/failure-accrual: expected consecutive or unified, got "${accrual}"`);
+  // The default when unset is 7 (parse_consecutive_params).
+  const maxFailures = Number(a['balancer.linkerd.io/failure-accrual-consecutive-max-failures'] ?? '7');
+  const minPenalty = linkerdDurationMs(a['balancer.linkerd.io/failure-accrual-consecutive-min-penalty'] ?? '1s');
+  const maxPenalty = linkerdDurationMs(a['balancer.linkerd.io/failure-accrual-consecutive-max-penalty'] ?? '60s');
+  if (minPenalty > maxPenalty || maxPenalty === 0) throw new Error('failure accrual: min-penalty must not exceed max-penalty, and max-penalty must not be zero');
+  return {
+    retryLimit: limit,
+    retryStatuses: statuses,
+    retryTimeoutMs: linkerdDurationMs(get('retry.linkerd.io/timeout')),
+    requestTimeoutMs: linkerdDurationMs(get('timeout.linkerd.io/request')),
+    accrual,
+    maxFailures,
+  };
+}
+
+/** pinger's ping.timeoutMs and ping.retries, from its config file in the base. */
+export function pingerTimeouts(): { timeoutMs: number; retries: number } {
+  const cfg = parse(readFileSync(join(REPO_ROOT, 'k8s/base/pinger/config.yaml'), 'utf8')) as { ping?: { timeoutMs?: number; retries?: number } };
+  return { timeoutMs: cfg.ping?.timeoutMs ?? 800, retries: cfg.ping?.retries ?? 0 };
+}
+
+/**
+ * Problems with how the mesh's budget and pinger's fit together:
+ * - every attempt fits in the request budget: retry.timeout x (limit + 1) <= timeout.linkerd.io/request
+ *   (the request timeout is one deadline for all attempts: linkerd2-proxy stream-timeouts
+ *   `StreamLifetime`, set before the retry layer);
+ * - pinger waits longer than the whole budget: ping.timeoutMs > timeout.linkerd.io/request,
+ *   or pinger would time out (and count "timeout") while the proxy still had a retry to make;
+ * - pinger itself does not retry on top (ping.retries 0): app retries x proxy attempts multiply.
+ */
+export function budgetProblems(r: Resilience, pinger: { timeoutMs: number; retries: number }): string[] {
+  const out: string[] = [];
+  const attempts = r.retryLimit + 1;
+  if (r.retryTimeoutMs * attempts > r.requestTimeoutMs) {
+    out.push(`retry.linkerd.io/timeout ${r.retryTimeoutMs} ms x ${attempts} attempts exceeds timeout.linkerd.io/request ${r.requestTimeoutMs} ms: the last attempts cannot run`);
+  }
+  if (pinger.timeoutMs <= r.requestTimeoutMs) {
+    out.push(`ping.timeoutMs ${pinger.timeoutMs} ms must exceed timeout.linkerd.io/request ${r.requestTimeoutMs} ms, or pinger gives up before the proxy's retries are done`);
+  }
+  if (pinger.retries !== 0) out.push(`ping.retries is ${pinger.retries}: app retries on top of the proxy's multiply the attempts (up to ${(pinger.retries + 1) * attempts})`);
+  return out;
+}
