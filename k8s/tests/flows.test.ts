@@ -172,3 +172,38 @@ describe('flows on the wire: NetworkPolicies of every namespace, as Linkerd 2.20
     expect(get('MeshTLSAuthentication', 'pinger')?.spec['identityRefs']).to.deep.equal([{ kind: 'ServiceAccount', name: 'pinger' }]);
   });
 });
+
+describe('flows on the wire: the throwaway namespace of make zero-trust-rollout, beside the others', () => {
+  // The same NetworkPolicies in all three stages (only Linkerd policy changes between them).
+  const NS = 'zero-trust-rollout';
+  const stages = ['audit', 'authorized', 'deny'].map((s) => render(`k8s/overlays/zero-trust-rollout/${s}`).filter((o) => o.kind === 'NetworkPolicy'));
+  const policies = new Map(policiesByNamespace());
+  policies.set(NS, stages[2] as Obj[]);
+  const mode = installedTransportMode();
+  const p = cluster(true);
+  const labels = (name: string) => ({ ...(LABELS.get(`pingpong-mesh/${name}`) ?? {}) });
+  const rPinger: Pod = { namespace: NS, labels: labels('pinger'), meshed: true };
+  const rPonger: Pod = { namespace: NS, labels: labels('ponger'), meshed: true };
+
+  it('every stage renders the same NetworkPolicies', () => {
+    expect(JSON.stringify(stages[0])).to.equal(JSON.stringify(stages[2]));
+    expect(JSON.stringify(stages[1])).to.equal(JSON.stringify(stages[2]));
+  });
+
+  const promised: Array<[string, Connection]> = [
+    ['pinger -> ponger:8080', { from: rPinger, to: rPonger, port: 8080 }],
+    ['intruder with pinger\'s label -> ponger:8080 (L4 admits it; Linkerd policy audits, then denies)', { from: { ...rPinger }, to: rPonger, port: 8080 }],
+    ['prometheus -> ponger proxy admin 4191 (the authz counters the rollout reads)', { from: p.prometheus, to: rPonger, port: 4191, origin: 'app' }],
+    ['proxy of ponger -> control plane 8090', { from: rPonger, to: p.destination, port: 8090, origin: 'proxy' }],
+    ['ponger -> DNS UDP 53', { from: rPonger, to: p.dns, port: 53, protocol: 'UDP' }],
+  ];
+  const refused: Array<[string, Connection]> = [
+    ['rollout pinger -> mesh ponger', { from: rPinger, to: p.meshPonger, port: 8080 }],
+    ['mesh pinger -> rollout ponger', { from: p.meshPinger, to: rPonger, port: 8080 }],
+    ['rollout app -> collector 4318 (no traces from here: the collector admits the showcase namespaces only)', { from: rPinger, to: p.collector, port: 4318 }],
+    ['prometheus -> rollout app admin 2112 (Prometheus scrapes the apps of the showcase namespaces only)', { from: p.prometheus, to: rPonger, port: 2112 }],
+    ['rollout app -> grafana 3000', { from: rPinger, to: p.grafana, port: 3000 }],
+  ];
+  for (const [what, c] of promised) it(`allows ${what}`, () => expect(reachable(policies, c, mode), `wire port ${wirePort(c, mode)}`).to.equal(true));
+  for (const [what, c] of refused) it(`refuses ${what}`, () => expect(reachable(policies, c, mode), `wire port ${wirePort(c, mode)}`).to.equal(false));
+});

@@ -1,0 +1,72 @@
+// The three states `make zero-trust-rollout` applies (k8s/overlays/zero-trust-rollout): each
+// renders and validates strictly, holds the same invariants as the showcase overlays, and differs
+// from the next by exactly the step the README describes.
+import { expect } from 'chai';
+import { linkerdRefsResolve, meshInjected, pongerHttpOnlyFromPinger } from './invariants-cluster.ts';
+import { appFlowAllowed, dnsBothProtocols, networkPolicyPlacement, pingerTargetResolves, servicesSelectPods } from './invariants-network.ts';
+import { imagesPinned, probesOnDeclaredPorts, resourcesEverywhere, restrictedSecurityContext } from './invariants-pods.ts';
+import { isBuiltIn, validateBuiltIn } from './kube-schema.ts';
+import { isLinkerdPolicy, validateLinkerd } from './linkerd-schema.ts';
+import { id } from './model.ts';
+import { allowedImages, OVERLAYS } from './project.ts';
+import { render, type K8sObject } from './render.ts';
+
+export const ROLLOUT_NAMESPACE = 'zero-trust-rollout';
+export const ROLLOUT_STAGES = {
+  audit: 'k8s/overlays/zero-trust-rollout/audit',
+  authorized: 'k8s/overlays/zero-trust-rollout/authorized',
+  deny: 'k8s/overlays/zero-trust-rollout/deny',
+} as const;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+const get = (objs: K8sObject[], kind: string, name: string): Loose => objs.find((o) => o.kind === kind && o.metadata.name === name);
+const schemaErrors = (o: K8sObject): string[] => {
+  if (isLinkerdPolicy(o.apiVersion)) return validateLinkerd(o);
+  if (isBuiltIn(o.apiVersion, o.kind)) return validateBuiltIn(o, o.apiVersion, o.kind);
+  return [`${o.apiVersion} ${o.kind}: not a known API`];
+};
+/** A render with the namespace and the traces switch taken out, to compare with the mesh overlay. */
+const normalized = (objs: K8sObject[], ns: string) => JSON.parse(JSON.stringify(objs).replaceAll(ns, 'NS')
+  .replaceAll(',{"name":"OTEL_TRACES_EXPORTER","value":"none"}', '')) as K8sObject[];
+
+describe('k8s: the zero-trust rollout stages', () => {
+  for (const [stage, dir] of Object.entries(ROLLOUT_STAGES)) {
+    it(`${stage}: one namespace, ${ROLLOUT_NAMESPACE}; strict schemas; the showcase invariants hold`, () => {
+      const objs = render(dir);
+      expect(objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).to.deep.equal([ROLLOUT_NAMESPACE]);
+      expect(objs.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== ROLLOUT_NAMESPACE).map(id)).to.deep.equal([]);
+      expect(objs.flatMap((o) => schemaErrors(o).map((e) => `${id(o)}: ${e}`))).to.deep.equal([]);
+      const checks = [restrictedSecurityContext, probesOnDeclaredPorts, resourcesEverywhere, imagesPinned(allowedImages()), servicesSelectPods,
+        pingerTargetResolves, dnsBothProtocols, networkPolicyPlacement, appFlowAllowed, linkerdRefsResolve];
+      expect(checks.flatMap((c) => c(objs))).to.deep.equal([]);
+      expect(get(objs, 'Namespace', ROLLOUT_NAMESPACE).metadata.labels['pod-security.kubernetes.io/enforce']).to.equal('restricted');
+    });
+  }
+
+  it('audit: inbound policy audit, ponger\'s Server in audit, and pinger not authorized yet', () => {
+    const objs = render(ROLLOUT_STAGES.audit);
+    expect(get(objs, 'Namespace', ROLLOUT_NAMESPACE).metadata.annotations['config.linkerd.io/default-inbound-policy']).to.equal('audit');
+    expect(get(objs, 'Server', 'ponger-http').spec.accessPolicy).to.equal('audit');
+    expect(get(objs, 'AuthorizationPolicy', 'ponger-ping-from-pinger')).to.equal(undefined);
+    expect(pongerHttpOnlyFromPinger(objs).join('\n')).to.match(/no AuthorizationPolicy/);
+  });
+
+  it('authorized: the audit stage plus exactly the missing authorization (pinger\'s ServiceAccount only)', () => {
+    const audit = render(ROLLOUT_STAGES.audit);
+    const authorized = render(ROLLOUT_STAGES.authorized);
+    expect(get(authorized, 'Server', 'ponger-http').spec.accessPolicy).to.equal('audit');
+    expect(pongerHttpOnlyFromPinger(authorized)).to.deep.equal([]);
+    const added = authorized.filter((o) => !audit.some((a) => JSON.stringify(a) === JSON.stringify(o))).map(id);
+    expect(added).to.deep.equal([`AuthorizationPolicy ${ROLLOUT_NAMESPACE}/ponger-ping-from-pinger`]);
+  });
+
+  it('deny: the mesh overlay, object for object, in the throwaway namespace (and without trace export)', () => {
+    const deny = render(ROLLOUT_STAGES.deny);
+    expect(meshInjected(deny)).to.deep.equal([]);
+    expect(get(deny, 'Server', 'ponger-http').spec.accessPolicy).to.equal('deny');
+    expect(normalized(deny, ROLLOUT_NAMESPACE)).to.deep.equal(normalized(render(OVERLAYS.mesh), 'pingpong-mesh'));
+    const env = deny.filter((o) => o.kind === 'Deployment').map((d: Loose) => d.spec.template.spec.containers[0].env.find((e: Loose) => e.name === 'OTEL_TRACES_EXPORTER')?.value);
+    expect(env).to.deep.equal(['none', 'none']);
+  });
+});
