@@ -110,7 +110,8 @@ export function flowDepth(text: string): number {
 /**
  * Parses YAML text into dotted keys -> values (scalars, or lists of scalars), in one pass over the
  * syntax tree: O(size). The yaml package's own `uniqueKeys` check compares each new key with every
- * earlier one (quadratic: 26 s for 1 MiB of keys), so duplicates are found here with a Set instead.
+ * earlier one (yaml 2.9.1 dist/compose/util-map-includes.js, `items.some(...)` per key: quadratic,
+ * 26 s for 1 MiB of keys), so it is off and duplicates are found here with a Set instead.
  */
 export function parseConfigYaml(text: string): Map<string, unknown> {
   if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) throw tooBig(Buffer.byteLength(text, 'utf8'));
