@@ -1,4 +1,7 @@
 // `make compare`: plain versus mesh, from Prometheus, as a table.
+// Also the Prometheus part of `make resilience-demo` (`compare.ts resilience`: success, latency,
+// and the retries and ejections the proxies made) and of `make zero-trust-rollout`
+// (`compare.ts authz NAMESPACE`: what ponger's proxy allowed, audited and denied, per caller).
 // Prometheus is reached through `kubectl port-forward` (the observability NetworkPolicies keep the
 // API server's service proxy out), or directly when PROM_URL is set.
 import { portForward } from './port-forward.ts';
@@ -51,8 +54,8 @@ export function urlQuery(base: string): Query {
   };
 }
 
-/** The single number of an instant-vector answer; null when the vector is empty or NaN. */
-export function scalarOf(body: string, promql: string): number | null {
+/** The result array of an instant-vector answer; a clear error for anything else. */
+function vectorResult(body: string, promql: string): unknown[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -65,14 +68,33 @@ export function scalarOf(body: string, promql: string): number | null {
   if (p.data?.resultType !== 'vector' || !Array.isArray(result)) {
     throw new Error(`Prometheus answer to ${promql}: expected data.resultType "vector" with a result array`);
   }
-  if (result.length === 0) return null;
-  if (result.length > 1) throw new Error(`Prometheus answer to ${promql}: expected one series, got ${result.length}`);
-  const value = (result[0] as { value?: unknown }).value;
+  return result;
+}
+
+/** The number of one series; null when NaN or infinite. */
+function sampleValue(series: unknown, promql: string): number | null {
+  const value = (series as { value?: unknown }).value;
   if (!Array.isArray(value) || typeof value[1] !== 'string') {
     throw new Error(`Prometheus answer to ${promql}: expected value [time, "number"]`);
   }
   const n = Number(value[1]);
   return Number.isFinite(n) ? n : null;
+}
+
+/** The single number of an instant-vector answer; null when the vector is empty or NaN. */
+export function scalarOf(body: string, promql: string): number | null {
+  const result = vectorResult(body, promql);
+  if (result.length === 0) return null;
+  if (result.length > 1) throw new Error(`Prometheus answer to ${promql}: expected one series, got ${result.length}`);
+  return sampleValue(result[0], promql);
+}
+
+/** Every series of an instant-vector answer, with its labels (NaN counts as 0). */
+export function vectorOf(body: string, promql: string): { metric: Record<string, string>; value: number }[] {
+  return vectorResult(body, promql).map((series) => ({
+    metric: (series as { metric?: Record<string, string> }).metric ?? {},
+    value: sampleValue(series, promql) ?? 0,
+  }));
 }
 
 export async function collect(query: Query, window: string, namespaces: readonly string[] = NAMESPACES): Promise<Row[]> {
@@ -104,17 +126,136 @@ export function formatTable(rows: readonly Row[], window: string): string {
   ].join('\n');
 }
 
+// ------------------------------------------------------------------ resilience (ADR/0012)
+// The proxy metrics come from linkerd2-proxy release/v2.359.0 (docs/upstream-facts.md):
+// outbound_http_route_retry_{requests,successes,limit_exceeded}_total per route (labels
+// parent_name = the Service), outbound_http_balancer_endpoints{endpoint_state="pending"} per
+// backend: an endpoint whose failure-accrual breaker is shut stops being ready, so it is counted
+// as pending until its probe request succeeds. No dedicated ejection counter exists.
+
+export interface ResilienceRow {
+  namespace: string;
+  attempted: number | null;
+  successRate: number | null;
+  p50Seconds: number | null;
+  p99Seconds: number | null;
+  retries: number | null;
+  retrySuccesses: number | null;
+  retryLimitExceeded: number | null;
+  ejectedMax: number | null;
+}
+export type ResilienceMetric = Exclude<keyof ResilienceRow, 'namespace'>;
+
+/** The PromQL for each resilience column, for one namespace, over `window`. */
+export function resilienceQueries(ns: string, window: string): Record<ResilienceMetric, string> {
+  const base = queries(ns, window);
+  const route = `{namespace="${ns}",deployment="pinger",parent_name="ponger"}`;
+  const retry = (what: string) => `sum(increase(outbound_http_route_retry_${what}_total${route}[${window}]))`;
+  return {
+    attempted: `sum(increase(pinger_requests_total{namespace="${ns}",outcome!="skipped"}[${window}]))`,
+    successRate: base.successRate,
+    p50Seconds: base.p50Seconds,
+    p99Seconds: base.p99Seconds,
+    retries: retry('requests'),
+    retrySuccesses: retry('successes'),
+    retryLimitExceeded: retry('limit_exceeded'),
+    // a subquery at the scrape interval: the most endpoints out of pinger's balancer at once
+    ejectedMax:
+      `max_over_time(sum(outbound_http_balancer_endpoints{namespace="${ns}",deployment="pinger",backend_name="ponger",endpoint_state="pending"})[${window}:10s])`,
+  };
+}
+
+export async function collectResilience(query: Query, window: string, namespaces: readonly string[] = NAMESPACES): Promise<ResilienceRow[]> {
+  const rows: ResilienceRow[] = [];
+  for (const ns of namespaces) {
+    const q = resilienceQueries(ns, window);
+    const row: ResilienceRow = {
+      namespace: ns, attempted: null, successRate: null, p50Seconds: null, p99Seconds: null,
+      retries: null, retrySuccesses: null, retryLimitExceeded: null, ejectedMax: null,
+    };
+    for (const metric of Object.keys(q) as ResilienceMetric[]) row[metric] = scalarOf(await query(q[metric]), q[metric]);
+    rows.push(row);
+  }
+  return rows;
+}
+
+const count = (v: number | null) => (v === null ? 'n/a' : String(Math.round(v)));
+
+export function formatResilience(rows: readonly ResilienceRow[], window: string): string {
+  const header = ['namespace', 'pings', 'success rate', 'p50', 'p99', 'proxy retries', 'retries that succeeded', 'retry limit hit', 'endpoints ejected (max)'];
+  const body = rows.map((r) => [r.namespace, count(r.attempted), pct(r.successRate), ms(r.p50Seconds), ms(r.p99Seconds),
+    count(r.retries), count(r.retrySuccesses), count(r.retryLimitExceeded), count(r.ejectedMax)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const result = (r: ResilienceRow) =>
+    `RESULT namespace=${r.namespace} pings=${count(r.attempted)} success_rate=${r.successRate === null ? 'none' : r.successRate.toFixed(4)}` +
+    ` p99_ms=${r.p99Seconds === null ? 'none' : (r.p99Seconds * 1000).toFixed(1)} retries=${count(r.retries)} ejected_max=${count(r.ejectedMax)}`;
+  return [
+    `over the last ${window}, under the same fault in both namespaces (pinger's view; proxy columns: n/a = no proxy)`,
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+    ...rows.map(result),
+  ].join('\n');
+}
+
+// ------------------------------------------------------------------ authorization per caller
+// linkerd2-proxy release/v2.359.0 (linkerd/app/inbound/src/policy/http.rs, metrics/authz.rs): a
+// request admitted by an AuthorizationPolicy counts in inbound_http_authz_allow_total under that
+// policy's name; one admitted only by the audit default (a Server with accessPolicy: audit)
+// counts there under authz_kind="default", authz_name="audit": served, but it would be denied.
+// A refused one counts in inbound_http_authz_deny_total (and gets 403). client_id is the caller's
+// mTLS identity, empty without one.
+
+export interface AuthzSample { verdict: 'allowed' | 'audit' | 'denied'; clientId: string; authz: string; value: number }
+
+export function authzQueries(ns: string): { allow: string; deny: string } {
+  if (!/^[a-z0-9-]+$/.test(ns)) throw new Error(`namespace: expected a DNS label, got "${ns}"`);
+  const sel = `{namespace="${ns}",deployment="ponger",srv_name="ponger-http"}`;
+  return {
+    allow: `sum by (client_id, authz_kind, authz_name) (inbound_http_authz_allow_total${sel})`,
+    deny: `sum by (client_id) (inbound_http_authz_deny_total${sel})`,
+  };
+}
+
+export async function collectAuthz(query: Query, ns: string): Promise<AuthzSample[]> {
+  const q = authzQueries(ns);
+  const out: AuthzSample[] = [];
+  for (const s of vectorOf(await query(q.allow), q.allow)) {
+    const audit = s.metric['authz_kind'] === 'default' && s.metric['authz_name'] === 'audit';
+    out.push({ verdict: audit ? 'audit' : 'allowed', clientId: s.metric['client_id'] ?? '', authz: s.metric['authz_name'] ?? '', value: s.value });
+  }
+  for (const s of vectorOf(await query(q.deny), q.deny)) out.push({ verdict: 'denied', clientId: s.metric['client_id'] ?? '', authz: '', value: s.value });
+  return out.sort((a, b) => a.verdict.localeCompare(b.verdict) || a.clientId.localeCompare(b.clientId));
+}
+
+/** One line per (verdict, caller): "AUTHZ verdict=audit client=<identity or none> authz=audit requests=12". */
+export function formatAuthz(samples: readonly AuthzSample[]): string {
+  if (samples.length === 0) return 'AUTHZ none: Prometheus has no authorization counters for ponger yet';
+  return samples.map((s) => `AUTHZ verdict=${s.verdict} client=${s.clientId || 'none'} authz=${s.authz || '-'} requests=${Math.round(s.value)}`).join('\n');
+}
+
+// ------------------------------------------------------------------ command line
+
 async function main(): Promise<void> {
+  const [mode = 'compare', arg] = process.argv.slice(2);
   const window = process.env['WINDOW'] ?? '5m';
+  if (!['compare', 'resilience', 'authz'].includes(mode)) throw new Error(`mode: expected compare, resilience or authz NAMESPACE, got "${mode}"`);
+  if (mode === 'authz' && !arg) throw new Error('authz: expected a namespace argument');
   let promUrl = process.env['PROM_URL'];
   const forward = promUrl ? undefined : await portForward('observability', 'prometheus', 9090);
   promUrl ??= forward?.url ?? '';
   try {
-    console.log(formatTable(await collect(urlQuery(promUrl), window), window));
+    const query = urlQuery(promUrl);
+    if (mode === 'resilience') console.log(formatResilience(await collectResilience(query, window), window));
+    else if (mode === 'authz') console.log(formatAuthz(await collectAuthz(query, arg ?? '')));
+    else {
+      console.log(formatTable(await collect(query, window), window));
+      console.log('"no data" in the mTLS column of pingpong-plain is the point: no proxy, no mTLS.');
+    }
   } finally {
     forward?.close();
   }
-  console.log('"no data" in the mTLS column of pingpong-plain is the point: no proxy, no mTLS.');
 }
 
 if (import.meta.main) {
