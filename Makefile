@@ -14,6 +14,7 @@ export CLUSTER VERSION DRY_RUN USE_CURRENT_CONTEXT
 export PATH := $(CURDIR)/.bin:$(PATH)
 
 .PHONY: help tools preflight mesh-up plain-up down status images zero-trust-demo compare test e2e \
+	resilience-demo zero-trust-rollout \
 	shellcheck run-local-kube-with-ping-pong-app cluster-up-with-services
 
 help: ## List the targets with one line each
@@ -42,6 +43,12 @@ images: ## Build pingpong/pinger and pingpong/ponger at the package.json version
 
 zero-trust-demo: ## An intruder pod calls ponger: plain answers 200, mesh denies (403/refused)
 	scripts/zero-trust-demo.sh
+
+resilience-demo: ## Same fault (ponger: 50% 500s) in plain and mesh: success, latency, proxy retries and ejections
+	scripts/resilience-demo.sh
+
+zero-trust-rollout: ## Allow -> audit -> authorize -> deny on a throwaway namespace, deleted after
+	scripts/zero-trust-rollout.sh
 
 compare: ## Table from Prometheus: success rate, p50/p99, verified identity share, plain vs mesh
 	scripts/compare.sh

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Zero trust, rolled out safely, on the throwaway namespace zero-trust-rollout (ADR/0012):
+#   1. audit      pinger and ponger meshed, ponger's Server in `audit`, no authorization yet.
+#                 An intruder (ServiceAccount intruder, wearing pinger's label) calls ponger: 200,
+#                 and counted as a request deny would refuse; so is pinger, which nobody authorized.
+#   2. read       what deny would refuse, per caller identity, from Prometheus (the proxies'
+#                 inbound_http_authz_allow_total with authz_name="audit").
+#   3. authorize  add the one authorization that belongs: pinger -> GET /ping.
+#   4. deny       switch to deny; the intruder's same call gets 403, pinger is still served.
+# The namespace is deleted at the end, on an interrupt (Ctrl-C) or SIGTERM too.
+# Prints "RESULT stage=..." lines (the e2e suite parses them); exits 1 if an outcome differs.
+# DRY_RUN=1 prints the commands; WAIT_SECONDS (120) bounds each wait for a pod or a counter.
+set -euo pipefail
+# shellcheck source=lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+NS="zero-trust-rollout"
+STAGES="k8s/overlays/zero-trust-rollout"
+WAIT_SECONDS="${WAIT_SECONDS:-120}"
+[[ "$WAIT_SECONDS" =~ ^[1-9][0-9]{0,3}$ ]] || die "WAIT_SECONDS: expected whole seconds from 1 to 9999, got \"$WAIT_SECONDS\""
+INTRUDER_ID="intruder.$NS.serviceaccount.identity.linkerd.cluster.local"
+PINGER_ID="pinger.$NS.serviceaccount.identity.linkerd.cluster.local"
+node="$REPO_ROOT/node_modules/.bin/node"
+
+is_dry_run || cluster_reachable || die "kubectl reaches no cluster; run 'make mesh-up' first"
+if ! is_dry_run; then
+  kubectl get namespace linkerd >/dev/null 2>&1 || die "Linkerd is not installed; run 'make mesh-up' first"
+  [ -n "${PROM_URL:-}" ] || [ -x "$node" ] || die "node_modules/.bin/node missing: run 'npm install' (it brings Node 24)"
+fi
+
+failures=0
+sleeper=""
+created=0
+cleanup() {
+  local status=$?
+  if [ -n "$sleeper" ]; then kill "$sleeper" 2>/dev/null || true; fi
+  if [ "$created" = 1 ]; then
+    created=0
+    step cleanup "delete the throwaway namespace $NS"
+    run kubectl delete namespace "$NS" --ignore-not-found --wait=false || log "could not delete namespace $NS: kubectl delete namespace $NS"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# pause SECONDS: a sleep that a signal ends at once.
+pause() {
+  sleep "$1" &
+  sleeper=$!
+  wait "$sleeper"
+  sleeper=""
+}
+
+# intruder_call: GET http://ponger:8080/ping from a meshed pod running as ServiceAccount intruder
+# with pinger's label; sets CODE to the HTTP status (000: no HTTP answer).
+CODE=""
+intruder_call() {
+  local pod phase="" i
+  pod="intruder-$$-$RANDOM"
+  CODE="000"
+  run kubectl -n "$NS" apply -f - <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $pod
+  labels: { app.kubernetes.io/name: pinger, app.kubernetes.io/component: intruder }
+  annotations: { linkerd.io/inject: enabled }
+spec:
+  serviceAccountName: intruder
+  automountServiceAccountToken: false
+  restartPolicy: Never
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 10002
+    runAsGroup: 10002
+    seccompProfile: { type: RuntimeDefault }
+  containers:
+    - name: intruder
+      image: $CURL_IMAGE
+      imagePullPolicy: IfNotPresent
+      command: [curl, -s, -o, /dev/null, -w, "%{http_code}", --retry, "3", --retry-connrefused, --max-time, "10", "http://ponger:8080/ping"]
+      securityContext:
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+        capabilities: { drop: [ALL] }
+      resources:
+        requests: { cpu: 10m, memory: 16Mi }
+        limits: { cpu: 100m, memory: 64Mi }
+YAML
+  if is_dry_run; then return 0; fi
+  for ((i = 0; i < WAIT_SECONDS; i += 2)); do
+    phase="$(kubectl -n "$NS" get pod "$pod" -o jsonpath='{.status.phase}' 2>/dev/null || true)"
+    case "$phase" in Succeeded | Failed) break ;; esac
+    pause 2
+  done
+  CODE="$(kubectl -n "$NS" logs "$pod" -c intruder 2>/dev/null | tr -dc '0-9' | tail -c 3 || true)"
+  CODE="${CODE:-000}"
+  kubectl -n "$NS" delete pod "$pod" --wait=false >/dev/null 2>&1 || true
+  case "$phase" in Succeeded | Failed) ;; *) log "pod $NS/$pod did not finish within ${WAIT_SECONDS}s (phase: ${phase:-unknown})" ;; esac
+}
+
+# requests VERDICT CLIENT_ID LINES -> the count on the matching AUTHZ line (0 when absent).
+requests() {
+  local n
+  n="$(printf '%s\n' "$3" | sed -n "s/^AUTHZ verdict=$1 client=${2//./\\.} authz=[^ ]* requests=\([0-9]*\)$/\1/p" | head -n1)"
+  printf '%s' "${n:-0}"
+}
+
+# await_count VERDICT CLIENT_ID WHAT: poll Prometheus (every 10 s, at most WAIT_SECONDS) until that
+# counter is above 0; prints the last AUTHZ lines and sets COUNT (0 when it never rose).
+COUNT=0
+LINES=""
+read_authz() {
+  printf '+ %s\n' "$(quote_cmd "$node" scripts/lib/compare.ts authz "$NS")"
+  if is_dry_run; then LINES=""; return 0; fi
+  LINES="$("$node" scripts/lib/compare.ts authz "$NS" 2>/dev/null | grep '^AUTHZ' || true)"
+}
+await_count() {
+  local i
+  COUNT=0
+  for ((i = 0; i < WAIT_SECONDS; i += 10)); do
+    read_authz
+    COUNT="$(requests "$1" "$2" "$LINES")"
+    if is_dry_run || [ "$COUNT" -gt 0 ]; then break; fi
+    pause 10
+  done
+  is_dry_run || [ "$COUNT" -gt 0 ] || log "no $3 counted within ${WAIT_SECONDS}s"
+  if [ -n "$LINES" ]; then printf '%s\n' "$LINES" | sed 's/^/    /'; fi
+}
+
+check() { # check WHAT ACTUAL EXPECTED
+  if [ "$2" != "$3" ]; then
+    log "unexpected: $1 is $2, expected $3"
+    failures=$((failures + 1))
+  fi
+}
+
+step audit "deploy pinger and ponger into $NS: meshed, ponger's Server in audit, no authorization yet"
+created=1
+run kubectl apply -k "$STAGES/audit"
+apply_from kubectl -n "$NS" create serviceaccount intruder --dry-run=client -o yaml
+run kubectl -n "$NS" rollout status deployment/ponger --timeout=300s
+run kubectl -n "$NS" rollout status deployment/pinger --timeout=300s
+
+step audit-call "intruder ($INTRUDER_ID) -> http://ponger:8080/ping"
+intruder_call
+await_count audit "$INTRUDER_ID" "audited request from the intruder"
+printf 'RESULT stage=audit caller=intruder http=%s would_be_denied=%s\n' "$CODE" "$COUNT"
+is_dry_run || check "the intruder's answer in audit" "$CODE" 200
+is_dry_run || [ "$COUNT" -gt 0 ] || check "the intruder's audited requests" "$COUNT" ">0"
+echo "  why: no AuthorizationPolicy admits the intruder, but the Server is in audit: the proxy serves the"
+echo "       request and counts it under authz_name=\"audit\" with the caller's client_id."
+
+step read-denials "what deny would refuse, by caller (the counters behind 'linkerd viz authz -n $NS deploy/ponger')"
+await_count audit "$PINGER_ID" "audited request from pinger"
+printf 'RESULT stage=audit caller=pinger would_be_denied=%s\n' "$COUNT"
+is_dry_run || [ "$COUNT" -gt 0 ] || check "pinger's audited requests" "$COUNT" ">0"
+echo "  pinger would be refused too: it is the legitimate caller, and nobody authorized it yet."
+echo "  Switching to deny now would have broken the application. The intruder is the one to refuse."
+
+step authorize "add the missing authorization: pinger's ServiceAccount -> GET /ping"
+run kubectl apply -k "$STAGES/authorized"
+await_count allowed "$PINGER_ID" "request from pinger allowed by its AuthorizationPolicy"
+printf 'RESULT stage=authorized caller=pinger allowed=%s\n' "$COUNT"
+is_dry_run || [ "$COUNT" -gt 0 ] || check "pinger's authorized requests" "$COUNT" ">0"
+
+step deny "switch ponger's Server and the namespace default to deny; restart so new pods carry it"
+run kubectl apply -k "$STAGES/deny"
+run kubectl -n "$NS" rollout restart deployment/pinger deployment/ponger
+run kubectl -n "$NS" rollout status deployment/ponger --timeout=300s
+run kubectl -n "$NS" rollout status deployment/pinger --timeout=300s
+
+step deny-call "the same call again: intruder -> http://ponger:8080/ping"
+intruder_call
+await_count denied "$INTRUDER_ID" "denied request from the intruder"
+printf 'RESULT stage=deny caller=intruder http=%s denied=%s\n' "$CODE" "$COUNT"
+is_dry_run || check "the intruder's answer in deny" "$CODE" 403
+printf 'RESULT stage=deny caller=pinger denied=%s\n' "$(requests denied "$PINGER_ID" "$LINES")"
+is_dry_run || check "pinger's denied requests" "$(requests denied "$PINGER_ID" "$LINES")" 0
+echo "  why: deny refuses what no AuthorizationPolicy admits (403 from ponger's proxy); pinger is admitted"
+echo "       by the authorization the audit stage showed was missing, so the application never broke."
+
+if [ "$failures" -gt 0 ]; then
+  die "$failures outcome(s) differ from what the rollout expects"
+fi
+echo "zero trust rolled out: audit showed who would be refused, the missing authorization came first, then deny"
