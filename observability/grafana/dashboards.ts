@@ -201,6 +201,45 @@ const plainVsMesh: DashboardSpec = {
       ],
     },
     {
+      // make resilience-demo (ADR/0012): the same fault in both namespaces; the mesh's retries,
+      // request budget and failure accrual (annotations on the ponger Service) against none.
+      title: 'Resilience under the same fault (make resilience-demo)',
+      panels: [
+        {
+          title: 'Ping success rate by namespace',
+          description: 'Successful pings over attempted pings, as pinger sees them. Under an injected fault, plain gets every 500 ponger sends; in the mesh pinger\'s proxy retries them first.',
+          unit: 'percentunit',
+          min: 0,
+          max: 1,
+          targets: [{
+            expr: `sum by (namespace) (rate(pinger_requests_total{${BOTH}, outcome="success"}[${R}])) / sum by (namespace) (rate(pinger_requests_total{${BOTH}, outcome!="skipped"}[${R}]))`,
+            legend: '{{namespace}}',
+          }],
+        },
+        {
+          title: 'Client p99 by namespace (every outcome)',
+          description: 'http_client_request_duration_seconds p99 of all pings: what the retries cost in latency in the mesh.',
+          unit: 's',
+          targets: [{ expr: quantile(0.99, 'http_client_request_duration_seconds_bucket', BOTH, ['namespace']), legend: 'p99 {{namespace}}' }],
+        },
+        {
+          title: 'Retries by pinger\'s proxy (mesh)',
+          description: 'outbound_http_route_retry_*_total for pinger -> the ponger Service: retries sent, retries that got a success, and retryable failures not retried because the limit (retry.linkerd.io/limit) was reached.',
+          unit: 'reqps',
+          targets: [
+            { expr: `sum(rate(outbound_http_route_retry_requests_total{namespace="pingpong-mesh", deployment="pinger", parent_name="ponger"}[${R}]))`, legend: 'retries' },
+            { expr: `sum(rate(outbound_http_route_retry_successes_total{namespace="pingpong-mesh", deployment="pinger", parent_name="ponger"}[${R}]))`, legend: 'retries that succeeded' },
+            { expr: `sum(rate(outbound_http_route_retry_limit_exceeded_total{namespace="pingpong-mesh", deployment="pinger", parent_name="ponger"}[${R}]))`, legend: 'limit reached' },
+          ],
+        },
+        {
+          title: 'ponger endpoints in pinger\'s balancer (mesh)',
+          description: 'outbound_http_balancer_endpoints by endpoint_state: an endpoint whose failure-accrual breaker is shut is not ready (pending) until a probe request succeeds.',
+          targets: [{ expr: `sum by (endpoint_state) (outbound_http_balancer_endpoints{namespace="pingpong-mesh", deployment="pinger", backend_name="ponger"})`, legend: '{{endpoint_state}}' }],
+        },
+      ],
+    },
+    {
       title: 'The same traffic, three sources',
       panels: [
         {
