@@ -130,3 +130,57 @@ describe('traces and dashboards', () => {
     expect(found.map((d) => d.uid)).to.include.members(['pingpong-overview', 'pingpong-plain-vs-mesh', 'pingpong-linkerd']);
   });
 });
+
+// make resilience-demo: every ponger pod of both namespaces answers half of /ping with 500 for
+// 120 s. Expected, attempts failing independently with p = 0.5: plain 1 - 0.5 = 50% success;
+// mesh, with retry.linkerd.io/limit 3 (4 attempts, each well inside the 600 ms budget),
+// 1 - 0.5^4 = 93.75%: a difference of 0.44. Over ~120 pings per namespace the difference has a
+// standard deviation of about 0.05, so the asserted margin of 0.25 sits some 3.7 deviations below
+// what is expected and leaves room for what the arithmetic ignores (an ejection of both endpoints
+// at once, a ping spanning the roll-out). ADR/0012.
+const RESILIENCE_MARGIN = 0.25;
+
+describe('resilience: the same fault in both namespaces', () => {
+  it(`mesh success rate beats plain's by at least ${RESILIENCE_MARGIN} (make resilience-demo)`, async function () {
+    // two roll-outs of 180 s at most each, 20 s settling, 120 s measured, the query
+    const budgetMs = 540_000;
+    this.timeout(budgetMs + 30_000);
+    const { stdout } = await execFileP(path.join(REPO_ROOT, 'scripts/resilience-demo.sh'), [], { timeout: budgetMs });
+    const rows = Object.fromEntries([...stdout.matchAll(/^RESULT namespace=(\S+) pings=(\S+) success_rate=(\S+) p99_ms=\S+ retries=(\S+) ejected_max=\S+$/gm)]
+      .map((m) => [m[1], { pings: Number(m[2]), success: Number(m[3]), retries: Number(m[4]) }]));
+    const plain = rows['pingpong-plain'];
+    const mesh = rows['pingpong-mesh'];
+    expect(plain && mesh, stdout).to.not.equal(undefined);
+    expect(plain!.pings, 'plain: pings measured').to.be.greaterThan(60);
+    expect(mesh!.pings, 'mesh: pings measured').to.be.greaterThan(60);
+    expect(plain!.success, 'plain felt the fault').to.be.lessThan(0.8);
+    expect(mesh!.retries, 'retries by pinger\'s proxy').to.be.greaterThan(0);
+    expect(mesh!.success - plain!.success, `mesh ${mesh!.success} vs plain ${plain!.success}`).to.be.at.least(RESILIENCE_MARGIN);
+    // and the fault is gone again
+    const env = await kubectl(['-n', 'pingpong-mesh', 'get', 'deployment/ponger', '-o', 'jsonpath={.spec.template.spec.containers[0].env[*].name}']);
+    expect(env.split(' ')).not.to.include('FAULT_ERROR_RATE');
+  });
+});
+
+describe('zero trust, rolled out: audit, then deny (make zero-trust-rollout)', () => {
+  it('in audit an unauthorized call succeeds and is counted as would-be-denied; in deny it gets 403; pinger is never refused', async function () {
+    // four roll-outs of 300 s at most, two intruder pods and five counter waits of 120 s at most
+    const budgetMs = 900_000;
+    this.timeout(budgetMs + 30_000);
+    const { stdout } = await execFileP(path.join(REPO_ROOT, 'scripts/zero-trust-rollout.sh'), [], { timeout: budgetMs });
+    const result = (stage: string, caller: string) => {
+      const m = new RegExp(`^RESULT stage=${stage} caller=${caller} (.*)$`, 'm').exec(stdout);
+      expect(m, `RESULT stage=${stage} caller=${caller} in:\n${stdout}`).to.not.equal(null);
+      return Object.fromEntries(m![1]!.split(' ').map((kv) => kv.split('=') as [string, string]));
+    };
+    expect(result('audit', 'intruder')['http'], 'audit: the unauthorized call is served').to.equal('200');
+    expect(Number(result('audit', 'intruder')['would_be_denied']), 'audit: counted as would-be-denied').to.be.greaterThan(0);
+    expect(Number(result('audit', 'pinger')['would_be_denied']), 'audit: pinger, not yet authorized, counted too').to.be.greaterThan(0);
+    expect(Number(result('authorized', 'pinger')['allowed']), 'authorized: pinger admitted by its policy').to.be.greaterThan(0);
+    expect(result('deny', 'intruder')['http'], 'deny: the same call').to.equal('403');
+    expect(Number(result('deny', 'intruder')['denied'])).to.be.greaterThan(0);
+    expect(result('deny', 'pinger')['denied'], 'deny: pinger never refused').to.equal('0');
+    const left = await kubectl(['get', 'namespace', 'zero-trust-rollout', '--ignore-not-found', '-o', 'jsonpath={.status.phase}']);
+    expect(['', 'Terminating']).to.include(left.trim());
+  });
+});
