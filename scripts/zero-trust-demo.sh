@@ -12,56 +12,17 @@
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/intruder.sh
+. "$REPO_ROOT/scripts/lib/intruder.sh"
 
 cluster_reachable || die "kubectl reaches no cluster; run 'make mesh-up' first"
 WAIT_SECONDS="${WAIT_SECONDS:-120}"
 failures=0
 
-# call NS INJECT -> prints the HTTP status (000 = no HTTP answer)
+# call NS INJECT: the intruder (scripts/lib/intruder.sh) calls ponger once; sets CODE.
 call() {
-  local ns="$1" inject="$2" pod phase code i
-  pod="intruder-$inject-$$-$RANDOM"
-  kubectl -n "$ns" create serviceaccount intruder --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-  kubectl -n "$ns" apply -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $pod
-  # pinger's label (so the NetworkPolicies admit it) plus a component label to find it by.
-  # Not adopted by pinger's ReplicaSet: that selector also requires pod-template-hash.
-  labels: { app.kubernetes.io/name: pinger, app.kubernetes.io/component: intruder }
-  annotations: { linkerd.io/inject: $inject }
-spec:
-  serviceAccountName: intruder
-  restartPolicy: Never
-  securityContext:
-    runAsNonRoot: true
-    runAsUser: 10002
-    runAsGroup: 10002
-    seccompProfile: { type: RuntimeDefault }
-  containers:
-    - name: intruder
-      image: $CURL_IMAGE
-      imagePullPolicy: IfNotPresent
-      command: [curl, -s, -o, /dev/null, -w, "%{http_code}", --max-time, "5", "http://ponger:8080/ping"]
-      securityContext:
-        allowPrivilegeEscalation: false
-        readOnlyRootFilesystem: true
-        capabilities: { drop: [ALL] }
-      resources:
-        requests: { cpu: 10m, memory: 16Mi }
-        limits: { cpu: 100m, memory: 64Mi }
-YAML
-  phase=""
-  for ((i = 0; i < WAIT_SECONDS; i += 2)); do
-    phase="$(kubectl -n "$ns" get pod "$pod" -o jsonpath='{.status.phase}' 2>/dev/null || true)"
-    case "$phase" in Succeeded | Failed) break ;; esac
-    sleep 2
-  done
-  code="$(kubectl -n "$ns" logs "$pod" -c intruder 2>/dev/null | tr -dc '0-9' | tail -c 3)"
-  kubectl -n "$ns" delete pod "$pod" --wait=false >/dev/null 2>&1 || true
-  case "$phase" in Succeeded | Failed) ;; *) log "pod $ns/$pod did not finish within ${WAIT_SECONDS}s (phase: ${phase:-unknown})" ;; esac
-  printf '%s' "${code:-000}"
+  kubectl -n "$1" create serviceaccount intruder --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+  intruder_call "$1" "$2" >/dev/null
 }
 
 report() { # report NS MESHED CODE EXPECT(allowed|denied): allowed = 200, denied = 403 (Linkerd's answer)
@@ -73,19 +34,19 @@ report() { # report NS MESHED CODE EXPECT(allowed|denied): allowed = 200, denied
 }
 
 step zero-trust "intruder (ServiceAccount intruder) -> http://ponger:8080/ping"
-code="$(call pingpong-plain disabled)"
-report pingpong-plain false "$code" allowed
+call pingpong-plain disabled
+report pingpong-plain false "$CODE" allowed
 echo "  why: the NetworkPolicy admits it (it wears pinger's label; labels are not identity) and plain"
 echo "       HTTP carries no identity, so ponger serves it and cannot tell who called."
 
-code="$(call pingpong-mesh enabled)"
-report pingpong-mesh true "$code" denied
+call pingpong-mesh enabled
+report pingpong-mesh true "$CODE" denied
 echo "  why: the intruder has a valid mTLS identity (intruder.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local),"
 echo "       but ponger's AuthorizationPolicy names only pinger's, so ponger's proxy answers 403 before the app sees it."
 echo "       The NetworkPolicy let it through, as in plain: the label fooled it, the certificate did not."
 
-code="$(call pingpong-mesh disabled)"
-report pingpong-mesh false "$code" denied
+call pingpong-mesh disabled
+report pingpong-mesh false "$CODE" denied
 echo "  why: no sidecar means no mTLS identity at all; ponger's proxy still reads the HTTP request and answers 403,"
 echo "       because the only authorization on GET /ping requires pinger's mTLS identity."
 

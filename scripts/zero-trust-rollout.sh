@@ -14,6 +14,8 @@
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/intruder.sh
+. "$REPO_ROOT/scripts/lib/intruder.sh"
 
 NS="zero-trust-rollout"
 STAGES="k8s/overlays/zero-trust-rollout"
@@ -52,54 +54,6 @@ pause() {
   sleeper=$!
   wait "$sleeper"
   sleeper=""
-}
-
-# intruder_call: GET http://ponger:8080/ping from a meshed pod running as ServiceAccount intruder
-# with pinger's label; sets CODE to the HTTP status (000: no HTTP answer).
-CODE=""
-intruder_call() {
-  local pod phase="" i
-  pod="intruder-$$-$RANDOM"
-  CODE="000"
-  run kubectl -n "$NS" apply -f - <<YAML
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $pod
-  labels: { app.kubernetes.io/name: pinger, app.kubernetes.io/component: intruder }
-  annotations: { linkerd.io/inject: enabled }
-spec:
-  serviceAccountName: intruder
-  automountServiceAccountToken: false
-  restartPolicy: Never
-  securityContext:
-    runAsNonRoot: true
-    runAsUser: 10002
-    runAsGroup: 10002
-    seccompProfile: { type: RuntimeDefault }
-  containers:
-    - name: intruder
-      image: $CURL_IMAGE
-      imagePullPolicy: IfNotPresent
-      command: [curl, -s, -o, /dev/null, -w, "%{http_code}", --retry, "3", --retry-connrefused, --max-time, "10", "http://ponger:8080/ping"]
-      securityContext:
-        allowPrivilegeEscalation: false
-        readOnlyRootFilesystem: true
-        capabilities: { drop: [ALL] }
-      resources:
-        requests: { cpu: 10m, memory: 16Mi }
-        limits: { cpu: 100m, memory: 64Mi }
-YAML
-  if is_dry_run; then return 0; fi
-  for ((i = 0; i < WAIT_SECONDS; i += 2)); do
-    phase="$(kubectl -n "$NS" get pod "$pod" -o jsonpath='{.status.phase}' 2>/dev/null || true)"
-    case "$phase" in Succeeded | Failed) break ;; esac
-    pause 2
-  done
-  CODE="$(kubectl -n "$NS" logs "$pod" -c intruder 2>/dev/null | tr -dc '0-9' | tail -c 3 || true)"
-  CODE="${CODE:-000}"
-  kubectl -n "$NS" delete pod "$pod" --wait=false >/dev/null 2>&1 || true
-  case "$phase" in Succeeded | Failed) ;; *) log "pod $NS/$pod did not finish within ${WAIT_SECONDS}s (phase: ${phase:-unknown})" ;; esac
 }
 
 # requests VERDICT CLIENT_ID LINES -> the count on the matching AUTHZ line (0 when absent).
@@ -146,7 +100,7 @@ run kubectl -n "$NS" rollout status deployment/ponger --timeout=300s
 run kubectl -n "$NS" rollout status deployment/pinger --timeout=300s
 
 step audit-call "intruder ($INTRUDER_ID) -> http://ponger:8080/ping"
-intruder_call
+intruder_call "$NS" enabled
 await_count audit "$INTRUDER_ID" "audited request from the intruder"
 printf 'RESULT stage=audit caller=intruder http=%s would_be_denied=%s\n' "$CODE" "$COUNT"
 is_dry_run || check "the intruder's answer in audit" "$CODE" 200
@@ -174,7 +128,7 @@ run kubectl -n "$NS" rollout status deployment/ponger --timeout=300s
 run kubectl -n "$NS" rollout status deployment/pinger --timeout=300s
 
 step deny-call "the same call again: intruder -> http://ponger:8080/ping"
-intruder_call
+intruder_call "$NS" enabled
 await_count denied "$INTRUDER_ID" "denied request from the intruder"
 printf 'RESULT stage=deny caller=intruder http=%s denied=%s\n' "$CODE" "$COUNT"
 is_dry_run || check "the intruder's answer in deny" "$CODE" 403
