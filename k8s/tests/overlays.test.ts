@@ -65,6 +65,14 @@ describe('k8s: overlays', () => {
       expect(errors).to.match(/default-inbound-policy must be deny/);
     });
 
+    it("ponger always labels the identity it authorizes: pinger's ServiceAccount in this namespace", () => {
+      const objs = render(OVERLAYS.mesh);
+      const env = (get(objs, 'Deployment', 'ponger').spec.template.spec.containers[0].env as { name: string; value?: string }[]);
+      const sa = get(objs, 'MeshTLSAuthentication', 'pinger').spec.identityRefs[0].name as string;
+      expect(env.find((e) => e.name === 'IDENTITY_EXPECTED')?.value).to.equal(`${sa}.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local`);
+      expect(JSON.stringify(render(OVERLAYS.plain))).not.to.include('IDENTITY_EXPECTED');
+    });
+
     it("ponger's http port is authorized for pinger's ServiceAccount only", () => {
       expect(pongerHttpOnlyFromPinger(render(OVERLAYS.mesh))).to.deep.equal([]);
     });
