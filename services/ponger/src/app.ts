@@ -1,7 +1,6 @@
 // ponger's express app and metrics, built WITHOUT listening (tests run it on port 0).
 // Import this module only after telemetry started (see main.ts), so node:http is instrumented.
-import { createServer, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { context, trace } from '@opentelemetry/api';
@@ -9,6 +8,7 @@ import { RPCType, getRPCMetadata } from '@opentelemetry/core';
 import { Counter, Histogram } from 'prom-client';
 import { DURATION_BUCKETS, createRegistry, exemplarLabels, methodLabel, observeWithExemplar, type AppRegistry } from '../../shared/src/metrics.ts';
 import type { Logger } from '../../shared/src/logger.ts';
+import { APP_LIMITS, createLimitedServer, type HttpLimits } from '../../shared/src/http-server.ts';
 import type { Readiness } from '../../shared/src/admin.ts';
 import { IDENTITY_HEADER, IdentityLabeler, REPORT_HEADER, type ClientIdentity } from './identity.ts';
 
@@ -16,13 +16,13 @@ export const PING_ROUTE = '/ping';
 export const UNMATCHED_ROUTE = 'unmatched';
 export const ALLOW = 'GET, HEAD';
 
-/** Server limits: Node answers 431 past maxHeaderSize, 408 past headers/request timeouts. */
-export const SERVER_LIMITS = { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 65_000 } as const;
 
 export interface PongerAppOptions {
   errorRate: number;
   latencyMs: number;
   maxSeries: number;
+  /** identities always given their own metric label (identity.expected) */
+  expectedIdentities?: readonly string[];
   logger: Logger;
   registry?: AppRegistry;
   /** answers `Connection: close` once shutdown began, so keep-alive clients move on */
@@ -41,8 +41,8 @@ export interface PongerApp {
   registry: AppRegistry;
   metrics: PongerMetrics;
   identities: IdentityLabeler;
-  /** a node:http server for the app with the limits above (not listening) */
-  createHttpServer(): Server;
+  /** a node:http server for the app with APP_LIMITS or `limits` (not listening) */
+  createHttpServer(limits?: HttpLimits): Server;
 }
 
 export function createPongerMetrics(registry: AppRegistry): PongerMetrics {
@@ -78,7 +78,7 @@ export function createPongerApp(options: PongerAppOptions): PongerApp {
   const random = options.random ?? Math.random;
   const registry = options.registry ?? createRegistry();
   const metrics = createPongerMetrics(registry);
-  const identities = new IdentityLabeler(options.maxSeries);
+  const identities = new IdentityLabeler(options.maxSeries, options.expectedIdentities);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -139,19 +139,8 @@ export function createPongerApp(options: PongerAppOptions): PongerApp {
     registry,
     metrics,
     identities,
-    createHttpServer() {
-      const server = createServer({ maxHeaderSize: SERVER_LIMITS.maxHeaderSize }, app);
-      server.headersTimeout = SERVER_LIMITS.headersTimeout;
-      server.requestTimeout = SERVER_LIMITS.requestTimeout;
-      server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeout;
-      // Malformed requests: answer 431 / 400 when the socket can still take it, then close.
-      server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-        logger.debug('client error', { code: err.code ?? 'unknown' });
-        if (!socket.writable || socket.destroyed) return void socket.destroy();
-        const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      });
-      return server;
+    createHttpServer(limits = APP_LIMITS) {
+      return createLimitedServer(app, { limits, logger });
     },
   };
 }

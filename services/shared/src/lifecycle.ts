@@ -1,14 +1,18 @@
 // Graceful shutdown in the contract's order: stop new work, readiness false, wait drainMs, close
-// servers (in-flight requests finish, idle keep-alive sockets closed), settle work no server
-// tracks, flush telemetry, exit 0.
+// servers (in-flight requests finish; idle, silent and half-sent connections are closed at once),
+// settle work no server tracks, flush telemetry within the time left, exit 0.
 // Bounded by timeoutMs (exit 1); a second signal exits at once (130).
 import type { Server } from 'node:http';
 import type { Readiness } from './admin.ts';
+import { FLUSH_TIMEOUT_MS } from './budgets.ts';
+import { closeConnections } from './http-server.ts';
 import type { Logger } from './logger.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_DEADLINE = 1;
 export const EXIT_SECOND_SIGNAL = 130;
+/** Kept between the end of the flush and the deadline, so a flush cut short still exits 0. */
+export const EXIT_MARGIN_MS = 100;
 
 export interface ShutdownOptions {
   readiness: Readiness;
@@ -19,8 +23,8 @@ export interface ShutdownOptions {
   stopWork?: () => void;
   /** waits for work in flight that no server tracks (pinger's ping); after close, before flush */
   settle?: () => Promise<void>;
-  /** flush and stop telemetry */
-  flush: () => Promise<void>;
+  /** flush and stop telemetry within `budgetMs`: FLUSH_TIMEOUT_MS or the time left before the deadline, whichever is less */
+  flush: (budgetMs: number) => Promise<void>;
   logger: Logger;
   exit: (code: number) => void;
   sleep?: (ms: number) => Promise<void>;
@@ -37,17 +41,23 @@ export interface Shutdown {
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** server.close() plus closing keep-alive sockets that become idle after their last response. */
+/**
+ * server.close(), then: for servers made by createLimitedServer, every connection with no request
+ * in progress is ended now and each other one after its last response (closeConnections); for any
+ * other server, keep-alive sockets are closed as they become idle (a half-sent request then waits
+ * for Node's request timeout).
+ */
 export function closeServer(server: Server, pollMs = 50): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!server.listening) return resolve();
-    const timer = setInterval(() => server.closeIdleConnections(), pollMs);
+    const tracked = closeConnections(server);
+    const timer = tracked ? undefined : setInterval(() => server.closeIdleConnections(), pollMs);
     server.close((err) => {
       clearInterval(timer);
       if (err) reject(err);
       else resolve();
     });
-    server.closeIdleConnections();
+    if (!tracked) server.closeIdleConnections();
   });
 }
 
@@ -57,6 +67,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
   let started = false;
   let exited = false;
   let deadline: NodeJS.Timeout | undefined;
+  let deadlineAt = Infinity;
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
   const exit = (code: number): void => {
@@ -77,8 +88,9 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
       logger.info('shutdown: settling work in flight');
       await settle();
     }
-    logger.info('shutdown: flushing telemetry');
-    await flush();
+    const budgetMs = Math.max(0, Math.min(FLUSH_TIMEOUT_MS, deadlineAt - Date.now() - EXIT_MARGIN_MS));
+    logger.info('shutdown: flushing telemetry', { budget_ms: budgetMs });
+    await flush(budgetMs);
     logger.info('shutdown: done');
   };
 
@@ -92,6 +104,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
     started = true;
     logger.info('shutdown: signal received', { signal });
     stopWork?.();
+    deadlineAt = Date.now() + timeoutMs;
     deadline = setTimeout(() => {
       logger.error('shutdown: deadline passed, exiting', { timeout_ms: timeoutMs });
       for (const s of servers) s.closeAllConnections();
