@@ -15,7 +15,7 @@ function otelEnv(receiver: TraceReceiver): Record<string, string> {
 }
 
 async function scrape(port: number): Promise<Sample[]> {
-  const res = await get(`http://127.0.0.1:${port}/metrics`);
+  const res = await get(`http://127.0.0.1:${port}/metrics`, { accept: 'application/openmetrics-text; version=1.0.0' });
   expect(res.status).to.equal(200);
   expect(res.headers['content-type']).to.match(/openmetrics/);
   return parseExposition(res.body);

@@ -39,8 +39,8 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
     for (const path of ['/livez', '/readyz', '/metrics']) await httpRequest(admin, path);
     await httpRequest(app, '/metrics');
 
-    // the exemplar of the traced request carries its trace id
-    const metrics = parseExposition((await httpRequest(admin, '/metrics')).body);
+    // the exemplar of the traced request carries its trace id (exemplars exist only in OpenMetrics)
+    const metrics = parseExposition((await httpRequest(admin, '/metrics', { headers: { accept: 'application/openmetrics-text; version=1.0.0' } })).body);
     const exemplars = metrics.filter((s) => s.name === 'http_server_request_duration_seconds_bucket' && s.exemplar).map((s) => s.exemplar?.labels.trace_id);
     expect(exemplars).to.include(TRACE_ID);
 

@@ -29,14 +29,27 @@ describe('shared/admin', () => {
     expect((await httpRequest(port, '/readyz')).status).to.equal(200);
   });
 
-  it('serves /metrics as OpenMetrics with the registry content', async () => {
+  it('serves /metrics as Prometheus text 0.0.4 unless Accept asks for OpenMetrics (as Prometheus 3 does)', async () => {
     counter.inc(3);
-    const res = await httpRequest(port, '/metrics');
-    expect(res.status).to.equal(200);
-    expect(res.headers['content-type']).to.match(/^application\/openmetrics-text/);
-    const samples = parseExposition(res.body);
-    expect(sampleValue(samples, 'demo_events_total')).to.equal(3);
-    expect(samples.some((s) => s.name.startsWith('process_'))).to.equal(true);
+    const plain = await httpRequest(port, '/metrics');
+    expect(plain.status).to.equal(200);
+    expect(plain.headers['content-type']).to.equal('text/plain; version=0.0.4; charset=utf-8');
+    expect(plain.headers.vary).to.equal('accept');
+    expect(plain.body).to.include('# TYPE demo_events_total counter\n');
+    expect(plain.body).not.to.include('# EOF');
+    // Prometheus v3.14.0 scrape/scrape.go acceptHeader with config.DefaultScrapeProtocols
+    const prometheus3 = 'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2';
+    const om = await httpRequest(port, '/metrics', { headers: { accept: prometheus3 } });
+    expect(om.headers['content-type']).to.match(/^application\/openmetrics-text; version=1\.0\.0/);
+    expect(om.body).to.match(/# EOF\n$/);
+    // the counter keeps its name in both formats, whichever was rendered first
+    const again = await httpRequest(port, '/metrics', { headers: { accept: 'text/plain;version=0.0.4' } });
+    for (const body of [plain.body, om.body, again.body]) {
+      const samples = parseExposition(body);
+      expect(sampleValue(samples, 'demo_events_total')).to.equal(3);
+      expect(samples.some((s) => s.name.startsWith('process_'))).to.equal(true);
+    }
+    expect(again.body).to.include('# TYPE demo_events_total counter\n');
   });
 
   it('404s unknown paths, 405s other methods with Allow', async () => {

@@ -1,6 +1,8 @@
 // The admin server (not listening): /metrics, /livez, /readyz. Probes never touch downstreams.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AppRegistry } from './metrics.ts';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { ADMIN_LIMITS, createLimitedServer, type HttpLimits } from './http-server.ts';
+import type { Logger } from './logger.ts';
+import { CONTENT_TYPES, MetricsRenderer, negotiateFormat, type AppRegistry } from './metrics.ts';
 
 /** Readiness: false until `markReady()`, false for good once `markShuttingDown()` ran. */
 export class Readiness {
@@ -23,6 +25,8 @@ export class Readiness {
 export interface AdminOptions {
   registry: AppRegistry;
   readiness: Readiness;
+  logger?: Logger;
+  limits?: HttpLimits;
 }
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
@@ -33,8 +37,9 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body: s
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-export function createAdminServer({ registry, readiness }: AdminOptions): Server {
-  const server = createServer(async (req, res) => {
+export function createAdminServer({ registry, readiness, logger, limits = ADMIN_LIMITS }: AdminOptions): Server {
+  const renderer = new MetricsRenderer(registry);
+  return createLimitedServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const known = path === '/metrics' || path === '/livez' || path === '/readyz';
     if (!known) return send(req, res, 404, 'not found\n');
@@ -45,14 +50,13 @@ export function createAdminServer({ registry, readiness }: AdminOptions): Server
     if (readiness.shuttingDown) res.setHeader('connection', 'close');
     if (path === '/livez') return send(req, res, 200, 'ok\n');
     if (path === '/readyz') return readiness.ready ? send(req, res, 200, 'ready\n') : send(req, res, 503, readiness.shuttingDown ? 'shutting down\n' : 'starting\n');
+    // the format the client asked for (Accept), rendered at most once at a time (MetricsRenderer)
+    const format = negotiateFormat(req.headers.accept);
+    res.setHeader('vary', 'accept');
     try {
-      send(req, res, 200, await registry.metrics(), registry.contentType);
+      send(req, res, 200, await renderer.render(format), CONTENT_TYPES[format]);
     } catch (err) {
       send(req, res, 500, `metrics collection failed: ${(err as Error).message}\n`);
     }
-  });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 15_000;
-  server.keepAliveTimeout = 5_000;
-  return server;
+  }, { limits, logger });
 }

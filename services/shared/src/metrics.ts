@@ -1,7 +1,8 @@
 // prom-client helpers: one Registry per app instance (never the global one), OpenMetrics so
-// exemplars render, and the exemplar labels of the active span.
+// exemplars render, Prometheus text 0.0.4 for clients that do not ask for OpenMetrics, and the
+// exemplar labels of the active span.
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { Registry, collectDefaultMetrics, openMetricsContentType, type Histogram, type LabelValues, type OpenMetricsContentType } from 'prom-client';
+import { Registry, collectDefaultMetrics, openMetricsContentType, prometheusContentType, type Histogram, type LabelValues, type Metric, type OpenMetricsContentType } from 'prom-client';
 
 /** Histogram buckets shared by ponger's server and pinger's client durations (seconds). */
 export const DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -43,4 +44,90 @@ export function exemplarLabels(): { trace_id: string } | undefined {
 export function observeWithExemplar<T extends string>(histogram: Histogram<T>, labels: LabelValues<T>, seconds: number, traceId: string | undefined): void {
   const exemplar = traceId === undefined ? {} : { trace_id: traceId };
   histogram.observe({ labels, value: seconds, exemplarLabels: exemplar as unknown as LabelValues<T> });
+}
+
+export type ExpositionFormat = 'openmetrics' | 'prometheus';
+
+/**
+ * OpenMetrics only when the Accept header lists `application/openmetrics-text` with a q at least
+ * that of `text/plain`; anything else (no header, `*\/*`, `text/plain`) gets Prometheus text 0.0.4.
+ * Prometheus 3 asks for OpenMetrics first (config/config.go DefaultScrapeProtocols and
+ * scrape/scrape.go acceptHeader, v3.14.0), so it keeps the exemplars, which only OpenMetrics carries.
+ */
+export function negotiateFormat(accept: string | undefined): ExpositionFormat {
+  let openMetrics = 0;
+  let text = 0;
+  for (const part of (accept ?? '').slice(0, 1024).split(',')) {
+    const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    if (!Number.isFinite(q)) continue;
+    if (type === 'application/openmetrics-text') openMetrics = Math.max(openMetrics, q);
+    else if (type === 'text/plain') text = Math.max(text, q);
+  }
+  return openMetrics > 0 && openMetrics >= text ? 'openmetrics' : 'prometheus';
+}
+
+export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = { openmetrics: openMetricsContentType, prometheus: prometheusContentType };
+
+/**
+ * A counter as Prometheus text shows it. prom-client's OpenMetrics rendering strips `_total` from
+ * the counter's name for good (registry.js standardizeCounterName) and adds it back per sample;
+ * in Prometheus text the name must keep it, or every counter changes name between formats.
+ */
+interface Collectable {
+  get(): Promise<{ name: string; type: string }>;
+}
+
+function prometheusView(metric: Collectable): Collectable {
+  return {
+    ...metric,
+    get: async () => {
+      const data = await metric.get();
+      return data.type === 'counter' && !data.name.endsWith('_total') ? { ...data, name: `${data.name}_total` } : data;
+    },
+  };
+}
+
+/** The exposition of `registry` in `format` (the registry itself stays OpenMetrics). */
+export async function renderMetrics(registry: AppRegistry, format: ExpositionFormat): Promise<string> {
+  if (format === 'openmetrics') return registry.metrics();
+  const text = new Registry(); // prom-client's default content type: Prometheus text 0.0.4
+  for (const metric of registry.getMetricsAsArray() as unknown as Collectable[]) text.registerMetric(prometheusView(metric) as unknown as Metric);
+  return text.metrics();
+}
+
+/**
+ * Renders at most one exposition at a time per format. A scrape that arrives while a rendering
+ * runs waits for the next one (never an answer older than its request), and every scrape waiting
+ * then shares that next one: a flood of scrapes costs back-to-back renderings, not one each.
+ */
+export class MetricsRenderer {
+  readonly #registry: AppRegistry;
+  readonly #running = new Map<ExpositionFormat, Promise<string>>();
+  readonly #next = new Map<ExpositionFormat, Promise<string>>();
+  renderings = 0;
+  constructor(registry: AppRegistry) {
+    this.#registry = registry;
+  }
+
+  render(format: ExpositionFormat): Promise<string> {
+    const queued = this.#next.get(format);
+    if (queued !== undefined) return queued;
+    const running = this.#running.get(format);
+    if (running === undefined) return this.#start(format);
+    const next = running.then(() => undefined, () => undefined).then(() => {
+      this.#next.delete(format);
+      return this.#start(format);
+    });
+    this.#next.set(format, next);
+    return next;
+  }
+
+  #start(format: ExpositionFormat): Promise<string> {
+    this.renderings++;
+    const p = renderMetrics(this.#registry, format).finally(() => this.#running.delete(format));
+    this.#running.set(format, p);
+    return p;
+  }
 }
