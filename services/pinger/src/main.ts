@@ -21,7 +21,8 @@ await runMain(async () => {
   const { createPingerApp } = await import('./app.ts');
   const app = createPingerApp(cfg, logger, version);
 
-  const addr = await listen(app.admin, cfg['metrics.port'], cfg['service.host'], 'admin');
+  telemetry.registerMetrics(app.registry);
+  const addr = await listen(app.admin, cfg['metrics.port'], cfg['service.host'], 'admin', 'metrics.port (METRICS_PORT)');
   app.pinger.start();
   app.readiness.markReady();
   logger.info('pinger started', {
@@ -51,6 +52,6 @@ await runMain(async () => {
       const stats = app.pinger.stats;
       logger.info('shutdown: pings done', { ticks: stats.ticks, pings: stats.started, skipped: stats.skipped });
     },
-    flush: () => telemetry.shutdown(),
+    flush: (budgetMs) => telemetry.shutdown(budgetMs),
   }).install();
 });

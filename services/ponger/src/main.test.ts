@@ -55,7 +55,7 @@ describe('ponger/main (spawned)', () => {
       const c = run({ PORT: String(port) });
       const { code } = await c.exited;
       expect(code).to.equal(1);
-      expect(c.stderr.join('\n')).to.include(`start-up error: app cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)`);
+      expect(c.stderr.join('\n')).to.include(`start-up error: app cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE); change service.port (PORT)`);
     } finally {
       blocker.close();
     }

@@ -24,15 +24,17 @@ await runMain(async () => {
     errorRate: cfg['faults.errorRate'],
     latencyMs: cfg['faults.latencyMs'],
     maxSeries: cfg['identity.maxSeries'],
+    expectedIdentities: cfg['identity.expected'],
     logger,
     readiness,
   });
+  telemetry.registerMetrics(ponger.registry);
   const appServer = ponger.createHttpServer();
-  const adminServer = createAdminServer({ registry: ponger.registry, readiness });
+  const adminServer = createAdminServer({ registry: ponger.registry, readiness, logger });
 
   const host = cfg['service.host'];
-  const appAddr = await listen(appServer, cfg['service.port'], host, 'app');
-  const adminAddr = await listen(adminServer, cfg['metrics.port'], host, 'admin');
+  const appAddr = await listen(appServer, cfg['service.port'], host, 'app', 'service.port (PORT)');
+  const adminAddr = await listen(adminServer, cfg['metrics.port'], host, 'admin', 'metrics.port (METRICS_PORT)');
   readiness.markReady();
   logger.info('listening', {
     host, app_port: appAddr.port, admin_port: adminAddr.port, version,
@@ -44,7 +46,7 @@ await runMain(async () => {
     servers: [appServer, adminServer],
     drainMs: cfg['shutdown.drainMs'],
     timeoutMs: cfg['shutdown.timeoutMs'],
-    flush: () => telemetry.shutdown(),
+    flush: (budgetMs) => telemetry.shutdown(budgetMs),
     logger,
     exit: (code) => process.exit(code),
   }).install();

@@ -1,4 +1,5 @@
-// Promise-based listen that rejects with an error naming what could not bind.
+// Promise-based listen that rejects with an error naming what could not bind and the config key
+// that sets the port.
 import type { Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
@@ -17,12 +18,14 @@ const HINTS: Record<string, string> = {
   EADDRNOTAVAIL: 'address not available on this host',
 };
 
-export function listen(server: Server, port: number, host: string, name = 'server'): Promise<AddressInfo> {
+/** `key` names the setting to change, e.g. `service.port (PORT)`; it ends the error message. */
+export function listen(server: Server, port: number, host: string, name = 'server', key?: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
       const hint = (err.code && HINTS[err.code]) ?? err.message;
-      reject(new ListenError(`${name} cannot listen on ${host}:${port}: ${hint}${err.code ? ` (${err.code})` : ''}`, err.code, err));
+      const change = key === undefined ? '' : `; change ${key}${err.code === 'EADDRNOTAVAIL' ? ' or service.host (HOST)' : ''}`;
+      reject(new ListenError(`${name} cannot listen on ${host}:${port}: ${hint}${err.code ? ` (${err.code})` : ''}${change}`, err.code, err));
     };
     const onListening = (): void => {
       server.off('error', onError);

@@ -4,9 +4,13 @@
 // express instrumentation, no import-in-the-middle hook. Call startTelemetry() BEFORE importing
 // the app module: instrumentations patch modules as they load.
 import type { IncomingMessage } from 'node:http';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, setGlobalErrorHandler } from '@opentelemetry/core';
+import { createNoopMeter, type Counter as OtelCounter, type Meter, type MeterProvider } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, getNumberFromEnv, setGlobalErrorHandler } from '@opentelemetry/core';
+import { Counter } from 'prom-client';
 import { B3Propagator } from '@opentelemetry/propagator-b3';
+import { FLUSH_TIMEOUT_MS } from './budgets.ts';
 import type { Logger } from './logger.ts';
+import type { AppRegistry } from './metrics.ts';
 
 /** Paths never traced: probes and scrapes would drown the real traffic. */
 export const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/livez', '/readyz', '/metrics']);
@@ -18,10 +22,28 @@ export interface TelemetryOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * Longest span attribute value (characters) unless OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT or
+ * OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT is set: a 15 KB request path must not make a 16 KB span.
+ */
+export const SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT = 1024;
+
+/** Spans the batch span processor finished with (OTLP exporter only). */
+export interface SpanStats {
+  exported: number;
+  /** dropped because the queue was full (OTEL_BSP_MAX_QUEUE_SIZE): the collector is too slow */
+  dropped: number;
+  /** lost in a failed export */
+  failed: number;
+}
+
 export interface Telemetry {
   /** false when OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none */
   readonly exporting: boolean;
-  /** flushes pending spans and stops the SDK, giving up after timeoutMs (default 3000); never rejects */
+  readonly spans: Readonly<SpanStats>;
+  /** adds otel_sdk_processor_span_processed_total (from `spans`) to an app's registry */
+  registerMetrics(registry: AppRegistry): void;
+  /** flushes pending spans and stops the SDK, giving up after timeoutMs (default FLUSH_TIMEOUT_MS); never rejects */
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
@@ -46,6 +68,60 @@ export function rateLimitedReporter(logger: Logger, msg: string, intervalMs = 60
   };
 }
 
+/** The Prometheus counter of `stats`, named after OTel's otel.sdk.processor.span.processed. */
+function registerSpanMetrics(registry: AppRegistry, stats: Readonly<SpanStats>): void {
+  new Counter({
+    name: 'otel_sdk_processor_span_processed_total',
+    help: 'Spans the batch span processor finished with: exported (error_type empty), dropped with its queue full (queue_full), lost in a failed export (export_failed).',
+    labelNames: ['error_type'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ error_type: '' }, stats.exported);
+      this.inc({ error_type: 'queue_full' }, stats.dropped);
+      this.inc({ error_type: 'export_failed' }, stats.failed);
+    },
+  });
+}
+
+/**
+ * A MeterProvider for the BatchSpanProcessor's own metrics (@opentelemetry/sdk-trace 3.1.0
+ * dist/export/SpanProcessorMetrics.mjs: counter otel.sdk.processor.span.processed, attribute
+ * error.type `queue_full` for a span dropped, the error's name for a failed export, none when
+ * exported) that only counts into `stats`. No OTel metrics pipeline is needed for it.
+ */
+function countingMeterProvider(stats: SpanStats, onDropped: (count: number) => void): MeterProvider {
+  const noop = createNoopMeter();
+  const counter: OtelCounter = {
+    add(value, attributes) {
+      const error = attributes?.['error.type'];
+      if (error === undefined) stats.exported += value;
+      else if (error === 'queue_full') {
+        stats.dropped += value;
+        onDropped(value);
+      } else stats.failed += value;
+    },
+  };
+  const meter: Meter = Object.assign(Object.create(noop) as Meter, {
+    createCounter: (name: string, opts?: Parameters<Meter['createCounter']>[1]) => (name === 'otel.sdk.processor.span.processed' ? counter : noop.createCounter(name, opts)),
+  });
+  return { getMeter: () => meter };
+}
+
+/** Warns at the first drop, then at most once a minute with the count dropped since. */
+function dropWarner(logger: Logger, intervalMs = 60_000): (count: number) => void {
+  let last = -Infinity;
+  let since = 0;
+  return (count) => {
+    since += count;
+    const t = Date.now();
+    if (t - last < intervalMs) return;
+    last = t;
+    logger.warn('spans dropped: the export queue is full (collector slow or down); see otel_sdk_processor_span_processed_total', { dropped: since, queue_size: getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048 });
+    since = 0;
+  };
+}
+
 function envList(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
 }
@@ -56,15 +132,18 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const disabled = (env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true';
   const exporters = envList(env.OTEL_TRACES_EXPORTER);
   const exportOff = exporters[0] === 'none';
+  const spans: SpanStats = { exported: 0, dropped: 0, failed: 0 };
+  const registerMetrics = (registry: AppRegistry): void => registerSpanMetrics(registry, spans);
   if (disabled) {
     logger.info('tracing off', { reason: 'OTEL_SDK_DISABLED=true' });
-    return { exporting: false, shutdown: async () => {} };
+    return { exporting: false, spans, registerMetrics, shutdown: async () => {} };
   }
-  const [{ NodeSDK }, { HttpInstrumentation }, { OTLPTraceExporter }, { resourceFromAttributes, defaultResource }] = await Promise.all([
+  const [{ NodeSDK }, { HttpInstrumentation }, { OTLPTraceExporter }, { resourceFromAttributes, defaultResource }, { BatchSpanProcessor }] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/instrumentation-http'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace'),
   ]);
   const instrumentations = [new HttpInstrumentation({ ignoreIncomingRequestHook: isUntraced })];
   setGlobalErrorHandler(rateLimitedReporter(logger, 'telemetry error (further ones rate-limited)'));
@@ -74,15 +153,34 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     ? new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator(), new B3Propagator()] })
     : undefined;
 
-  // Unset or `otlp`: our OTLP/HTTP exporter behind the SDK's BatchSpanProcessor (OTEL_BSP_* apply).
-  // `none`: no span processors. Anything else (e.g. `console`): the SDK reads the variable itself.
+  // Unset or `otlp`: our OTLP/HTTP exporter behind a BatchSpanProcessor built as the SDK builds it
+  // (sdk-node 0.301.0 create-from-env.mjs createBatchSpanProcessorFromEnv: OTEL_BSP_* apply),
+  // whose drops and failed exports are counted. `none`: no span processors. Anything else (e.g.
+  // `console`): the SDK reads the variable itself.
   const useOtlp = exporters.length === 0 || (exporters.length === 1 && exporters[0] === 'otlp');
+  const bspSetting = (name: string): number | undefined => {
+    const n = getNumberFromEnv(name);
+    return n !== undefined && n >= 0 ? n : undefined;
+  };
+  const otlpProcessor = (): InstanceType<typeof BatchSpanProcessor> => new BatchSpanProcessor({
+    exporter: new OTLPTraceExporter(),
+    selfObsMeterProvider: countingMeterProvider(spans, dropWarner(logger)),
+    maxQueueSize: bspSetting('OTEL_BSP_MAX_QUEUE_SIZE'),
+    scheduledDelayMillis: bspSetting('OTEL_BSP_SCHEDULE_DELAY'),
+    exportTimeoutMillis: bspSetting('OTEL_BSP_EXPORT_TIMEOUT'),
+    maxExportBatchSize: bspSetting('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+  });
+  // Our attribute length limit unless the standard variables set one (the SDK reads them itself:
+  // sdk-node 0.301.0 create-from-env.mjs createSpanLimitsFromEnv, overridden by spanLimits given here).
+  const lengthFromEnv = [env.OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT].some((v) => v !== undefined && v.trim() !== '');
+  const spanLimits = lengthFromEnv ? {} : { attributeValueLengthLimit: SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT };
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? options.serviceName,
     resource: defaultResource().merge(resourceFromAttributes({ 'service.version': options.serviceVersion })),
     instrumentations,
     ...(textMapPropagator ? { textMapPropagator } : {}),
-    ...(exportOff ? { spanProcessors: [] } : useOtlp ? { traceExporter: new OTLPTraceExporter() } : {}),
+    spanLimits,
+    ...(exportOff ? { spanProcessors: [] } : useOtlp ? { spanProcessors: [otlpProcessor()] } : {}),
     metricReaders: [],
     logRecordProcessors: [],
   });
@@ -93,7 +191,9 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   });
   return {
     exporting: !exportOff,
-    shutdown: async (timeoutMs = 3000) => {
+    spans,
+    registerMetrics,
+    shutdown: async (timeoutMs = FLUSH_TIMEOUT_MS) => {
       // An unreachable collector makes the exporter retry for its whole timeout; do not let that
       // eat the shutdown deadline: pending spans are dropped after timeoutMs.
       let timer: NodeJS.Timeout | undefined;
