@@ -4,10 +4,10 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OBS, readYaml, readYamlDocs, type Obj } from '../../observability/tests/manifests.ts';
+import { describeRendered, type K8sObject, networkPolicies, ns, podTemplates, render, REPO_ROOT } from '../../test/lib/manifests.ts';
 import { reachable, wirePort, type Connection, type Pod, type PoliciesByNamespace, type TransportMode } from './linkerd-wire.ts';
-import { OVERLAYS } from './project.ts';
-import { render, REPO_ROOT } from './render.ts';
+import { allowed } from './netpol.ts';
+import { OVERLAYS, ROLLOUT_NAMESPACE, ROLLOUT_STAGES } from './project.ts';
 
 /** The transport mode our install sets (one source of truth: the values in linkerd-up.sh). */
 function installedTransportMode(): TransportMode {
@@ -19,48 +19,42 @@ function installedTransportMode(): TransportMode {
   return unique[0];
 }
 
-function policiesByNamespace(): Map<string, Obj[]> {
-  const out = new Map<string, Obj[]>();
-  const add = (ns: string, p: Obj) => out.set(ns, [...(out.get(ns) ?? []), p]);
-  for (const dir of Object.values(OVERLAYS)) {
-    for (const o of render(dir).filter((x) => x.kind === 'NetworkPolicy')) add(o.metadata.namespace ?? '', o as Obj);
-  }
-  const kust = readYaml(join(OBS, 'kustomization.yaml')) as { namespace: string; resources: string[] };
-  for (const f of kust.resources) for (const o of readYamlDocs(join(OBS, f)).filter((x) => x['kind'] === 'NetworkPolicy')) add(kust.namespace, o);
+const SHOWCASE = [OVERLAYS.plain, OVERLAYS.mesh, 'observability'];
+
+function policiesByNamespace(dirs = SHOWCASE): Map<string, K8sObject[]> {
+  const out = new Map<string, K8sObject[]>();
+  for (const p of dirs.flatMap((d) => networkPolicies(render(d)))) out.set(ns(p), [...(out.get(ns(p)) ?? []), p]);
   return out;
 }
 
-/** Pod template labels as rendered (the policies select on more than the name, e.g. part-of). */
-function templateLabels(): Map<string, Record<string, string>> {
-  const out = new Map<string, Record<string, string>>();
-  const kust = readYaml(join(OBS, 'kustomization.yaml')) as { namespace: string; resources: string[] };
-  const obs = kust.resources.flatMap((f) => readYamlDocs(join(OBS, f))).map((o): Obj => ({ ...o, metadata: { ...(o['metadata'] as object), namespace: kust.namespace } }));
-  for (const o of [...Object.values(OVERLAYS).flatMap((d) => render(d) as Obj[]), ...obs].filter((x) => x['kind'] === 'Deployment')) {
-    const meta = o['metadata'] as { namespace: string };
-    const labels = (o['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
-    out.set(`${meta.namespace}/${labels['app.kubernetes.io/name'] ?? ''}`, labels);
-  }
-  return out;
+/** A made-up pod of a rendered workload: its template's labels (the policies select on more than the name, e.g. part-of). */
+function podOf(labels: Map<string, Record<string, string>>, namespace: string, name: string, meshed: boolean): Pod {
+  const l = labels.get(`${namespace}/${name}`);
+  if (!l) throw new Error(`no workload ${namespace}/${name} rendered`);
+  return { namespace, labels: l, meshed };
 }
-const LABELS = templateLabels();
-const pod = (namespace: string, name: string, meshed: boolean, extra: Partial<Pod> = {}): Pod => ({ namespace, labels: LABELS.get(`${namespace}/${name}`) ?? { 'app.kubernetes.io/name': name }, meshed, ...extra });
-const cluster = (meshed: boolean) => ({
-  plainPinger: pod('pingpong-plain', 'pinger', false),
-  plainPonger: pod('pingpong-plain', 'ponger', false),
-  meshPinger: pod('pingpong-mesh', 'pinger', true),
-  meshPonger: pod('pingpong-mesh', 'ponger', true),
-  prometheus: pod('observability', 'prometheus', meshed),
-  grafana: pod('observability', 'grafana', meshed),
-  collector: pod('observability', 'otel-collector', meshed),
-  jaeger: pod('observability', 'jaeger', meshed),
-  destination: { namespace: 'linkerd', labels: { 'linkerd.io/control-plane-component': 'destination' }, meshed: true },
-  vizMetrics: { namespace: 'linkerd-viz', labels: { component: 'metrics-api' }, meshed: true },
-  vizTap: { namespace: 'linkerd-viz', labels: { component: 'tap' }, meshed: true },
-  dns: { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, meshed: false },
-  stranger: pod('default', 'x', false),
-});
 
-describe('flows on the wire: NetworkPolicies of every namespace, as Linkerd 2.20 puts traffic on the wire', () => {
+function cluster(meshed: boolean) {
+  const labels = new Map(SHOWCASE.flatMap((d) => podTemplates(render(d))).map((t) => [`${t.namespace}/${t.owner.metadata.name}`, t.labels]));
+  const pod = (namespace: string, name: string, m: boolean) => podOf(labels, namespace, name, m);
+  return {
+    plainPinger: pod('pingpong-plain', 'pinger', false),
+    plainPonger: pod('pingpong-plain', 'ponger', false),
+    meshPinger: pod('pingpong-mesh', 'pinger', true),
+    meshPonger: pod('pingpong-mesh', 'ponger', true),
+    prometheus: pod('observability', 'prometheus', meshed),
+    grafana: pod('observability', 'grafana', meshed),
+    collector: pod('observability', 'otel-collector', meshed),
+    jaeger: pod('observability', 'jaeger', meshed),
+    destination: { namespace: 'linkerd', labels: { 'linkerd.io/control-plane-component': 'destination' }, meshed: true },
+    vizMetrics: { namespace: 'linkerd-viz', labels: { component: 'metrics-api' }, meshed: true },
+    vizTap: { namespace: 'linkerd-viz', labels: { component: 'tap' }, meshed: true },
+    dns: { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, meshed: false },
+    stranger: { namespace: 'default', labels: { 'app.kubernetes.io/name': 'x' }, meshed: false },
+  } satisfies Record<string, Pod>;
+}
+
+describeRendered('flows on the wire: NetworkPolicies of every namespace, as Linkerd 2.20 puts traffic on the wire', () => {
   const policies: PoliciesByNamespace = policiesByNamespace();
   const mode = installedTransportMode();
   const p = cluster(true);
@@ -72,8 +66,10 @@ describe('flows on the wire: NetworkPolicies of every namespace, as Linkerd 2.20
   });
 
   const promised: Array<[string, Connection]> = [
-    ['pinger -> ponger:8080 (plain)', { from: p.plainPinger, to: p.plainPonger, port: 8080 }],
-    ['pinger -> ponger:8080 (mesh, mTLS)', { from: p.meshPinger, to: p.meshPonger, port: 8080 }],
+    // Labels are not identity: an intruder wearing pinger's labels passes L4 as pinger does, in
+    // both namespaces; in the mesh ponger's Linkerd policy answers it 403 (overlays.test.ts).
+    ['pinger (or an intruder with its labels) -> ponger:8080 (plain)', { from: p.plainPinger, to: p.plainPonger, port: 8080 }],
+    ['pinger (or a meshed intruder with its labels: L7 says 403) -> ponger:8080 (mesh, mTLS)', { from: p.meshPinger, to: p.meshPonger, port: 8080 }],
     ...[p.plainPinger, p.plainPonger, ...mesh].map((a): [string, Connection] => [`${a.namespace}/${a.labels['app.kubernetes.io/name']} -> collector OTLP/HTTP 4318`, { from: a, to: p.collector, port: 4318 }]),
     ...[...mesh, ...obsPods, p.destination, p.vizTap].map((a): [string, Connection] => [`proxy of ${a.namespace}/${Object.values(a.labels)[0]} -> collector OTLP/gRPC 4317`, { from: a, to: p.collector, port: 4317, origin: 'proxy' }]),
     ...[...mesh, ...obsPods].flatMap((a) => [8080, 8086, 8090].map((port): [string, Connection] => [`proxy of ${a.namespace}/${a.labels['app.kubernetes.io/name']} -> control plane ${port}`, { from: a, to: p.destination, port, origin: 'proxy' }])),
@@ -89,10 +85,6 @@ describe('flows on the wire: NetworkPolicies of every namespace, as Linkerd 2.20
     ['linkerd-viz metrics-api -> prometheus 9090', { from: p.vizMetrics, to: p.prometheus, port: 9090 }],
     ...[...mesh, ...obsPods].map((a): [string, Connection] => [`linkerd-viz tap -> proxy 4190 of ${a.namespace}/${a.labels['app.kubernetes.io/name']}`, { from: p.vizTap, to: a, port: 4190 }]),
     ...[p.plainPinger, p.meshPonger, p.jaeger].flatMap((a) => (['UDP', 'TCP'] as const).map((protocol): [string, Connection] => [`${a.namespace}/${a.labels['app.kubernetes.io/name']} -> DNS ${protocol} 53`, { from: a, to: p.dns, port: 53, protocol }])),
-    // Labels are not identity: an intruder wearing pinger's label passes L4 in both namespaces;
-    // in the mesh ponger's Linkerd policy answers 403 (see the last test).
-    ['intruder with pinger\'s label -> ponger:8080 (plain)', { from: pod('pingpong-plain', 'pinger', false), to: p.plainPonger, port: 8080 }],
-    ['meshed intruder with pinger\'s label -> ponger:8080 (mesh; L7 says 403)', { from: p.meshPinger, to: p.meshPonger, port: 8080 }],
   ];
   const refused: Array<[string, Connection]> = [
     ['meshed app -> grafana 3000', { from: p.meshPinger, to: p.grafana, port: 3000 }],
@@ -160,30 +152,19 @@ describe('flows on the wire: NetworkPolicies of every namespace, as Linkerd 2.20
     expect(reachable(policies, { from: p.prometheus, to: p.meshPonger, port: 4191 }, th)).to.equal(true);
     expect(reachable(policies, { from: p.grafana, to: p.collector, port: 4317, origin: 'proxy' }, th)).to.equal(true);
   });
-
-  it('where L4 admits a meshed caller by label, Linkerd policy narrows it to pinger\'s identity on GET /ping', () => {
-    const objs = render(OVERLAYS.mesh);
-    const get = (kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name) as (Obj & { spec: Record<string, unknown> }) | undefined;
-    const ns = objs.find((o) => o.kind === 'Namespace');
-    expect(ns?.metadata.annotations?.['config.linkerd.io/default-inbound-policy']).to.equal('deny');
-    expect(get('Server', 'ponger-http')?.spec['accessPolicy']).to.equal('deny');
-    const authz = objs.filter((o) => o.kind === 'AuthorizationPolicy' && (o['spec'] as { targetRef: { name: string } }).targetRef.name === 'ponger-ping');
-    expect(authz.map((a) => (a['spec'] as { requiredAuthenticationRefs: { name: string }[] }).requiredAuthenticationRefs.map((r) => r.name))).to.deep.equal([['pinger']]);
-    expect(get('MeshTLSAuthentication', 'pinger')?.spec['identityRefs']).to.deep.equal([{ kind: 'ServiceAccount', name: 'pinger' }]);
-  });
+  // What Linkerd policy then does at L7 (403 for anyone but pinger's identity): overlays.test.ts
+  // (pongerHttpOnlyFromPinger, meshInjected) and zero-trust-rollout.test.ts (the deny stage).
 });
 
-describe('flows on the wire: the throwaway namespace of make zero-trust-rollout, beside the others', () => {
+describeRendered('flows on the wire: the throwaway namespace of make zero-trust-rollout, beside the others', () => {
   // The same NetworkPolicies in all three stages (only Linkerd policy changes between them).
-  const NS = 'zero-trust-rollout';
-  const stages = ['audit', 'authorized', 'deny'].map((s) => render(`k8s/overlays/zero-trust-rollout/${s}`).filter((o) => o.kind === 'NetworkPolicy'));
-  const policies = new Map(policiesByNamespace());
-  policies.set(NS, stages[2] as Obj[]);
+  const stages = Object.values(ROLLOUT_STAGES).map((d) => networkPolicies(render(d)));
+  const policies = policiesByNamespace([...SHOWCASE, ROLLOUT_STAGES.deny]);
   const mode = installedTransportMode();
   const p = cluster(true);
-  const labels = (name: string) => ({ ...(LABELS.get(`pingpong-mesh/${name}`) ?? {}) });
-  const rPinger: Pod = { namespace: NS, labels: labels('pinger'), meshed: true };
-  const rPonger: Pod = { namespace: NS, labels: labels('ponger'), meshed: true };
+  const rollout = new Map(podTemplates(render(ROLLOUT_STAGES.deny)).map((t) => [`${t.namespace}/${t.owner.metadata.name}`, t.labels]));
+  const rPinger = podOf(rollout, ROLLOUT_NAMESPACE, 'pinger', true);
+  const rPonger = podOf(rollout, ROLLOUT_NAMESPACE, 'ponger', true);
 
   it('every stage renders the same NetworkPolicies', () => {
     expect(JSON.stringify(stages[0])).to.equal(JSON.stringify(stages[2]));
@@ -191,8 +172,7 @@ describe('flows on the wire: the throwaway namespace of make zero-trust-rollout,
   });
 
   const promised: Array<[string, Connection]> = [
-    ['pinger -> ponger:8080', { from: rPinger, to: rPonger, port: 8080 }],
-    ['intruder with pinger\'s label -> ponger:8080 (L4 admits it; Linkerd policy audits, then denies)', { from: { ...rPinger }, to: rPonger, port: 8080 }],
+    ['pinger (or an intruder with its labels: Linkerd policy audits it, then denies it) -> ponger:8080', { from: rPinger, to: rPonger, port: 8080 }],
     ['prometheus -> ponger proxy admin 4191 (the authz counters the rollout reads)', { from: p.prometheus, to: rPonger, port: 4191, origin: 'app' }],
     ['proxy of ponger -> control plane 8090', { from: rPonger, to: p.destination, port: 8090, origin: 'proxy' }],
     ['ponger -> DNS UDP 53', { from: rPonger, to: p.dns, port: 53, protocol: 'UDP' }],
@@ -206,4 +186,26 @@ describe('flows on the wire: the throwaway namespace of make zero-trust-rollout,
   ];
   for (const [what, c] of promised) it(`allows ${what}`, () => expect(reachable(policies, c, mode), `wire port ${wirePort(c, mode)}`).to.equal(true));
   for (const [what, c] of refused) it(`refuses ${what}`, () => expect(reachable(policies, c, mode), `wire port ${wirePort(c, mode)}`).to.equal(false));
+});
+
+describeRendered('the NetworkPolicy evaluator (netpol.ts) follows the API, not our policies', () => {
+  const obs = () => networkPolicies(render('observability'));
+  const jaeger = { namespace: 'observability', labels: { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/part-of': 'observability' } };
+  const stranger = { namespace: 'default', labels: {} };
+
+  it('a pod no policy isolates is open: without the policies selecting jaeger, a stranger reaches it', () => {
+    expect(allowed(obs(), 'observability', { from: stranger, to: jaeger, port: 4317 })).to.equal(false);
+    const open = obs().filter((p) => !['default-deny', 'jaeger', 'allow-linkerd-proxy'].includes(p.metadata.name));
+    expect(allowed(open, 'observability', { from: stranger, to: jaeger, port: 4317 })).to.equal(true);
+  });
+
+  it('policyTypes unset: a policy with an egress section isolates egress too; endPort makes a range', () => {
+    const policy = (egress: unknown[]): K8sObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'x', namespace: 'default' }, spec: { podSelector: {}, egress } });
+    const out = (port: number, policies: K8sObject[]) => allowed(policies, 'default', { from: stranger, to: 'outside', port });
+    expect(out(443, [policy([{ ports: [{ port: 80 }] }])])).to.equal(false);
+    expect(out(8085, [policy([{ ports: [{ port: 8080, endPort: 8090 }] }])])).to.equal(true);
+    expect(out(8091, [policy([{ ports: [{ port: 8080, endPort: 8090 }] }])])).to.equal(false);
+    const bad = policy([{ to: [{ podSelector: { matchExpressions: [{ key: 'a', operator: 'Equals' }] } }] }]);
+    expect(() => allowed([bad], 'default', { from: stranger, to: stranger, port: 80 })).to.throw(/operator Equals/);
+  });
 });

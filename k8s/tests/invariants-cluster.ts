@@ -1,7 +1,6 @@
 // Invariants across objects: PDB vs HPA, mesh vs plain, Linkerd authorization, coexistence.
 import type { Check } from './invariants-pods.ts';
-import { id, ns, podTemplates, selects, type Selector } from './model.ts';
-import type { K8sObject } from './render.ts';
+import { id, type K8sObject, ns, podTemplates, type Selector, selects } from '../../test/lib/manifests.ts';
 
 interface Pdb { selector?: Selector; minAvailable?: number | string; maxUnavailable?: number | string }
 interface Hpa { scaleTargetRef?: { kind?: string; name?: string }; minReplicas?: number; maxReplicas?: number }

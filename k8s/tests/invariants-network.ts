@@ -2,8 +2,7 @@
 import type { INetworkPolicyPeer, INetworkPolicyPort } from 'kubernetes-models/networking.k8s.io/v1';
 import { parse } from 'yaml';
 import type { Check } from './invariants-pods.ts';
-import { declaresPort, id, mapSelects, networkPolicies, ns, podTemplates, selects, servicePorts, type PodTemplate } from './model.ts';
-import type { K8sObject } from './render.ts';
+import { declaresPort, id, type K8sObject, mapSelects, networkPolicies, ns, type PodTemplate, podTemplates, selects, servicePorts } from '../../test/lib/manifests.ts';
 
 function templatesOf(objs: K8sObject[], svc: K8sObject): PodTemplate[] {
   const selector = (svc['spec'] as { selector?: Record<string, string> } | undefined)?.selector;

@@ -1,7 +1,6 @@
 // Invariants on pod templates: Pod Security `restricted`, probes, resources, images.
 import type { IContainer, IPodSpec, ISecurityContext } from 'kubernetes-models/v1';
-import { allContainers, declaresPort, id, podTemplates } from './model.ts';
-import type { K8sObject } from './render.ts';
+import { allContainers, declaresPort, id, type K8sObject, podTemplates } from '../../test/lib/manifests.ts';
 
 export type Check = (objs: K8sObject[]) => string[];
 
@@ -13,32 +12,45 @@ function effective<K extends keyof ISecurityContext>(c: IContainer, pod: IPodSpe
   return (pod.securityContext as Record<string, unknown> | undefined)?.[key];
 }
 
-/** Pod Security Standard `restricted` (v1.32) plus the project's uid/gid and read-only root. */
-export const restrictedSecurityContext: Check = (objs) => {
-  const out: string[] = [];
-  for (const t of podTemplates(objs)) {
-    const where = id(t.owner);
-    const p = t.spec;
-    if (p.hostNetwork || p.hostPID || p.hostIPC) out.push(`${where}: host namespaces must not be shared`);
-    for (const v of p.volumes ?? []) if (v.hostPath) out.push(`${where}: volume ${v.name} is a hostPath`);
-    for (const c of allContainers(p)) {
-      const at = `${where} container ${c.name}`;
-      if (effective(c, p, 'runAsNonRoot') !== true) out.push(`${at}: securityContext.runAsNonRoot must be true`);
-      if (effective(c, p, 'runAsUser') !== UID) out.push(`${at}: securityContext.runAsUser must be ${UID}`);
-      if (effective(c, p, 'runAsGroup') !== UID) out.push(`${at}: securityContext.runAsGroup must be ${UID}`);
-      const sc = c.securityContext ?? {};
-      if (sc.privileged) out.push(`${at}: securityContext.privileged must not be true`);
-      if (sc.allowPrivilegeEscalation !== false) out.push(`${at}: securityContext.allowPrivilegeEscalation must be false`);
-      if (sc.readOnlyRootFilesystem !== true) out.push(`${at}: securityContext.readOnlyRootFilesystem must be true`);
-      if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`${at}: securityContext.capabilities.drop must contain ALL`);
-      const added = (sc.capabilities?.add ?? []).filter((cap) => cap !== 'NET_BIND_SERVICE');
-      if (added.length > 0) out.push(`${at}: securityContext.capabilities.add may only hold NET_BIND_SERVICE, got ${added.join(', ')}`);
-      const seccomp = (effective(c, p, 'seccompProfile') as { type?: string } | undefined)?.type;
-      if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') out.push(`${at}: seccompProfile.type must be RuntimeDefault or Localhost, got ${String(seccomp)}`);
+/**
+ * The one set of pod-hardening rules, for every workload we ship (apps and observability):
+ * Pod Security Standard `restricted` (v1.32), a read-only root, no service account token unless
+ * a volume mounts it explicitly, and a fixed non-root uid/gid: `uid` (the apps' image contract,
+ * 10001) or, without it, whatever non-zero uid the image's own user has.
+ */
+export function restrictedPods(uid?: number): Check {
+  return (objs) => {
+    const out: string[] = [];
+    for (const t of podTemplates(objs)) {
+      const where = id(t.owner);
+      const p = t.spec;
+      if (p.hostNetwork || p.hostPID || p.hostIPC) out.push(`${where}: host namespaces must not be shared`);
+      if (p.automountServiceAccountToken !== false) out.push(`${where}: automountServiceAccountToken must be false (mount the token explicitly where needed)`);
+      for (const v of p.volumes ?? []) if (v.hostPath) out.push(`${where}: volume ${v.name} is a hostPath`);
+      for (const c of allContainers(p)) {
+        const at = `${where} container ${c.name}`;
+        if (effective(c, p, 'runAsNonRoot') !== true) out.push(`${at}: securityContext.runAsNonRoot must be true`);
+        for (const key of ['runAsUser', 'runAsGroup'] as const) {
+          const v = effective(c, p, key);
+          if (uid !== undefined ? v !== uid : !(typeof v === 'number' && v > 0)) out.push(`${at}: securityContext.${key} must be ${uid ?? 'a non-zero id'}, got ${String(v)}`);
+        }
+        const sc = c.securityContext ?? {};
+        if (sc.privileged) out.push(`${at}: securityContext.privileged must not be true`);
+        if (sc.allowPrivilegeEscalation !== false) out.push(`${at}: securityContext.allowPrivilegeEscalation must be false`);
+        if (sc.readOnlyRootFilesystem !== true) out.push(`${at}: securityContext.readOnlyRootFilesystem must be true`);
+        if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`${at}: securityContext.capabilities.drop must contain ALL`);
+        const added = (sc.capabilities?.add ?? []).filter((cap) => cap !== 'NET_BIND_SERVICE');
+        if (added.length > 0) out.push(`${at}: securityContext.capabilities.add may only hold NET_BIND_SERVICE, got ${added.join(', ')}`);
+        const seccomp = (effective(c, p, 'seccompProfile') as { type?: string } | undefined)?.type;
+        if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') out.push(`${at}: seccompProfile.type must be RuntimeDefault or Localhost, got ${String(seccomp)}`);
+      }
     }
-  }
-  return out;
-};
+    return out;
+  };
+}
+
+/** The apps' pods: the hardening rules with the image contract's uid/gid 10001 (docs/interfaces.md). */
+export const restrictedSecurityContext: Check = restrictedPods(UID);
 
 /** Liveness and readiness on every app container, every probe aimed at a port the container declares. */
 export const probesOnDeclaredPorts: Check = (objs) => {

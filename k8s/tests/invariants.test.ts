@@ -1,10 +1,10 @@
 // Each invariant holds on every render, and each catches a deliberately broken manifest.
 import { expect } from 'chai';
 import { appFlowAllowed, dnsBothProtocols, networkPolicyPlacement, pingerTargetResolves, servicesSelectPods } from './invariants-network.ts';
-import { imagesPinned, probesOnDeclaredPorts, resourcesEverywhere, restrictedSecurityContext, type Check } from './invariants-pods.ts';
+import { imagesPinned, probesOnDeclaredPorts, resourcesEverywhere, restrictedPods, restrictedSecurityContext, type Check } from './invariants-pods.ts';
 import { pdbHpaCompatible } from './invariants-cluster.ts';
-import { allowedImages, OVERLAYS } from './project.ts';
-import { render, type K8sObject } from './render.ts';
+import { allowedImages, OBSERVABILITY_IMAGES, OVERLAYS } from './project.ts';
+import { describeRendered, type K8sObject, render } from '../../test/lib/manifests.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
@@ -59,7 +59,7 @@ const BROKEN: [keyof typeof INVARIANTS, string, (objs: K8sObject[]) => void, Reg
   ['pdbHpaCompatible', 'minAvailable 100%', (o) => { const p = byName(o, 'PodDisruptionBudget', 'ponger'); delete p.spec.maxUnavailable; p.spec.minAvailable = '100%'; }, /allows no eviction/],
 ];
 
-describe('k8s: invariants of the rendered manifests', () => {
+describeRendered('k8s: invariants of the rendered manifests', () => {
   for (const [overlay, dir] of Object.entries(OVERLAYS)) {
     for (const [name, check] of Object.entries(INVARIANTS)) {
       it(`${overlay}: ${name} holds`, () => {
@@ -67,6 +67,35 @@ describe('k8s: invariants of the rendered manifests', () => {
       });
     }
   }
+
+  // The observability stack under the same rules: its images run as their own non-root users.
+  const OBSERVABILITY: Record<string, Check> = {
+    restrictedPods: restrictedPods(),
+    probesOnDeclaredPorts,
+    resourcesEverywhere,
+    imagesPinned: imagesPinned(OBSERVABILITY_IMAGES),
+    servicesSelectPods,
+    dnsBothProtocols,
+    networkPolicyPlacement,
+  };
+  for (const [name, check] of Object.entries(OBSERVABILITY)) {
+    it(`observability: ${name} holds`, () => {
+      expect(check(render('observability'))).to.deep.equal([]);
+    });
+  }
+  it('observability: every pinned image is used, by exactly one Deployment', () => {
+    const images = render('observability').filter((o) => o.kind === 'Deployment').map((d: Loose) => d.spec.template.spec.containers.map((c: Loose) => c.image)).flat();
+    expect(images.sort()).to.deep.equal([...OBSERVABILITY_IMAGES].sort());
+  });
+  it('restrictedPods without a uid still refuses root and a mounted token', () => {
+    const objs = render('observability');
+    const pod = byName(objs, 'Deployment', 'grafana').spec.template.spec;
+    pod.securityContext.runAsUser = 0;
+    pod.automountServiceAccountToken = true;
+    const errors = restrictedPods()(objs).join('\n');
+    expect(errors).to.match(/grafana container grafana: securityContext\.runAsUser must be a non-zero id, got 0/);
+    expect(errors).to.match(/grafana: automountServiceAccountToken must be false/);
+  });
 
   for (const [name, what, mutate, expected] of BROKEN) {
     it(`${name} catches: ${what}`, () => {

@@ -3,7 +3,6 @@
 // Kubernetes v1.33 OpenAPI spec: it has Lifecycle.stopSignal (1.33) and lacks
 // PodSpec.hostnameOverride (1.34)), made strict about unknown fields by strict-access.ts.
 import { createRequire } from 'node:module';
-import type { K8sObject } from './render.ts';
 import { record } from './strict-access.ts';
 
 export const KUBERNETES_SCHEMA_VERSION = '1.33';
@@ -80,8 +79,4 @@ export function validateObjectMeta(meta: unknown): string[] {
   }
   for (const path of rec.unknownFields()) errors.push(`unknown field "metadata.${path}"`);
   return errors;
-}
-
-export function describe(obj: K8sObject): string {
-  return `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
 }

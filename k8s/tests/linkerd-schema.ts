@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
-import { validateObjectMeta } from './kube-schema.ts';
-import type { K8sObject } from './render.ts';
+import { isBuiltIn, validateBuiltIn, validateObjectMeta } from './kube-schema.ts';
+import type { K8sObject } from '../../test/lib/manifests.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -110,4 +110,11 @@ export function validateLinkerd(obj: K8sObject): string[] {
   errors.push(...validateObjectMeta(obj.metadata));
   errors.push(...admissionErrors(obj));
   return errors;
+}
+
+/** Schema errors of any rendered object: Linkerd policy kinds against the vendored CRDs, the rest against Kubernetes 1.33. */
+export function schemaErrors(o: K8sObject): string[] {
+  if (isLinkerdPolicy(o.apiVersion)) return validateLinkerd(o);
+  if (isBuiltIn(o.apiVersion, o.kind)) return validateBuiltIn(o, o.apiVersion, o.kind);
+  return [`${o.apiVersion} ${o.kind}: neither a Kubernetes 1.33 API nor a vendored Linkerd policy kind`];
 }

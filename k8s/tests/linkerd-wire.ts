@@ -2,8 +2,8 @@
 // (which see the wire, not what the app dialled) can be checked against the flows we promise.
 // Each rule cites the upstream source it models (linkerd/linkerd2 at edge-26.6.3 unless said
 // otherwise); docs/upstream-facts.md lists them with the files of ours that rely on them.
-import { allowed, type Endpoint, type Flow } from '../../observability/tests/netpol.ts';
-import type { Obj } from '../../observability/tests/manifests.ts';
+import type { K8sObject } from '../../test/lib/manifests.ts';
+import { allowed, type Endpoint, type Flow } from './netpol.ts';
 
 /** `proxy.outboundTransportMode` (charts/linkerd-control-plane/values.yaml: default transport-header). */
 export type TransportMode = 'transport-header' | 'transparent';
@@ -51,7 +51,7 @@ export function wirePort(c: Connection, mode: TransportMode): number {
 }
 
 /** NetworkPolicies of every namespace, keyed by namespace. */
-export type PoliciesByNamespace = ReadonlyMap<string, Obj[]>;
+export type PoliciesByNamespace = ReadonlyMap<string, K8sObject[]>;
 
 /** Whether both ends' NetworkPolicies let the connection through, on the port it uses on the wire. */
 export function reachable(policies: PoliciesByNamespace, c: Connection, mode: TransportMode): boolean {

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { linkerdRefsResolve, meshInjected, noLinkerd, overlaysCoexist, pongerHttpOnlyFromPinger } from './invariants-cluster.ts';
 import { OVERLAYS, baseImages, packageVersion } from './project.ts';
-import { render, type K8sObject } from './render.ts';
+import { describeRendered, type K8sObject, render } from '../../test/lib/manifests.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
@@ -12,7 +12,7 @@ const get = (objs: K8sObject[], kind: string, name: string): Loose => {
   return o;
 };
 
-describe('k8s: overlays', () => {
+describeRendered('k8s: overlays', () => {
   it('base images map pinger/ponger to pingpong/<svc> tagged with the package.json version', () => {
     expect(baseImages()).to.deep.equal([
       { name: 'pinger', newName: 'pingpong/pinger', newTag: packageVersion() },

@@ -1,9 +1,8 @@
 // Retries, timeouts and failure accrual for pinger -> ponger: in the mesh overlay only, in the
 // syntax Linkerd 2.20 accepts, consistent with pinger's own timeout (ADR/0012).
 import { expect } from 'chai';
-import { id } from './model.ts';
+import { describeRendered, id, type K8sObject, render } from '../../test/lib/manifests.ts';
 import { OVERLAYS } from './project.ts';
-import { render, type K8sObject } from './render.ts';
 import { budgetProblems, linkerdDurationMs, pingerTimeouts, RESILIENCE_PREFIXES, resilienceOf } from './resilience.ts';
 
 const service = (objs: K8sObject[], name: string): K8sObject => {
@@ -14,7 +13,7 @@ const service = (objs: K8sObject[], name: string): K8sObject => {
 const resilienceAnnotations = (objs: K8sObject[]) =>
   objs.flatMap((o) => Object.keys(o.metadata.annotations ?? {}).filter((k) => RESILIENCE_PREFIXES.some((p) => k.startsWith(p))).map((k) => `${id(o)}: ${k}`));
 
-describe('k8s: resilience for pinger -> ponger (mesh overlay only)', () => {
+describeRendered('k8s: resilience for pinger -> ponger (mesh overlay only)', () => {
   it('the mesh ponger Service carries retries, a request timeout and failure accrual', () => {
     const r = resilienceOf(service(render(OVERLAYS.mesh), 'ponger'));
     expect(r).to.deep.equal({ retryLimit: 3, retryStatuses: '5xx', retryTimeoutMs: 150, requestTimeoutMs: 600, accrual: 'consecutive', maxFailures: 5 });

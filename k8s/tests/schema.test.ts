@@ -1,16 +1,9 @@
+// Every object of every kustomization we ship, against its API schema, strictly (unknown fields
+// rejected, as `kubectl apply --validate=strict` would), and the validators' negative tests.
 import { expect } from 'chai';
-import { isBuiltIn, validateBuiltIn } from './kube-schema.ts';
-import { isLinkerdPolicy, validateLinkerd } from './linkerd-schema.ts';
-import { id } from './model.ts';
-import { OVERLAYS } from './project.ts';
-import { render, type K8sObject } from './render.ts';
-
-/** Schema errors of one rendered object: Kubernetes 1.33 built-ins or the vendored Linkerd CRDs. */
-function schemaErrors(o: K8sObject): string[] {
-  if (isLinkerdPolicy(o.apiVersion)) return validateLinkerd(o);
-  if (isBuiltIn(o.apiVersion, o.kind)) return validateBuiltIn(o, o.apiVersion, o.kind);
-  return [`${o.apiVersion} ${o.kind}: neither a Kubernetes 1.33 API nor a vendored Linkerd policy kind`];
-}
+import { describeRendered, id, type K8sObject, render } from '../../test/lib/manifests.ts';
+import { schemaErrors } from './linkerd-schema.ts';
+import { OVERLAYS, ROLLOUT_STAGES } from './project.ts';
 
 function deployment(): K8sObject {
   const d = render('k8s/base').find((o) => o.kind === 'Deployment' && o.metadata.name === 'ponger');
@@ -27,8 +20,8 @@ function linkerd(kind: string): K8sObject {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
 
-describe('k8s: every rendered object validates against its API schema, strictly', () => {
-  for (const dir of ['k8s/base', OVERLAYS.plain, OVERLAYS.mesh]) {
+describeRendered('k8s: every rendered object validates against its API schema, strictly', () => {
+  for (const dir of ['k8s/base', OVERLAYS.plain, OVERLAYS.mesh, ...Object.values(ROLLOUT_STAGES), 'observability']) {
     it(`${dir}: no schema errors, no unknown fields`, () => {
       const errors = render(dir).flatMap((o) => schemaErrors(o).map((e) => `${id(o)}: ${e}`));
       expect(errors).to.deep.equal([]);

@@ -1,7 +1,19 @@
-// Consistency checks of an OpenTelemetry Collector config against its Service, its
-// Deployment, the Jaeger Service and the apps' exporter endpoint. Each problem is one line
-// naming the key and what was expected.
-import { get, isObj, servicePort, containerPort, type Obj } from './manifests.ts';
+// Consistency checks of an OpenTelemetry Collector config against its Service, its pod, the
+// Jaeger Service and the apps' exporter endpoint; each problem is one line naming the key and
+// what was expected. No collector binary runs here (`otelcol-contrib validate` would be the real
+// tool), so the rules the collector itself enforces are modelled on its source,
+// open-telemetry/opentelemetry-collector at v0.159.0:
+// - a pipeline, extension or component reference must name a configured component
+//   (otelcol/config.go `Config.Validate`: "references ... which is not configured");
+// - at least one pipeline, each with a receiver and an exporter (service/pipelines/config.go);
+// - a connector is an exporter of one pipeline and a receiver of another
+//   (service/internal/graph/graph.go: "used as exporter in ... but not used in any supported
+//   receiver pipeline").
+// The rest are project rules, stricter than the collector: memory_limiter first (the best
+// practice of processor/memorylimiterprocessor/README.md), batch last, nothing defined and
+// unused, current component names, endpoints that other pods reach, ports and endpoints that
+// agree with the Services, and no client-controlled span-metrics dimension.
+import { containerPort, get, isObj, servicePort, type K8sObject, type Obj, type PodTemplate } from '../../test/lib/manifests.ts';
 
 const KINDS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'] as const;
 // old spellings the 0.15x contrib collector still accepts as deprecated aliases
@@ -15,9 +27,9 @@ const DEPRECATED: Record<string, string> = {
 export const UNTRUSTED_DIMENSIONS = ['linkerd.client_id', 'url.full', 'url.path', 'url.query', 'http.target', 'http.url', 'user_agent.original', 'client.address', 'network.peer.address', 'http.request.header.l5d-client-id'];
 
 export interface CollectorContext {
-  collectorService: Obj;
-  collectorDeployment: Obj;
-  jaegerService: Obj;
+  collectorService: K8sObject;
+  collectorPod: PodTemplate;
+  jaegerService: K8sObject;
   /** OTEL_EXPORTER_OTLP_ENDPOINT values the apps use (contract and manifests). */
   appEndpoints: string[];
 }
@@ -111,7 +123,7 @@ export function collectorProblems(cfg: Obj, ctx: CollectorContext): string[] {
     const port = portOf(endpoint, key, problems);
     if (port === null) return;
     try {
-      const cport = containerPort(ctx.collectorDeployment, portName);
+      const cport = containerPort(ctx.collectorPod, portName);
       if (cport !== port) problems.push(`${key}: port ${port}, but the container port named ${portName} is ${cport}`);
       const sport = servicePort(ctx.collectorService, portName);
       if (sport !== port) problems.push(`${key}: port ${port}, but Service port ${portName} is ${sport}`);
@@ -134,18 +146,13 @@ export function collectorProblems(cfg: Obj, ctx: CollectorContext): string[] {
 
   // ${env:VAR} used in the config must be set on the container
   const envNames = new Set<string>();
-  for (const c of (() => {
-    const t = get(ctx.collectorDeployment, 'spec.template.spec.containers');
-    return Array.isArray(t) ? t.filter(isObj) : [];
-  })()) {
-    for (const e of Array.isArray(c['env']) ? c['env'].filter(isObj) : []) envNames.add(String(e['name']));
-  }
+  for (const c of ctx.collectorPod.spec.containers) for (const e of c.env ?? []) envNames.add(e.name);
   for (const m of JSON.stringify(cfg).matchAll(/\$\{env:(\w+)\}/g)) {
     if (!envNames.has(m[1] ?? '')) problems.push(`\${env:${m[1] ?? ''}} is used in the config but not set on the collector container`);
   }
 
   // the apps send OTLP/HTTP to the collector Service's otlp-http port
-  const svcName = String(get(ctx.collectorService, 'metadata.name'));
+  const svcName = ctx.collectorService.metadata.name;
   const httpPort = (() => {
     try {
       return servicePort(ctx.collectorService, 'otlp-http');
@@ -169,7 +176,7 @@ export function collectorProblems(cfg: Obj, ctx: CollectorContext): string[] {
   }
 
   // traces go to the Jaeger Service's otlp-grpc port
-  const jaegerName = String(get(ctx.jaegerService, 'metadata.name'));
+  const jaegerName = ctx.jaegerService.metadata.name;
   const jaegerExporters = [...(defined['exporters'] ?? [])].filter((id) => typeOf(id) === 'otlp_grpc');
   if (jaegerExporters.length === 0) problems.push('exporters: expected an otlp_grpc exporter to Jaeger');
   for (const id of jaegerExporters) {

@@ -1,66 +1,52 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
+import { OVERLAYS } from '../../k8s/tests/project.ts';
+import { containerPort, describeRendered, find, get, isObj, podTemplate, podTemplates, render, REPO_ROOT, servicePort, type Obj } from '../../test/lib/manifests.ts';
 import { collectorProblems, type CollectorContext } from './collector-check.ts';
-import { containerPort, findResource, get, isObj, OBS, readYaml, readYamlDocs, REPO, servicePort, yamlFiles, type Obj } from './manifests.ts';
+
+const OBS = join(REPO_ROOT, 'observability');
+const readYaml = (rel: string): Obj => {
+  const v: unknown = parse(readFileSync(join(OBS, rel), 'utf8'));
+  if (!isObj(v)) throw new Error(`observability/${rel}: expected a mapping`);
+  return v;
+};
+
+/** OTEL_EXPORTER_OTLP_ENDPOINT of every app container the overlays render. */
+function renderedAppEndpoints(): string[] {
+  return Object.values(OVERLAYS).flatMap((d) => podTemplates(render(d))).flatMap((t) => t.spec.containers.flatMap((c) => (c.env ?? []).filter((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT').map((e) => e.value ?? '')));
+}
 
 function load(): { cfg: Obj; ctx: CollectorContext } {
-  const cfg = readYaml(join(OBS, 'otel-collector/config.yaml'));
-  if (!isObj(cfg)) throw new Error('otel-collector/config.yaml: expected a mapping');
-  // the contract's endpoint, and every one the app manifests set (when k8s/ has them)
-  const contract = /OTEL_EXPORTER_OTLP_ENDPOINT=(http:\/\/[^`\s]+)/.exec(readFileSync(join(REPO, 'docs/interfaces.md'), 'utf8'))?.[1];
+  // the contract's endpoint, and every one the app manifests set
+  const contract = /OTEL_EXPORTER_OTLP_ENDPOINT=(http:\/\/[^`\s]+)/.exec(readFileSync(join(REPO_ROOT, 'docs/interfaces.md'), 'utf8'))?.[1];
   if (!contract) throw new Error('docs/interfaces.md: no OTEL_EXPORTER_OTLP_ENDPOINT=... for Kubernetes');
-  const appEndpoints = [contract];
-  let k8sFiles: string[] = [];
-  try {
-    k8sFiles = yamlFiles(join(REPO, 'k8s'));
-  } catch {
-    // k8s/ not there yet
-  }
-  for (const f of k8sFiles) {
-    for (const m of readFileSync(f, 'utf8').matchAll(/name:\s*OTEL_EXPORTER_OTLP_ENDPOINT\s*\n\s*value:\s*"?([^"\s]+)"?/g)) appEndpoints.push(m[1] ?? '');
-  }
+  const objs = render('observability');
   return {
-    cfg,
+    cfg: readYaml('otel-collector/config.yaml'),
     ctx: {
-      collectorService: findResource(readYamlDocs(join(OBS, 'otel-collector/service.yaml')), 'Service', 'otel-collector'),
-      collectorDeployment: findResource(readYamlDocs(join(OBS, 'otel-collector/deployment.yaml')), 'Deployment', 'otel-collector'),
-      jaegerService: findResource(readYamlDocs(join(OBS, 'jaeger/service.yaml')), 'Service', 'jaeger'),
-      appEndpoints,
+      collectorService: find(objs, 'Service', 'otel-collector'),
+      collectorPod: podTemplate(objs, 'otel-collector'),
+      jaegerService: find(objs, 'Service', 'jaeger'),
+      appEndpoints: [contract, ...renderedAppEndpoints()],
     },
   };
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
 
-describe('observability: OpenTelemetry Collector config', () => {
+describeRendered('observability: OpenTelemetry Collector config', () => {
   it('is consistent: components defined and used, ports match Service/container, endpoints match Jaeger and the apps', () => {
     const { cfg, ctx } = load();
     expect(ctx.appEndpoints.length).to.be.greaterThan(0);
     expect(collectorProblems(cfg, ctx)).to.deep.equal([]);
   });
 
-  it('checks the app manifests too when they set the endpoint', () => {
+  it('the apps of both overlays and the contract all send to the collector Service\'s OTLP/HTTP port', () => {
     const { ctx } = load();
-    // the contract plus pinger and ponger in k8s/base once the k8s engineer's files exist
-    let manifests = 0;
-    try {
-      manifests = yamlFiles(join(REPO, 'k8s')).filter((f) => readFileSync(f, 'utf8').includes('OTEL_EXPORTER_OTLP_ENDPOINT')).length;
-    } catch {
-      manifests = 0;
-    }
-    expect(ctx.appEndpoints.length).to.equal(1 + manifests);
-    for (const ep of ctx.appEndpoints) expect(ep).to.equal('http://otel-collector.observability.svc.cluster.local:4318');
-  });
-
-  it('has the Service ports of the contract', () => {
-    const { ctx } = load();
-    expect(servicePort(ctx.collectorService, 'otlp-grpc')).to.equal(4317);
-    expect(servicePort(ctx.collectorService, 'otlp-http')).to.equal(4318);
-    expect(servicePort(ctx.collectorService, 'metrics')).to.equal(8889);
-    expect(servicePort(ctx.collectorService, 'health')).to.equal(13133);
-    expect(servicePort(ctx.jaegerService, 'otlp-grpc')).to.equal(4317);
-    expect(servicePort(ctx.jaegerService, 'http-ui')).to.equal(16686);
+    expect(ctx.appEndpoints).to.have.length(1 + 4); // the contract, pinger and ponger in plain and mesh
+    expect([...new Set(ctx.appEndpoints)]).to.deep.equal(['http://otel-collector.observability.svc.cluster.local:4318']);
   });
 
   describe('catches broken configs', () => {
@@ -92,9 +78,10 @@ describe('observability: OpenTelemetry Collector config', () => {
   });
 
   it('Jaeger: OTLP/gRPC in and UI on the Service ports, UI reachable by port-forward, in-memory store bounded', () => {
-    const cfg = readYaml(join(OBS, 'jaeger/config.yaml'));
-    const deploy = findResource(readYamlDocs(join(OBS, 'jaeger/deployment.yaml')), 'Deployment', 'jaeger');
-    const svc = findResource(readYamlDocs(join(OBS, 'jaeger/service.yaml')), 'Service', 'jaeger');
+    const cfg = readYaml('jaeger/config.yaml');
+    const objs = render('observability');
+    const deploy = podTemplate(objs, 'jaeger');
+    const svc = find(objs, 'Service', 'jaeger');
     const grpc = String(get(cfg, 'receivers.otlp.protocols.grpc.endpoint'));
     const ui = String(get(cfg, 'extensions.jaeger_query.http.endpoint'));
     expect(grpc).to.equal(`\${env:MY_POD_IP}:${containerPort(deploy, 'otlp-grpc')}`);

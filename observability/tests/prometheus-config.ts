@@ -1,10 +1,16 @@
-// The Prometheus config of prometheus/prometheus.yml as data: its jobs, a structural check,
-// and the static-config equivalent of a Kubernetes job for given (made-up) pods.
+// The Prometheus config of prometheus/prometheus.yml as data: its jobs, the RBAC its Kubernetes
+// discovery needs, promtool's verdict on it, and the static-config equivalent of a Kubernetes job
+// for given (made-up) pods, which the scrape test runs on loopback.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isObj, OBS, readYaml, readYamlDocs, type Obj } from './manifests.ts';
-import { relabel, relabelProblems, targetLabels, type Labels, type RelabelConfig } from './relabel.ts';
+import { parse, stringify } from 'yaml';
+import { findTool } from '../../scripts/lib/find-tool.ts';
+import { find, isObj, REPO_ROOT, type K8sObject, type Obj } from '../../test/lib/manifests.ts';
+import { relabel, targetLabels, type Labels, type RelabelConfig } from './relabel.ts';
 
-export const PROMETHEUS_YML = join(OBS, 'prometheus/prometheus.yml');
+export const PROMETHEUS_YML = join(REPO_ROOT, 'observability/prometheus/prometheus.yml');
 
 export interface Job {
   job_name: string;
@@ -15,7 +21,7 @@ export interface Job {
 }
 
 export function loadPrometheusConfig(path = PROMETHEUS_YML): Obj {
-  const cfg = readYaml(path);
+  const cfg: unknown = parse(readFileSync(path, 'utf8'));
   if (!isObj(cfg)) throw new Error(`${path}: expected a mapping`);
   return cfg;
 }
@@ -34,12 +40,7 @@ export function job(cfg: Obj, name: string): Job {
 
 /** Runs a job's relabeling on discovered targets; returns the kept ones as address + labels. */
 export function keptTargets(j: Job, discovered: Labels[]): Array<{ address: string; labels: Labels }> {
-  const out: Array<{ address: string; labels: Labels }> = [];
-  for (const d of discovered) {
-    const r = relabel(d, j.relabel_configs ?? []);
-    if (r) out.push(targetLabels(r));
-  }
-  return out;
+  return discovered.map((d) => relabel(d, j.relabel_configs ?? [])).filter((r) => r !== null).map(targetLabels);
 }
 
 /**
@@ -53,36 +54,61 @@ export function staticEquivalent(j: Job, discovered: Labels[], overrides: Obj = 
   return { ...rest, ...overrides, static_configs: kept.map((t) => ({ targets: [t.address], labels: t.labels })) };
 }
 
-/** Structural problems: duplicate job names, bad relabel configs, SD roles RBAC does not grant. */
-export function prometheusProblems(cfg: Obj, grantedResources: string[]): string[] {
-  const problems: string[] = [];
-  const seen = new Set<string>();
+/** Discovery roles the rendered Prometheus ClusterRole does not grant get+list+watch for. */
+export function sdRoleProblems(cfg: Obj, grantedResources: string[]): string[] {
   const ROLE_RESOURCE: Record<string, string> = { pod: 'pods', service: 'services', endpoints: 'endpoints', endpointslice: 'endpointslices', node: 'nodes', ingress: 'ingresses' };
-  for (const [i, j] of jobs(cfg).entries()) {
-    const where = `scrape_configs[${i}] (${String(j.job_name)})`;
-    if (typeof j.job_name !== 'string' || j.job_name === '') problems.push(`${where}: job_name: expected a non-empty string`);
-    if (seen.has(j.job_name)) problems.push(`${where}: job_name "${j.job_name}" is used twice`);
-    seen.add(j.job_name);
-    if (!j.kubernetes_sd_configs && !j.static_configs) problems.push(`${where}: expected kubernetes_sd_configs or static_configs`);
-    for (const sd of j.kubernetes_sd_configs ?? []) {
-      const res = ROLE_RESOURCE[sd.role];
-      if (!res) problems.push(`${where}: kubernetes_sd_configs role "${sd.role}" is not a known role`);
-      else if (!grantedResources.includes(res)) problems.push(`${where}: kubernetes_sd_configs role "${sd.role}" needs ${res}, which the ClusterRole does not grant`);
-    }
-    for (const [k, rc] of (j.relabel_configs ?? []).entries()) problems.push(...relabelProblems(rc, `${where} relabel_configs[${k}]`));
-  }
-  return problems;
+  return jobs(cfg).flatMap((j) => (j.kubernetes_sd_configs ?? []).flatMap((sd) => {
+    const res = ROLE_RESOURCE[sd.role];
+    if (!res) return [`job ${j.job_name}: kubernetes_sd_configs role "${sd.role}" is not a known role`];
+    return grantedResources.includes(res) ? [] : [`job ${j.job_name}: kubernetes_sd_configs role "${sd.role}" needs ${res}, which the ClusterRole does not grant`];
+  }));
 }
 
-/** Resources the Prometheus ClusterRole grants get+list+watch on. */
-export function prometheusGrantedResources(): string[] {
-  const docs = readYamlDocs(join(OBS, 'prometheus/rbac.yaml'));
-  const role = docs.find((d) => d['kind'] === 'ClusterRole');
-  if (!role || !Array.isArray(role['rules'])) throw new Error('prometheus/rbac.yaml: expected a ClusterRole with rules');
-  const out: string[] = [];
-  for (const r of role['rules'].filter(isObj)) {
-    const verbs = Array.isArray(r['verbs']) ? r['verbs'] : [];
-    if (['get', 'list', 'watch'].every((v) => verbs.includes(v)) && Array.isArray(r['resources'])) out.push(...r['resources'].map(String));
+/** Resources the rendered Prometheus ClusterRole grants get+list+watch on. */
+export function prometheusGrantedResources(objs: K8sObject[]): string[] {
+  const role = find(objs, 'ClusterRole', 'observability-prometheus');
+  const rules = (role['rules'] ?? []) as Array<{ verbs?: string[]; resources?: string[] }>;
+  return rules.filter((r) => ['get', 'list', 'watch'].every((v) => r.verbs?.includes(v))).flatMap((r) => r.resources ?? []);
+}
+
+/**
+ * promtool with Kubernetes service discovery (3.x; Debian bookworm's 2.42 is built without it):
+ * $PROMTOOL, ./.bin (where .ci/install-promtool.sh puts Debian sid's), then PATH. Returns the
+ * path and version, or why there is none.
+ */
+export function promtool(): { path: string; version: [number, number] } | { missing: string } {
+  const how = 'run .ci/install-promtool.sh (promtool 3.x into ./.bin) or set PROMTOOL';
+  const path = findTool('promtool');
+  if (!path) return { missing: `promtool not found in ./.bin or on PATH: ${how}` };
+  const out = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  const m = /version (\d+)\.(\d+)/.exec(`${out.stdout}${out.stderr}`);
+  if (!m) return { missing: `${path} --version: no version in ${JSON.stringify(out.stdout)}: ${how}` };
+  const version: [number, number] = [Number(m[1]), Number(m[2])];
+  if (version[0] < 3) return { missing: `${path} is promtool ${version.join('.')}, without Kubernetes discovery: ${how}` };
+  return { path, version };
+}
+
+/**
+ * `promtool check config` on a config; the exit status and output. storage.tsdb.retention is a
+ * Prometheus 3.14 field (config/config.go TSDBRetentionConfig at v3.14.0) that older promtools
+ * reject as unknown, so for those it is left out; everything else is checked as written.
+ */
+export function promtoolCheck(tool: { path: string; version: [number, number] }, cfg: Obj): { status: number | null; output: string } {
+  const checked = structuredClone(cfg);
+  const [major, minor] = tool.version;
+  const storage = checked['storage'];
+  if ((major === 3 && minor < 14) && isObj(storage) && isObj(storage['tsdb'])) {
+    delete storage['tsdb']['retention'];
+    if (Object.keys(storage['tsdb']).length === 0) delete storage['tsdb'];
+    if (Object.keys(storage).length === 0) delete checked['storage'];
   }
-  return out;
+  const dir = mkdtempSync(join(tmpdir(), 'promtool-'));
+  try {
+    const file = join(dir, 'prometheus.yml');
+    writeFileSync(file, stringify(checked));
+    const r = spawnSync(tool.path, ['check', 'config', file], { encoding: 'utf8', timeout: 20_000 });
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

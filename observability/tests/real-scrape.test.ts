@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { dashboardQueries, loadDashboards, variables, variableQueryExpr, substitute, type Query } from './dashboard-queries.ts';
 import { exposedSampleNames, freePort, httpOk, poll, start, stop, type Proc } from './local-stack.ts';
-import { REPO } from './manifests.ts';
+import { findTool } from '../../scripts/lib/find-tool.ts';
+import { missingTool, REPO_ROOT } from '../../test/lib/manifests.ts';
 import { job, loadPrometheusConfig, staticEquivalent } from './prometheus-config.ts';
 import { metricNames } from './promql.ts';
 import { podPortTarget } from './relabel.ts';
 
-const PONGER = join(REPO, 'services/ponger/src/main.ts');
-const PINGER = join(REPO, 'services/pinger/src/main.ts');
-const PROMETHEUS = '/usr/bin/prometheus';
+const PONGER = join(REPO_ROOT, 'services/ponger/src/main.ts');
+const PINGER = join(REPO_ROOT, 'services/pinger/src/main.ts');
 const NAMESPACES = ['pingpong-plain', 'pingpong-mesh'] as const;
 const MESH_CLIENT_ID = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
 // metrics the apps export (docs/interfaces.md); queries made only of these must return data
@@ -103,10 +103,8 @@ describe('observability: real scrape of the services (loopback)', function () {
   });
 
   it('Debian Prometheus, with the static equivalent of the k8s job, answers every app-level dashboard query', async function () {
-    if (!existsSync(PROMETHEUS)) {
-      console.log(`      skipped: ${PROMETHEUS} is absent (apt-get install prometheus; .ci/run installs it)`);
-      this.skip();
-    }
+    const PROMETHEUS = findTool('prometheus');
+    if (!PROMETHEUS) missingTool(this, 'prometheus not found in ./.bin or on PATH (apt-get install prometheus; .ci/run installs it)');
     const k8sJob = job(loadPrometheusConfig(), 'pingpong-apps');
     const discovered = sets.flatMap((s) => [
       podPortTarget({ namespace: s.namespace, pod: 'ponger-local', address: `127.0.0.1:${s.ponger.admin}`, container: 'ponger', portName: 'admin', podLabels: { 'app.kubernetes.io/name': 'ponger' } }),

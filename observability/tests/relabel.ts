@@ -1,8 +1,13 @@
-// A small implementation of Prometheus relabeling (actions replace, keep, drop, labelmap,
-// labeldrop, labelkeep, lowercase, uppercase), enough to run the relabel_configs of
-// prometheus/prometheus.yml on made-up Kubernetes discovery labels. Debian's promtool lacks
-// kubernetes_sd, so the tests check the jobs this way and turn the result into a static
-// config that Debian's Prometheus can run.
+// Prometheus relabelling, enough to run the relabel_configs of prometheus/prometheus.yml on
+// made-up Kubernetes discovery labels: which targets a job keeps and with which labels. No
+// Prometheus tool answers that offline (promtool checks the config's syntax and validity; see
+// prometheus-config.test.ts), so it is modelled on prometheus/prometheus at v3.14.0,
+// model/relabel/relabel.go: `relabel` (actions keep, drop, replace, lowercase, uppercase,
+// labelmap, labeldrop, labelkeep; source values joined by the separator ";"; replace does
+// nothing without a match and deletes the target label when the result is empty), `NewRegexp`
+// (every regex anchored as ^(?s:...)$) and `DefaultRelabelConfig` (action replace, regex (.*),
+// replacement $1). Our regexes are also valid JavaScript; hashmod, keepequal and dropequal are
+// not modelled (an error if used).
 
 export type Labels = Record<string, string>;
 
@@ -15,39 +20,12 @@ export interface RelabelConfig {
   action?: string;
 }
 
-const ACTIONS = new Set(['replace', 'keep', 'drop', 'labelmap', 'labeldrop', 'labelkeep', 'lowercase', 'uppercase']);
-
 function anchored(regex: string): RegExp {
-  // Prometheus anchors every relabel regex at both ends (RE2 syntax; ours is JS-compatible)
-  return new RegExp(`^(?:${regex})$`);
+  return new RegExp(`^(?:${regex})$`, 's');
 }
 
 function expand(replacement: string, m: RegExpExecArray): string {
   return replacement.replace(/\$\{(\w+)\}|\$(\d+)/g, (_s, a?: string, b?: string) => m[Number(a ?? b)] ?? '');
-}
-
-/** Checks one relabel config and says what is wrong, naming the key. */
-export function relabelProblems(rc: RelabelConfig, where: string): string[] {
-  const problems: string[] = [];
-  const action = rc.action ?? 'replace';
-  if (!ACTIONS.has(action)) problems.push(`${where}: action "${action}" is not one of ${[...ACTIONS].join(', ')}`);
-  if (rc.regex !== undefined) {
-    try {
-      anchored(rc.regex);
-    } catch (e) {
-      problems.push(`${where}: regex "${rc.regex}" does not compile: ${(e as Error).message}`);
-    }
-  }
-  if ((action === 'replace' || action === 'lowercase' || action === 'uppercase') && !rc.target_label) {
-    problems.push(`${where}: action ${action} needs target_label`);
-  }
-  if ((action === 'keep' || action === 'drop') && !(rc.source_labels && rc.source_labels.length > 0)) {
-    problems.push(`${where}: action ${action} needs source_labels`);
-  }
-  if ((action === 'labelmap' || action === 'labeldrop' || action === 'labelkeep') && rc.source_labels) {
-    problems.push(`${where}: action ${action} takes no source_labels (it matches label names)`);
-  }
-  return problems;
 }
 
 /** Applies relabel configs; returns null when the target is dropped. */
