@@ -1,9 +1,14 @@
-// Small builders for Grafana dashboard JSON (classic schema). The dashboards themselves are in
-// dashboards.ts; build-dashboards.ts writes them to grafana/dashboards/*.json, and a test
-// checks that the committed files are what the builders produce.
+// The dashboards' layout, built with Grafana's own builders (@grafana/grafana-foundation-sdk,
+// schema v42, the classic dashboard JSON Grafana 13 provisions). dashboards.ts says what each
+// dashboard shows as plain data; this file turns that into panels. build-dashboards.ts writes
+// grafana/dashboards/*.json, and a test checks that the committed files are what this produces.
+import { DashboardBuilder, DashboardCursorSync, QueryVariableBuilder, RowBuilder, VariableHide, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
+import { BigValueColorMode, BigValueGraphMode, LegendDisplayMode, LegendPlacement, ReduceDataOptionsBuilder, SortOrder, TooltipDisplayMode, VizLegendOptionsBuilder, VizTooltipOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
+import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
+import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 
-export const PROMETHEUS = { type: 'prometheus', uid: 'prometheus' } as const;
-export const JAEGER = { type: 'jaeger', uid: 'jaeger' } as const;
+export const PROMETHEUS = { type: 'prometheus', uid: 'prometheus' };
 
 export interface Target {
   expr: string;
@@ -15,7 +20,7 @@ export interface PanelSpec {
   description: string;
   targets: Target[];
   unit?: string;
-  kind?: 'timeseries' | 'stat' | 'table';
+  kind?: 'timeseries' | 'stat';
   width?: number; // grid units of 24
   height?: number;
   min?: number;
@@ -44,96 +49,49 @@ export interface DashboardSpec {
   rows: RowSpec[];
 }
 
-type Json = Record<string, unknown>;
-
-function panel(spec: PanelSpec, id: number, x: number, y: number): Json {
+function panel(spec: PanelSpec): TimeseriesPanel | StatPanel {
   const kind = spec.kind ?? 'timeseries';
-  const defaults: Json = { unit: spec.unit ?? 'short' };
-  if (spec.min !== undefined) defaults['min'] = spec.min;
-  if (spec.max !== undefined) defaults['max'] = spec.max;
-  return {
-    id,
-    type: kind,
-    title: spec.title,
-    description: spec.description,
-    datasource: PROMETHEUS,
-    gridPos: { h: spec.height ?? 8, w: spec.width ?? 12, x, y },
-    fieldConfig: { defaults, overrides: [] },
-    options:
-      kind === 'timeseries'
-        ? { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } }
-        : kind === 'stat'
-          ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' }
-          : { showHeader: true },
-    targets: spec.targets.map((t, i) => ({
-      refId: String.fromCharCode(65 + i),
-      datasource: PROMETHEUS,
-      expr: t.expr,
-      legendFormat: t.legend ?? '__auto',
-      range: kind !== 'table',
-      instant: kind === 'table',
-      // exemplars (trace_id -> Jaeger) on latency panels
-      exemplar: kind === 'timeseries' && /_bucket\b/.test(t.expr),
-    })),
-  };
+  const p = kind === 'stat'
+    ? new StatPanel().reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false)).colorMode(BigValueColorMode.Value).graphMode(BigValueGraphMode.Area)
+    : new TimeseriesPanel()
+      .legend(new VizLegendOptionsBuilder().displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom).showLegend(true))
+      .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending));
+  p.title(spec.title).description(spec.description).datasource(PROMETHEUS).unit(spec.unit ?? 'short').height(spec.height ?? 8).span(spec.width ?? 12);
+  if (spec.min !== undefined) p.min(spec.min);
+  if (spec.max !== undefined) p.max(spec.max);
+  spec.targets.forEach((t, i) => p.withTarget(new DataqueryBuilder()
+    .refId(String.fromCharCode(65 + i))
+    .datasource(PROMETHEUS)
+    .expr(t.expr)
+    .legendFormat(t.legend ?? '__auto')
+    .range()
+    // exemplars (trace_id -> Jaeger) on latency panels
+    .exemplar(kind === 'timeseries' && /_bucket\b/.test(t.expr))));
+  return p;
 }
 
-function variable(v: VariableSpec): Json {
-  return {
-    name: v.name,
-    label: v.label,
-    type: 'query',
-    datasource: PROMETHEUS,
-    query: v.query,
-    definition: v.query,
-    regex: v.regex ?? '',
-    refresh: 2,
-    sort: 1,
-    includeAll: false,
-    multi: false,
-    hide: 0,
-  };
-}
-
-export function dashboard(spec: DashboardSpec): Json {
-  const panels: Json[] = [];
-  let id = 1;
-  let y = 0;
-  for (const row of spec.rows) {
-    panels.push({ id: id++, type: 'row', title: row.title, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] });
-    y += 1;
-    let x = 0;
-    let rowHeight = 0;
-    for (const p of row.panels) {
-      const w = p.width ?? 12;
-      if (x + w > 24) {
-        x = 0;
-        y += rowHeight;
-        rowHeight = 0;
-      }
-      panels.push(panel(p, id++, x, y));
-      x += w;
-      rowHeight = Math.max(rowHeight, p.height ?? 8);
-    }
-    y += rowHeight;
+export function dashboard(spec: DashboardSpec): Record<string, unknown> {
+  const b = new DashboardBuilder(spec.title)
+    .uid(spec.uid)
+    .description(spec.description)
+    .tags(spec.tags)
+    .readonly()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .refresh('10s')
+    .time({ from: 'now-30m', to: 'now' })
+    .timezone('browser');
+  for (const v of spec.variables) {
+    b.withVariable(new QueryVariableBuilder(v.name).label(v.label).datasource(PROMETHEUS).query(v.query).definition(v.query).regex(v.regex ?? '')
+      .refresh(VariableRefresh.OnTimeRangeChanged).sort(VariableSort.AlphabeticalAsc).includeAll(false).multi(false).hide(VariableHide.DontHide));
   }
-  return {
-    uid: spec.uid,
-    title: spec.title,
-    description: spec.description,
-    tags: spec.tags,
-    editable: false,
-    graphTooltip: 1,
-    schemaVersion: 41,
-    version: 1,
-    refresh: '10s',
-    time: { from: 'now-30m', to: 'now' },
-    timezone: 'browser',
-    links: [],
-    annotations: { list: [] },
-    templating: { list: spec.variables.map(variable) },
-    panels,
-  };
+  for (const row of spec.rows) {
+    b.withRow(new RowBuilder(row.title));
+    for (const p of row.panels) b.withPanel(panel(p));
+  }
+  // Grafana numbers panels itself when they have no id; ours are numbered in order for stable links.
+  const json = b.build() as unknown as { panels: Array<Record<string, unknown>> };
+  json.panels.forEach((p, i) => { p['id'] = i + 1; });
+  return json as unknown as Record<string, unknown>;
 }
 
 /** histogram_quantile over a _bucket rate, summed by `le` plus `by`. */

@@ -1,6 +1,7 @@
 // The three dashboards of the showcase. Metric names: docs/interfaces.md (apps), the
 // span_metrics connector (collector, see otel-collector/config.yaml) and the Linkerd proxy.
 // Every query is plain PromQL that Prometheus 2.42 (Debian, used by the tests) also runs.
+import { PING_OUTCOMES } from '../../services/pinger/src/metrics.ts';
 import { dashboard, percentiles, quantile, type DashboardSpec } from './dashboard-kit.ts';
 
 const R = '$__rate_interval';
@@ -20,7 +21,7 @@ const overview: DashboardSpec = {
       panels: [
         {
           title: 'Pings per second by outcome',
-          description: 'pinger_requests_total by outcome (success, http_error, timeout, connection_error, skipped).',
+          description: `pinger_requests_total by outcome (${PING_OUTCOMES.join(', ')}).`,
           unit: 'reqps',
           targets: [{ expr: `sum by (outcome) (rate(pinger_requests_total{${NS}}[${R}]))`, legend: '{{outcome}}' }],
         },
