@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Build pingpong/<svc>:<package.json version> from services/<svc>/Dockerfile with the repository
+# Build pingpong/<svc>:<package.json version>, the target <svc> of services/Dockerfile, with the repository
 # root as context, using BuildKit. A missing base image is pulled, or built offline as a stand-in
 # (build-base.sh) when no registry answers. The CA bundle npm must trust (NPM_CA, else NODE_EXTRA_CA_CERTS
 # when it names a file) goes in as the build secret `npm_ca`: mounted for `npm ci`, in no layer.
@@ -43,7 +43,7 @@ for svc in "$@"; do
   image="pingpong/$svc:$version"
   step "build $image (${BUILD[*]}, CA secret: ${ca:-none})"
   log_file="$(mktemp "${TMPDIR:-/tmp}/pingpong-build-$svc.XXXXXX")"
-  if ! (cd "$REPO_ROOT" && "${BUILD[@]}" -f "services/$svc/Dockerfile" \
+  if ! (cd "$REPO_ROOT" && "${BUILD[@]}" -f services/Dockerfile --target "$svc" \
     --build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
     "${extra[@]}" -t "$image" . >"$log_file" 2>&1); then
     tail -n 60 "$log_file" >&2

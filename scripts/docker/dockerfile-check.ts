@@ -1,7 +1,9 @@
-// Static checks of services/<svc>/Dockerfile against the image contract (docs/interfaces.md and
-// ADR/0007): pinned base = the repo's Node, non-root 10001, WORKDIR /app, the contract ports, the
-// entrypoint, OCI labels, production dependencies only, the CA secret used for npm and never left
-// in the runtime stage. Each problem is one line naming the instruction and what was expected.
+// Static checks of services/Dockerfile against the image contract (docs/interfaces.md and
+// ADR/0007): pinned base = the repo's Node, one target stage per service, non-root 10001,
+// WORKDIR /app, the contract ports, the entrypoint, OCI labels, production dependencies only, the CA
+// secret used for npm and never left in the image. A target's instructions are those of its stage
+// and of the stages it is built FROM, as Docker inherits them. Each problem is one line naming the
+// instruction and what was expected.
 
 export interface Instruction {
   cmd: string;
@@ -72,7 +74,19 @@ export function contractPorts(interfacesMd: string, service: string): number[] {
 const OCI_LABELS = ['title', 'description', 'version', 'revision', 'licenses', 'base.name'];
 const CA_MARKERS = /npm_ca|NODE_EXTRA_CA_CERTS|ca-certificates\.crt|\.pem\b/;
 
-/** Every contract violation of the Dockerfile `text` (empty when it complies). */
+/** The instructions of the stage named `name` preceded by those of the stages it is built FROM. */
+function chain(stages: Stage[], name: string): Instruction[] {
+  const out: Instruction[][] = [];
+  const seen = new Set<string>();
+  for (let s = stages.find((x) => x.name === name); s; s = stages.find((x) => x.name === s?.base)) {
+    if (s.name !== undefined && seen.has(s.name)) break;
+    if (s.name !== undefined) seen.add(s.name);
+    out.unshift(s.instructions);
+  }
+  return out.flat();
+}
+
+/** Every contract violation of the Dockerfile `text` for the target `c.service` (empty when it complies). */
 export function checkDockerfile(text: string, c: Contract): string[] {
   const problems: string[] = [];
   const stages = parseDockerfile(text);
@@ -90,10 +104,12 @@ export function checkDockerfile(text: string, c: Contract): string[] {
       }
     }
   }
-  const final = stages[stages.length - 1];
-  if (!final) return ['no FROM: expected a multi-stage build'];
+  if (stages.length === 0) return ['no FROM: expected a multi-stage build'];
   if (stages.length < 2) problems.push('a single stage: expected a build stage and a runtime stage');
-  const of = (cmd: string): Instruction[] => final.instructions.filter((i) => i.cmd === cmd);
+  if (!names.has(c.service)) return [...problems, `no stage named ${c.service}: expected one target per service (docker build --target ${c.service})`];
+  // The image of the target: its stage and the stages it derives from (the runtime stage, the base).
+  const final = chain(stages, c.service);
+  const of = (cmd: string): Instruction[] => final.filter((i) => i.cmd === cmd);
   const last = (cmd: string): string | undefined => of(cmd).at(-1)?.args;
 
   if (last('USER') !== '10001:10001') problems.push(`runtime USER is ${JSON.stringify(last('USER'))} (expected "10001:10001")`);
@@ -114,8 +130,8 @@ export function checkDockerfile(text: string, c: Contract): string[] {
   const title = /org\.opencontainers\.image\.title="?([^"\s]+)"?/.exec(labels)?.[1];
   if (title !== undefined && title !== c.service) problems.push(`label org.opencontainers.image.title is "${title}" (expected "${c.service}")`);
 
-  // Runtime contents: no npm run in the runtime stage, node_modules from a stage that omitted dev deps,
-  // dist of this service and shared only.
+  // Runtime contents: no npm run in the image's own stages, node_modules from a stage that omitted
+  // dev deps, dist of this service and shared only.
   for (const i of of('RUN')) {
     if (/\bnpm\b/.test(i.args)) problems.push(`line ${i.line}: npm in the runtime stage (install dependencies in a separate stage)`);
     if (/--mount=type=secret/.test(i.args)) problems.push(`line ${i.line}: a secret mounted in the runtime stage`);
@@ -127,10 +143,9 @@ export function checkDockerfile(text: string, c: Contract): string[] {
       if (!/^package(-lock)?\.json$/.test(src)) problems.push(`line ${i.line}: COPY ${i.args}: the runtime stage copies from build stages only (expected --from=...)`);
       continue;
     }
-    const fromStage = stages.find((s) => s.name === from);
-    if (!fromStage) { problems.push(`line ${i.line}: COPY --from=${from}: no stage named ${from}`); continue; }
+    if (!names.has(from)) { problems.push(`line ${i.line}: COPY --from=${from}: no stage named ${from}`); continue; }
     if (/node_modules/.test(src)) {
-      const ci = fromStage.instructions.find((x) => x.cmd === 'RUN' && /\bnpm ci\b/.test(x.args));
+      const ci = chain(stages, from).filter((x) => x.cmd === 'RUN' && /\bnpm ci\b/.test(x.args)).at(-1);
       if (!ci || !/--omit=dev\b/.test(ci.args)) problems.push(`line ${i.line}: node_modules from stage ${from} whose npm ci lacks --omit=dev (dev dependencies, e.g. the node binary package, would ship)`);
     }
     if (/dist/.test(src) && !new RegExp(`dist/(shared|${c.service})(/|$)`).test(src)) {

@@ -16,11 +16,11 @@ node_version() {
   printf '%s\n' "$v"
 }
 
-# The base image every Dockerfile names (the first FROM of services/ponger/Dockerfile).
+# The base image every Dockerfile names (the first FROM of services/Dockerfile).
 base_image() {
   local img
-  img="$(sed -n 's/^FROM \([^ ]*\).*/\1/p' "$REPO_ROOT/services/ponger/Dockerfile" | head -n1)"
-  [ -n "$img" ] || die "services/ponger/Dockerfile: no FROM line"
+  img="$(sed -n 's/^FROM \([^ ]*\).*/\1/p' "$REPO_ROOT/services/Dockerfile" | head -n1)"
+  [ -n "$img" ] || die "services/Dockerfile: no FROM line"
   printf '%s\n' "$img"
 }
 
