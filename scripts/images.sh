@@ -45,7 +45,8 @@ else
   log "note: $kustomization not found; cannot cross-check image names"
 fi
 
-# BuildKit build with the CA secret npm needs, and the base image pulled or built offline (ADR/0007).
+# services/Dockerfile, target <svc>, built by BuildKit; the base image is pulled when absent, and
+# NPM_CA / NODE_EXTRA_CA_CERTS, when set, reach npm as a build secret (ADR/0007).
 run scripts/docker/build-image.sh "${services[@]}"
 refs=()
 for svc in "${services[@]}"; do refs+=("pingpong/$svc:$VERSION"); done

@@ -18,7 +18,7 @@ describe('scripts/images.sh', () => {
     try { readFileSync(base); } catch { this.skip(); }
     const r = images();
     expect(r.status, r.stderr).to.equal(0);
-    // build-image.sh tags pingpong/<svc>:$VERSION (BuildKit, CA secret, base image; ADR/0007)
+    // build-image.sh builds and tags each target of services/Dockerfile (below)
     expect(r.stdout).to.include('+ scripts/docker/build-image.sh pinger ponger');
     expect(r.stdout).to.include(`+ k3d image import --mode=direct --cluster cluster pingpong/pinger:${version} pingpong/ponger:${version}`);
   });
@@ -45,5 +45,38 @@ describe('scripts/images.sh', () => {
         expect(r.stdout).not.to.match(/docker build/);
       });
     }
+  });
+});
+
+describe('scripts/docker/build-image.sh', () => {
+  const build = (args: string[], env: Record<string, string>) =>
+    run(path.join(REPO_ROOT, 'scripts/docker/build-image.sh'), args, {
+      env: { PATH: process.env['PATH'] ?? '', DRY_RUN: '1', REVISION: 'r1', ...env },
+    });
+
+  it('builds each service as the target of that name of services/Dockerfile, tagged with the package.json version', () => {
+    const ca = path.join(REPO_ROOT, 'package.json'); // any file: only its path is passed
+    const r = build(['pinger', 'ponger'], { NPM_CA: ca });
+    expect(r.status, r.stderr).to.equal(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).to.have.length(2);
+    for (const [i, svc] of ['pinger', 'ponger'].entries()) {
+      expect(lines[i]).to.equal(
+        `+ env DOCKER_BUILDKIT=1 docker build -f services/Dockerfile --target ${svc} --build-arg VERSION=${version} ` +
+          `--build-arg REVISION=r1 --secret id=npm_ca,src=${ca} -t pingpong/${svc}:${version} .`,
+      );
+    }
+    // Without a CA bundle there is no secret: the Dockerfile's mount is optional.
+    expect(build(['ponger'], {}).stdout).not.to.include('--secret');
+  });
+
+  it('refuses an unknown service and a CA bundle that is not a file, before building', () => {
+    const unknown = build(['pinger', 'pangolin'], {});
+    expect(unknown.status).to.equal(1);
+    expect(unknown.stderr).to.include('unknown service "pangolin" (expected ponger or pinger)');
+    expect(unknown.stdout).to.equal('');
+    const noCa = build(['ponger'], { NPM_CA: '/nonexistent/ca.pem' });
+    expect(noCa.status).to.equal(1);
+    expect(noCa.stderr).to.include('CA bundle "/nonexistent/ca.pem" (NPM_CA / NODE_EXTRA_CA_CERTS) is not a file');
   });
 });

@@ -5,9 +5,9 @@
 // (code 0) within the grace period.
 // Tracing is off (OTEL_TRACES_EXPORTER=none): no collector runs here.
 //   node scripts/docker/smoke.ts            (images pingpong/<svc>:<package.json version>)
-// Env: DOCKER (client binary), SMOKE_TAG (image tag instead of the package.json version).
+// Env: DOCKER (client binary, default docker), SMOKE_TAG (image tag instead of the package.json version).
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { defaultRunSpec, dockerRunFlags, renderBase, runSpecFromObjects, type Ru
 import { parseExposition, sum } from '../../services/shared/test/exposition.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DOCKER = process.env['DOCKER'] ?? (existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker');
+const DOCKER = process.env['DOCKER'] ?? 'docker';
 const SMOKE_LABEL = 'io.pingpong.smoke=true';
 const RUN_ID = `pingpong-smoke-${process.pid}`;
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# CI: container images built with a real Docker engine and run the way the manifests run them.
+# CI only (.ci/run): container images built with a real Docker engine and run the way the
+# manifests run them, on this offline CI machine (.ci/docker/README.md).
 #   1. a Docker daemon (Debian's docker.io installed and dockerd started when missing)
-#   2. the stand-in base image node:<version>-bookworm-slim (built once, offline; ADR/0007)
-#   3. pingpong/ponger and pingpong/pinger :<package.json version>, with each image's size
+#   2. the stand-in base image node:<version>-bookworm-slim (built once, offline: base-image.sh)
+#   3. pingpong/ponger and pingpong/pinger :<package.json version> by the product's
+#      scripts/docker/build-image.sh (the CA bundle as the build secret), with each image's size
 #   4. checks of the images' contents (user, no dev dependencies, no CA bundle, entrypoint)
 #   5. the smoke test (scripts/docker/smoke.ts), and a check that it fails on a broken image
 # Idempotent; each phase is bounded by `timeout`. Exits non-zero with a message on any failure.
@@ -26,9 +28,8 @@ phase() {
 }
 
 ensure_docker
-DOCKER_BIN="$(docker_cmd)"
 version="$(project_version)"
-phase 1200 "stand-in base image $(base_image)" bash scripts/docker/build-base.sh
+phase 1200 "stand-in base image $(base_image)" bash .ci/docker/base-image.sh
 phase 900 "build pingpong/ponger:$version pingpong/pinger:$version" bash scripts/docker/build-image.sh ponger pinger
 
 step "image sizes"
@@ -39,14 +40,14 @@ done
 step "image contents"
 for svc in ponger pinger; do
   image="pingpong/$svc:$version"
-  user="$("$DOCKER_BIN" image inspect --format '{{.Config.User}}' "$image")"
+  user="$("$DOCKER" image inspect --format '{{.Config.User}}' "$image")"
   [ "$user" = "10001:10001" ] || die "$image: USER is \"$user\" (expected 10001:10001)"
-  entry="$("$DOCKER_BIN" image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.WorkingDir}}' "$image")"
+  entry="$("$DOCKER" image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.WorkingDir}}' "$image")"
   [ "$entry" = "[\"node\",\"dist/$svc/src/main.js\"] null /app" ] \
     || die "$image: entrypoint/cmd/workdir are $entry (expected [\"node\",\"dist/$svc/src/main.js\"] null /app)"
   # Nothing but production dependencies and this service's code; no CA bundle from the build.
   # shellcheck disable=SC2016  # the script runs inside the container
-  out="$("$DOCKER_BIN" run --rm --read-only --user 10001:10001 --cap-drop ALL --entrypoint sh "$image" -c '
+  out="$("$DOCKER" run --rm --read-only --user 10001:10001 --cap-drop ALL --entrypoint sh "$image" -c '
     for p in node_modules/node node_modules/typescript node_modules/mocha node_modules/.bin/tsc /run/secrets/npm_ca src .git; do
       [ ! -e "/app/$p" ] && [ ! -e "$p" ] || echo "unexpected: $p"
     done
@@ -67,13 +68,13 @@ phase 300 "smoke test" "$NODE_BIN" scripts/docker/smoke.ts
 step "smoke test self-check: a ponger that dies at start must fail it"
 bad_tag="selfcheck-broken"
 printf 'FROM pingpong/ponger:%s\nENTRYPOINT ["node", "-e", "process.exit(3)"]\n' "$version" \
-  | "$DOCKER_BIN" build -q -t "pingpong/ponger:$bad_tag" - >/dev/null
-"$DOCKER_BIN" tag "pingpong/pinger:$version" "pingpong/pinger:$bad_tag"
+  | "$DOCKER" build -q -t "pingpong/ponger:$bad_tag" - >/dev/null
+"$DOCKER" tag "pingpong/pinger:$version" "pingpong/pinger:$bad_tag"
 set +e
 selfcheck_out="$(SMOKE_TAG="$bad_tag" timeout 120 "$NODE_BIN" scripts/docker/smoke.ts 2>&1)"
 selfcheck_rc=$?
 set -e
-"$DOCKER_BIN" rmi "pingpong/ponger:$bad_tag" "pingpong/pinger:$bad_tag" >/dev/null
+"$DOCKER" rmi "pingpong/ponger:$bad_tag" "pingpong/pinger:$bad_tag" >/dev/null
 [ "$selfcheck_rc" -eq 1 ] || die "smoke self-check: exit $selfcheck_rc with a broken ponger (expected 1); output: $selfcheck_out"
 grep -q 'smoke test FAILED: .*ponger.* is exited' <<<"$selfcheck_out" \
   || die "smoke self-check: failed without naming the dead ponger: $selfcheck_out"

