@@ -2,7 +2,7 @@
 // RBAC allows, and the targets and labels each job's relabelling keeps (relabel.ts, modelled on
 // Prometheus' own relabel.go).
 import { expect } from 'chai';
-import { describeRendered, missingTool, render } from '../../test/lib/manifests.ts';
+import { describeRendered, find, missingTool, render } from '../../test/lib/manifests.ts';
 import { job, jobs, keptTargets, loadPrometheusConfig, prometheusGrantedResources, promtool, promtoolCheck, sdRoleProblems } from './prometheus-config.ts';
 import { podPortTarget, relabel } from './relabel.ts';
 
@@ -30,8 +30,11 @@ describeRendered('observability: Prometheus config', () => {
   });
 
   it('discovers only what its ClusterRole grants, read-only: pods; a role it does not grant is caught', () => {
-    const granted = prometheusGrantedResources(render('observability'));
+    const objs = render('observability');
+    const granted = prometheusGrantedResources(objs);
     expect(granted).to.deep.equal(['pods']);
+    const rules = (find(objs, 'ClusterRole', 'observability-prometheus')['rules'] as Array<{ verbs: string[] }>);
+    expect(rules.flatMap((r) => r.verbs).sort(), 'read-only').to.deep.equal(['get', 'list', 'watch']);
     expect(sdRoleProblems(cfg, granted)).to.deep.equal([]);
     const broken = structuredClone(cfg);
     job(broken, 'pingpong-apps').kubernetes_sd_configs = [{ role: 'endpoints' }];
