@@ -1,9 +1,8 @@
 // Helpers for the tests of the Makefile and scripts: run a command from the repo root, bounded.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { REPO_ROOT } from '../../scripts/lib/find-tool.ts';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { REPO_ROOT };
 
 export interface Result {
   status: number | null;
