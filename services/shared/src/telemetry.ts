@@ -4,6 +4,7 @@
 // express instrumentation, no import-in-the-middle hook. Call startTelemetry() BEFORE importing
 // the app module: instrumentations patch modules as they load.
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import { createNoopMeter, type Counter as OtelCounter, type Meter, type MeterProvider } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, getNumberFromEnv, setGlobalErrorHandler } from '@opentelemetry/core';
 import { Counter } from 'prom-client';
@@ -185,6 +186,12 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     logRecordProcessors: [],
   });
   sdk.start();
+  // instrumentation-http patches node:http's exports only when `http` is next require()d after the
+  // instrumentation is enabled (@opentelemetry/instrumentation 0.301.0 dist/platform/node/
+  // instrumentation.mjs enable(): require-in-the-middle hooks; the ESM hook needs a loader we do not
+  // register). ESM imports (got, our servers) do not trigger it: whether pinger's calls were traced
+  // depended on a module loaded later (prom-client) happening to require('http'). Require it here.
+  createRequire(import.meta.url)('http');
   logger.info(exportOff ? 'tracing: context propagation only' : 'tracing on', {
     exporter: exportOff ? 'none' : useOtlp ? 'otlp/http' : exporters.join(','),
     endpoint: exportOff ? undefined : env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318',
