@@ -8,6 +8,9 @@
 // - timeouts: Node checks headersTimeout/requestTimeout only every `connectionsCheckingInterval`
 //   (30 s by default), so a 10 s header timeout fired at 30 s. The interval here is a tenth of the
 //   shorter timeout, at most 1 s.
+// - connections: past maxConnections a new connection is closed at once, so a flood of
+//   connections cannot make one turn of the event loop (and with it /readyz on the admin port,
+//   which shares the loop) take seconds.
 // - shutdown: `closeConnections()` ends every connection with no request in progress (idle
 //   keep-alive, silent, or a request still arriving) and the others once their last response is
 //   written, so close() returns as soon as in-flight work is done.
@@ -27,13 +30,15 @@ export interface HttpLimits {
   keepAliveTimeoutMs: number;
   /** requests in progress on one connection; past it: 503 `Connection: close` */
   maxPipelined: number;
+  /** open connections; past it a new connection is closed at once (Node's server.maxConnections) */
+  maxConnections: number;
 }
 
 /** ponger's app port. keepAlive above the 60 s idle timeout of common proxies and load balancers. */
-export const APP_LIMITS: HttpLimits = { maxHeaderSize: 16 * 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxPipelined: 100 };
+export const APP_LIMITS: HttpLimits = { maxHeaderSize: 16 * 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxPipelined: 100, maxConnections: 256 };
 
 /** Admin ports (/metrics, /livez, /readyz): probes and scrapes send small requests, one at a time. */
-export const ADMIN_LIMITS: HttpLimits = { maxHeaderSize: 16 * 1024, headersTimeoutMs: 5_000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, maxPipelined: 16 };
+export const ADMIN_LIMITS: HttpLimits = { maxHeaderSize: 16 * 1024, headersTimeoutMs: 5_000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, maxPipelined: 16, maxConnections: 64 };
 
 /** How often Node checks the header and request timeouts: a tenth of the shorter one, 50 ms..1 s. */
 export function checkingIntervalMs(limits: HttpLimits): number {
@@ -108,6 +113,7 @@ export function createLimitedServer(handler: RequestListener, { limits, logger, 
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
   const t: Tracking = { maxPipelined: limits.maxPipelined, inProgress: new Map(), shed: new WeakSet(), closing: false, onShed };
   tracked.set(server, t);
   server.on('connection', (socket: Socket) => {

@@ -104,4 +104,36 @@ describe('shared/lifecycle', () => {
     expect(Date.now() - started).to.be.lessThan(1000);
     agent.destroy();
   });
+
+  it('gives the flush only the time left before the deadline', async () => {
+    const budgets: number[] = [];
+    const shutdown = createShutdown({
+      readiness: new Readiness(), servers: [], drainMs: 700, timeoutMs: 1000, logger: captureLogger().logger,
+      flush: async (budgetMs) => void budgets.push(budgetMs), exit: () => {},
+    });
+    shutdown.onSignal('SIGTERM');
+    expect(await shutdown.done).to.equal(0);
+    expect(budgets).to.have.length(1);
+    expect(budgets[0]).to.be.within(100, 1000 - 700 - 100);
+  });
+
+  it('ends silent and half-sent connections of a limited server at once, finishes the request in flight', async () => {
+    const { createLimitedServer, ADMIN_LIMITS } = await import('./http-server.ts');
+    const server = createLimitedServer((_req, res) => void setTimeout(() => res.end('done'), 300), { limits: ADMIN_LIMITS });
+    servers.push(server);
+    const { port } = await listen(server, 0, '127.0.0.1');
+    const { connect } = await import('node:net');
+    const silent = connect(port, '127.0.0.1');
+    const half = connect(port, '127.0.0.1', () => half.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+    for (const s of [silent, half]) s.on('error', () => {});
+    const inflight = httpRequest(port, '/');
+    await new Promise((r) => setTimeout(r, 100));
+    const shutdown = createShutdown({ readiness: new Readiness(), servers: [server], drainMs: 0, timeoutMs: 5000, logger: captureLogger().logger, flush: async () => {}, exit: () => {} });
+    const started = Date.now();
+    shutdown.onSignal('SIGTERM');
+    expect((await inflight).body).to.equal('done');
+    expect(await shutdown.done).to.equal(0);
+    expect(Date.now() - started).to.be.below(1500);
+    expect(silent.destroyed || silent.readableEnded).to.equal(true);
+  });
 });

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { Histogram } from 'prom-client';
-import { DURATION_BUCKETS, createRegistry, exemplarLabels, methodLabel } from './metrics.ts';
+import { Counter, Histogram } from 'prom-client';
+import { DURATION_BUCKETS, MetricsRenderer, createRegistry, exemplarLabels, methodLabel, negotiateFormat } from './metrics.ts';
 import { parseExposition } from '../test/exposition.ts';
 
 describe('shared/metrics', () => {
@@ -43,5 +43,27 @@ describe('shared/metrics', () => {
     expect(methodLabel('GET')).to.equal('GET');
     expect(methodLabel('BREW')).to.equal('_OTHER');
     expect(methodLabel(undefined)).to.equal('_OTHER');
+  });
+
+  it('negotiates OpenMetrics only when Accept prefers it', () => {
+    expect(negotiateFormat(undefined)).to.equal('prometheus');
+    expect(negotiateFormat('*/*')).to.equal('prometheus');
+    expect(negotiateFormat('text/plain;version=0.0.4;q=0.9,application/openmetrics-text;q=0.5')).to.equal('prometheus');
+    expect(negotiateFormat('application/openmetrics-text;version=1.0.0;q=0')).to.equal('prometheus');
+    expect(negotiateFormat('application/openmetrics-text; version=1.0.0')).to.equal('openmetrics');
+    expect(negotiateFormat('application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1')).to.equal('openmetrics');
+  });
+
+  it('renders once for a burst of scrapes, and never answers with data older than the scrape', async () => {
+    const registry = createRegistry({ defaultMetrics: false });
+    const c = new Counter({ name: 'burst_total', help: 'b', registers: [registry] });
+    const renderer = new MetricsRenderer(registry, 50);
+    const first = renderer.render('prometheus');
+    c.inc(); // after the first rendering started: later scrapes must see it
+    const burst = await Promise.all(Array.from({ length: 100 }, () => renderer.render('prometheus')));
+    expect(await first).to.match(/burst_total [01]\n/);
+    expect(new Set(burst)).to.have.length(1);
+    expect(burst[0]).to.include('burst_total 1');
+    expect(renderer.renderings).to.equal(2);
   });
 });

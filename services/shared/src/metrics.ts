@@ -97,35 +97,50 @@ export async function renderMetrics(registry: AppRegistry, format: ExpositionFor
   return text.metrics();
 }
 
+/** Shortest time between the starts of two renderings of one format (see MetricsRenderer). */
+export const MIN_RENDER_INTERVAL_MS = 100;
+
 /**
- * Renders at most one exposition at a time per format. A scrape that arrives while a rendering
- * runs waits for the next one (never an answer older than its request), and every scrape waiting
- * then shares that next one: a flood of scrapes costs back-to-back renderings, not one each.
+ * Renders at most one exposition at a time per format, and starts renderings at least
+ * MIN_RENDER_INTERVAL_MS apart. A scrape that arrives while a rendering runs (or too soon after one
+ * started) waits for the next one, never getting an answer older than its request, and every scrape
+ * waiting then shares that next one: a flood of scrapes costs at most ten renderings a second.
  */
 export class MetricsRenderer {
   readonly #registry: AppRegistry;
+  readonly #minIntervalMs: number;
   readonly #running = new Map<ExpositionFormat, Promise<string>>();
   readonly #next = new Map<ExpositionFormat, Promise<string>>();
+  readonly #lastStart = new Map<ExpositionFormat, number>();
   renderings = 0;
-  constructor(registry: AppRegistry) {
+  constructor(registry: AppRegistry, minIntervalMs = MIN_RENDER_INTERVAL_MS) {
     this.#registry = registry;
+    this.#minIntervalMs = minIntervalMs;
+  }
+
+  #gap(format: ExpositionFormat): number {
+    return Math.max(0, (this.#lastStart.get(format) ?? -Infinity) + this.#minIntervalMs - Date.now());
   }
 
   render(format: ExpositionFormat): Promise<string> {
     const queued = this.#next.get(format);
     if (queued !== undefined) return queued;
     const running = this.#running.get(format);
-    if (running === undefined) return this.#start(format);
-    const next = running.then(() => undefined, () => undefined).then(() => {
-      this.#next.delete(format);
-      return this.#start(format);
-    });
+    if (running === undefined && this.#gap(format) === 0) return this.#start(format);
+    const next = (running ?? Promise.resolve(''))
+      .then(() => undefined, () => undefined)
+      .then(() => new Promise((resolve) => setTimeout(resolve, this.#gap(format))))
+      .then(() => {
+        this.#next.delete(format);
+        return this.#start(format);
+      });
     this.#next.set(format, next);
     return next;
   }
 
   #start(format: ExpositionFormat): Promise<string> {
     this.renderings++;
+    this.#lastStart.set(format, Date.now());
     const p = renderMetrics(this.#registry, format).finally(() => this.#running.delete(format));
     this.#running.set(format, p);
     return p;
