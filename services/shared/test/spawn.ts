@@ -2,6 +2,7 @@
 // (process.execPath), with only the environment given (plus PATH) so the runner's env cannot leak
 // in, and reads its JSON log lines.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pollUntil } from './helpers.ts';
@@ -24,6 +25,8 @@ export interface Service {
   /** waits for the `listening` log line and returns it; throws if the process exits first */
   listening(timeoutMs?: number): Promise<LogLine>;
   kill(signal?: NodeJS.Signals): void;
+  /** resident set size now, in MiB (Linux /proc) */
+  rssMb(): number;
 }
 
 const running = new Set<Service>();
@@ -73,6 +76,12 @@ export function spawnService(script: string, options: { name?: string; env?: Rec
       const found = await pollUntil(() => lines.find((l) => l.msg === 'listening') ?? (done ? 'exited' : undefined), timeoutMs, `${name}: the listening log line`);
       if (found === 'exited') throw new Error(`${name} exited before listening: ${stderr.join('\n')}`);
       return found;
+    },
+    rssMb() {
+      const status = readFileSync(`/proc/${String(child.pid)}/status`, 'utf8');
+      const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+      if (kb === undefined) throw new Error(`${name}: no VmRSS in /proc/${String(child.pid)}/status`);
+      return Number(kb) / 1024;
     },
     kill(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

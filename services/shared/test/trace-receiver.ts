@@ -81,7 +81,8 @@ export interface TraceReceiver {
   close(): Promise<void>;
 }
 
-export async function startTraceReceiver(): Promise<TraceReceiver> {
+/** `delayMs`: answer each export after this long (a slow collector). */
+export async function startTraceReceiver(options: { delayMs?: number } = {}): Promise<TraceReceiver> {
   const spans: ReceivedSpan[] = [];
   const errors: string[] = [];
   const server = createServer((req, res) => {
@@ -103,7 +104,9 @@ export async function startTraceReceiver(): Promise<TraceReceiver> {
         const raw = Buffer.concat(chunks);
         const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
         spans.push(...decodeJsonTraces(body.toString('utf8')));
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        const answer = (): void => void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        if (options.delayMs === undefined) answer();
+        else setTimeout(answer, options.delayMs).unref();
       } catch (err) {
         errors.push(`bad body: ${(err as Error).message}`);
         res.writeHead(400).end();

@@ -1,0 +1,237 @@
+// Hostile input against the servers (issue 11, server side), on loopback: the real ponger (and
+// pinger's admin port) in child processes where memory and exit codes matter, the same server
+// code in-process where a timeout is shortened. Each test prints the figure it measures.
+import { expect } from 'chai';
+import { connect, type Socket } from 'node:net';
+import type { Server } from 'node:http';
+import { createPongerApp } from '../ponger/src/app.ts';
+import { APP_LIMITS } from '../shared/src/http-server.ts';
+import { listen } from '../shared/src/listen.ts';
+import { captureLogger, closeNow, httpRequest, pollUntil } from '../shared/test/helpers.ts';
+import { find, parseExposition, value } from '../shared/test/exposition.ts';
+import { spawnService, stopAll, type Service } from '../shared/test/spawn.ts';
+import { KIND, startTraceReceiver, type TraceReceiver } from '../shared/test/trace-receiver.ts';
+
+const PONGER = 'services/ponger/src/main.ts';
+const PINGER = 'services/pinger/src/main.ts';
+const LOOPBACK = { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0' };
+const OPENMETRICS = { accept: 'application/openmetrics-text; version=1.0.0' };
+
+async function startPonger(env: Record<string, string>): Promise<{ ponger: Service; app: number; admin: number }> {
+  const ponger = spawnService(PONGER, { name: 'ponger', env: { ...LOOPBACK, ...env } });
+  const info = await ponger.listening(15_000);
+  return { ponger, app: info.app_port as number, admin: info.admin_port as number };
+}
+
+function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+    s.on('error', reject);
+  });
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+describe('hostile input: servers', function () {
+  this.timeout(30_000);
+  let receiver: TraceReceiver | undefined;
+  afterEach(async () => {
+    await stopAll();
+    await receiver?.close();
+    receiver = undefined;
+  });
+
+  it('50,000 pipelined GET /ping in one write: ponger answers the first 100, then 503 and close; RSS stays under 200 MB', async () => {
+    const { ponger, app } = await startPonger({ OTEL_TRACES_EXPORTER: 'none' });
+    const before = ponger.rssMb();
+    const socket = await open(app);
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /ping HTTP/1.1\r\nHost: ponger\r\n\r\n'.repeat(50_000));
+    const closedInTime = await Promise.race([closed.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000))]);
+    socket.destroy();
+    const after = ponger.rssMb();
+    const text = Buffer.concat(chunks).toString('latin1');
+    const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
+    console.log(`      pipelining: ${statuses.length} responses to 50,000 requests, RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB`);
+    expect(closedInTime, 'ponger closes the connection').to.equal(true);
+    expect(statuses.slice(0, APP_LIMITS.maxPipelined).every((s) => s === '200')).to.equal(true);
+    expect(statuses.slice(APP_LIMITS.maxPipelined)).to.deep.equal(['503']);
+    expect(after).to.be.below(200);
+    expect((await httpRequest(app, '/ping')).body, 'ponger still serves').to.equal('pong');
+  });
+
+  it('SIGTERM with idle, silent and half-sent connections open: ponger and pinger exit 0 within drain + 1 s, spans flushed', async () => {
+    receiver = await startTraceReceiver();
+    const drainMs = 300;
+    // batch delay 30 s: the span reaches the receiver only if shutdown flushes it
+    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '30000', SHUTDOWN_DRAIN_MS: String(drainMs), SHUTDOWN_TIMEOUT_MS: '10000' };
+    const { ponger, app, admin } = await startPonger(otel);
+    const pinger = spawnService(PINGER, { name: 'pinger', env: { HOST: '127.0.0.1', METRICS_PORT: '0', PONGER_URL: `http://127.0.0.1:${app}`, PING_INTERVAL_MS: '60000', ...otel } });
+    const pingerAdmin = (await pinger.waitForLine((l) => l.msg === 'pinger started', 15_000)).admin_port as number;
+    expect((await httpRequest(app, '/ping')).status).to.equal(200);
+
+    const sockets: Socket[] = [];
+    for (const port of [app, admin, pingerAdmin]) {
+      const idle = await open(port); // keep-alive connection after one answered request
+      idle.write(`GET ${port === app ? '/ping' : '/livez'} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      idle.resume();
+      const silent = await open(port); // connected, never sends a byte
+      const half = await open(port); // headers never finished
+      half.write('GET /ping HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      sockets.push(idle, silent, half);
+    }
+    for (const s of sockets) s.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 100));
+
+    const t0 = Date.now();
+    ponger.kill('SIGTERM');
+    pinger.kill('SIGTERM');
+    const [pongerExit, pingerExit] = await Promise.all([ponger.exited.then((e) => ({ ...e, ms: Date.now() - t0 })), pinger.exited.then((e) => ({ ...e, ms: Date.now() - t0 }))]);
+    for (const s of sockets) s.destroy();
+    console.log(`      shutdown with 3 idle/silent/half-sent connections per port: ponger exit ${String(pongerExit.code)} after ${pongerExit.ms} ms, pinger exit ${String(pingerExit.code)} after ${pingerExit.ms} ms (drain ${drainMs} ms)`);
+    expect(pongerExit.code).to.equal(0);
+    expect(pingerExit.code).to.equal(0);
+    expect(pongerExit.ms).to.be.below(drainMs + 1000);
+    expect(pingerExit.ms).to.be.below(drainMs + 1000);
+    expect(receiver.spans.filter((s) => s.service === 'ponger' && s.kind === KIND.SERVER && s.name === 'GET /ping').length, 'ponger span flushed').to.be.at.least(1);
+  });
+
+  describe('timeouts fire at the second they name (shortened here, same server code)', () => {
+    let server: Server | undefined;
+    afterEach(async () => {
+      if (server) await closeNow(server);
+      server = undefined;
+    });
+
+    async function cutAfter(limits: Partial<typeof APP_LIMITS>, send: (s: Socket) => NodeJS.Timeout): Promise<{ ms: number; answer: string }> {
+      const ponger = createPongerApp({ errorRate: 0, latencyMs: 0, maxSeries: 5, logger: captureLogger().logger });
+      server = ponger.createHttpServer({ ...APP_LIMITS, ...limits });
+      const { port } = await listen(server, 0, '127.0.0.1');
+      const socket = await open(port);
+      let answer = '';
+      socket.on('data', (c: Buffer) => (answer += c.toString('latin1')));
+      socket.on('error', () => {});
+      const t0 = Date.now();
+      const trickle = send(socket);
+      await Promise.race([new Promise((r) => socket.on('close', r)), new Promise((r) => setTimeout(r, 5000))]);
+      clearInterval(trickle);
+      socket.destroy();
+      return { ms: Date.now() - t0, answer };
+    }
+
+    it('a slowloris sending one header byte every 100 ms is cut at the header timeout (1 s here, 10 s in production), with 408', async () => {
+      const { ms, answer } = await cutAfter({ headersTimeoutMs: 1000, requestTimeoutMs: 2000 }, (s) => {
+        s.write('GET /ping HTTP/1.1\r\nHost: x\r\n');
+        return setInterval(() => s.write('X'), 100);
+      });
+      console.log(`      slowloris: cut after ${ms} ms (header timeout 1000 ms)`);
+      expect(answer).to.match(/^HTTP\/1\.1 408 /);
+      expect(ms).to.be.within(900, 1000 + 100 + 600);
+    });
+
+    it('a body sent one byte every 100 ms is cut at the request timeout (2 s here, 30 s in production)', async () => {
+      const { ms, answer } = await cutAfter({ headersTimeoutMs: 1000, requestTimeoutMs: 2000 }, (s) => {
+        s.write('POST /ping HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n');
+        return setInterval(() => s.write('x'), 100);
+      });
+      console.log(`      slow body: cut after ${ms} ms (request timeout 2000 ms)`);
+      expect(answer, 'answered before the body arrived (405), then cut').to.match(/^HTTP\/1\.1 405 /);
+      expect(ms).to.be.within(1900, 2000 + 100 + 600);
+    });
+  });
+
+  it('/readyz keeps p99 under 1 s while 2,000 connections flood the app port', async () => {
+    const { app, admin } = await startPonger({ OTEL_TRACES_EXPORTER: 'none' });
+    const flood = spawnService('services/shared/test/flood.ts', { name: 'flood', args: [String(app), '2000', '5'] });
+    const latencies: number[] = [];
+    const until = Date.now() + 4000;
+    while (Date.now() < until) {
+      latencies.push(await timed(() => httpRequest(admin, '/readyz', { timeoutMs: 5000 })));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const done = await flood.waitForLine((l) => l.msg === 'flood done', 5000);
+    const sorted = latencies.sort((a, b) => a - b);
+    console.log(`      /readyz under a 2,000-connection flood (${String(done.connected)} connected, ${String(done.closed)} closed by ponger): ${sorted.length} probes, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${(sorted.at(-1) ?? 0).toFixed(1)} ms`);
+    expect(percentile(sorted, 99)).to.be.below(1000);
+  });
+
+  it('/metrics: Prometheus text unless Accept asks for OpenMetrics; a scrape flood leaves /ping p50 low', async () => {
+    const { app, admin } = await startPonger({ OTEL_TRACES_EXPORTER: 'none' });
+    const traced = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    expect((await httpRequest(app, '/ping', { headers: traced })).status).to.equal(200);
+    const text = await httpRequest(admin, '/metrics');
+    expect(text.headers['content-type']).to.equal('text/plain; version=0.0.4; charset=utf-8');
+    const om = await httpRequest(admin, '/metrics', { headers: OPENMETRICS });
+    expect(om.headers['content-type']).to.match(/^application\/openmetrics-text; version=1\.0\.0/);
+    const textSamples = parseExposition(text.body);
+    const omSamples = parseExposition(om.body);
+    expect(value(textSamples, 'ponger_requests_by_client_identity_total', { client_id: 'none' })).to.equal(1);
+    expect(value(omSamples, 'ponger_requests_by_client_identity_total', { client_id: 'none' })).to.equal(1);
+    expect(textSamples.filter((s) => s.exemplar), 'no exemplars in Prometheus text').to.have.length(0);
+    expect(find(omSamples, 'http_server_request_duration_seconds_bucket').some((s) => s.exemplar?.labels.trace_id === '0af7651916cd43dd8448eb211c80319c')).to.equal(true);
+
+    const pingP50 = async (n: number): Promise<number> => {
+      const t: number[] = [];
+      for (let i = 0; i < n; i++) t.push(await timed(() => httpRequest(app, '/ping')));
+      return percentile(t.sort((a, b) => a - b), 50);
+    };
+    const quiet = await pingP50(40);
+    let stop = false;
+    let scrapes = 0;
+    const flood = Array.from({ length: 50 }, async () => {
+      while (!stop) {
+        await httpRequest(admin, '/metrics', { timeoutMs: 10_000 }).catch(() => undefined);
+        scrapes++;
+      }
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const flooded = await pingP50(40);
+    stop = true;
+    await Promise.all(flood);
+    console.log(`      /ping p50 ${quiet.toFixed(1)} ms quiet, ${flooded.toFixed(1)} ms during ${scrapes} scrapes from 50 clients`);
+    expect(flooded).to.be.below(quiet * 3 + 2);
+  });
+
+  it('a 15 KB path: span attribute values cut at 1024 characters, or at OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', async () => {
+    receiver = await startTraceReceiver();
+    const path = `/${'a'.repeat(15_000)}`;
+    const lengths: number[] = [];
+    for (const extra of [{}, { OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '100' }] as Record<string, string>[]) {
+      receiver.spans.length = 0;
+      const { ponger, app } = await startPonger({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', ...extra });
+      expect((await httpRequest(app, path)).status).to.equal(404);
+      const span = await pollUntil(() => receiver?.spans.find((s) => s.kind === KIND.SERVER), 5000, 'the span of the long path');
+      lengths.push(Math.max(...Object.values(span.attributes).map((v) => String(v).length)));
+      ponger.kill('SIGKILL');
+      await ponger.exited;
+    }
+    console.log(`      15,001-character path: longest span attribute ${lengths[0]} characters by default, ${lengths[1]} with OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT=100`);
+    expect(lengths[0]).to.equal(1024);
+    expect(lengths[1]).to.equal(100);
+  });
+
+  it('a collector answering in 5 s: spans dropped from the full queue are counted on /metrics and warned about once', async () => {
+    receiver = await startTraceReceiver({ delayMs: 5000 });
+    const { ponger, app, admin } = await startPonger({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '20', OTEL_BSP_MAX_QUEUE_SIZE: '50', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10',
+    });
+    for (let i = 0; i < 300; i++) await httpRequest(app, '/ping');
+    const samples = parseExposition((await httpRequest(admin, '/metrics')).body);
+    const dropped = value(samples, 'otel_sdk_processor_span_processed_total', { error_type: 'queue_full' });
+    const warnings = ponger.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('spans dropped'));
+    console.log(`      slow collector: ${dropped} of 300 spans dropped (queue 50), ${warnings.length} warning line(s)`);
+    expect(dropped).to.be.within(100, 300);
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]?.dropped).to.be.a('number');
+  });
+});
