@@ -18,9 +18,10 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/deb"
 touch "$work/status"
-cat >"$work/sid.sources" <<'SOURCES'
+mirror="$(bash .ci/debian-mirror.sh)" # the mirror apt already uses, suite set to sid
+cat >"$work/sid.sources" <<SOURCES
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: sid
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg

