@@ -16,8 +16,12 @@ function captureLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
   return { logger, lines };
 }
 
-/** Writes body bytes until the client goes away. */
+/**
+ * Writes body bytes until the client goes away: past the 64 KiB cap at once (so a loaded machine
+ * cannot turn it into a timeout), then more every millisecond.
+ */
 const endless: Handler = (_req, res) => {
+  res.write('y'.repeat(80 * 1024));
   const timer = setInterval(() => res.write('y'.repeat(16 * 1024)), 1);
   res.on('close', () => clearInterval(timer));
 };
