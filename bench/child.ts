@@ -20,8 +20,12 @@ export function hasTaskset(): boolean {
 export interface StartOptions {
   /** label used in error messages */
   readonly name: string;
-  /** arguments after the Node binary */
+  /** executable to run; default this very Node binary */
+  readonly command?: string;
+  /** arguments after the executable */
   readonly args: readonly string[];
+  /** NODE_OPTIONS for this process only (Node flags of the process under test, e.g. --max-semi-space-size=64) */
+  readonly nodeOptions?: string | undefined;
   readonly env?: Readonly<Record<string, string>>;
   /** CPU list for taskset (e.g. "1"); ignored without taskset */
   readonly cpus?: string | undefined;
@@ -46,22 +50,27 @@ const SERVICE_KEYS = new Set(['PORT', 'METRICS_PORT', 'HOST', 'LOG_LEVEL', 'SHUT
   'FAULT_ERROR_RATE', 'FAULT_LATENCY_MS', 'IDENTITY_MAX_SERIES', 'PONGER_URL', 'TARGET', 'PING_INTERVAL_MS', 'TICK_MS',
   'PING_TIMEOUT_MS', 'PING_MAX_IN_FLIGHT', 'PING_RETRIES']);
 
-/** The parent's environment without OTEL_* and service config variables, so runs are reproducible. */
+/**
+ * The parent's environment without OTEL_*, service config variables and NODE_OPTIONS, so runs are
+ * reproducible: Node flags reach only the process under test, through StartOptions.nodeOptions.
+ */
 export function cleanEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
-    if (v !== undefined && !k.startsWith('OTEL_') && !SERVICE_KEYS.has(k)) out[k] = v;
+    if (v !== undefined && !k.startsWith('OTEL_') && !SERVICE_KEYS.has(k) && k !== 'NODE_OPTIONS') out[k] = v;
   }
   return out;
 }
 
-/** Spawn `node ARGS` (this very Node binary) as a separate process, optionally CPU-pinned. */
-export function startNode(opts: StartOptions): Child {
+/** Spawn `COMMAND ARGS` (default: this very Node binary) as a separate process, optionally CPU-pinned. */
+export function startProcess(opts: StartOptions): Child {
+  const exe = opts.command ?? process.execPath;
   const pin = opts.cpus !== undefined && hasTaskset();
-  const cmd = pin ? 'taskset' : process.execPath;
-  const args = pin ? ['-c', opts.cpus as string, process.execPath, ...opts.args] : [...opts.args];
+  const cmd = pin ? 'taskset' : exe;
+  const args = pin ? ['-c', opts.cpus as string, exe, ...opts.args] : [...opts.args];
+  const nodeOptions = opts.nodeOptions?.trim() ? { NODE_OPTIONS: opts.nodeOptions.trim() } : {};
   const proc = spawn(cmd, args, {
-    env: { ...cleanEnv(), ...opts.env },
+    env: { ...cleanEnv(), ...opts.env, ...nodeOptions },
     stdio: ['ignore', opts.keepStdout ? 'pipe' : 'ignore', 'pipe'],
   });
   if (proc.pid === undefined) throw new Error(`${opts.name}: spawn failed`);

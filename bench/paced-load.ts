@@ -1,12 +1,16 @@
-// An open-loop, evenly paced load generator for "latency at a fixed rate". autocannon's -R/-r are
-// bursty: each connection sends its whole per-second quota back to back, then waits for a 1 s
-// timer to reset it (autocannon 9 lib/httpClient.js, reqsMadeThisSecond), so its "half rate"
-// latency is queueing latency at full speed. Here request i is due at t0 + i / rate, requests go
-// out over a keep-alive pool, and latency is measured from the due time (so a stalled sender or
-// server cannot hide queued requests: no coordinated omission).
-// Run as its own process: `node bench/paced-load.ts URL RATE DURATION_SEC [CONNECTIONS]` prints JSON.
+// An open-loop, evenly paced load generator for "latency at a fixed rate". wrk has no rate option
+// (Debian packages no wrk2), and autocannon's -R/-r, used before, are bursty: each connection
+// sends its whole per-second quota back to back, then waits for a 1 s timer to reset it
+// (autocannon 9 lib/httpClient.js, reqsMadeThisSecond), so its "half rate" latency is queueing
+// latency at full speed. Here request i is due at t0 + i / rate, requests go out over a
+// keep-alive pool, and latency is measured from the due time (so a stalled sender or server
+// cannot hide queued requests: no coordinated omission).
+// Run as its own process: `node bench/paced-load.ts URL RATE DURATION_SEC [CONNECTIONS]` prints JSON;
+// runPaced() does that, CPU-pinned, for the harness.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { startProcess } from './child.ts';
 import { percentile } from './stats.ts';
 
 export interface PacedOptions {
@@ -80,6 +84,26 @@ export async function pacedLoad(o: PacedOptions): Promise<PacedResult> {
     p99Ms: has ? percentile(latencies, 99) : Number.NaN,
     maxMs: has ? Math.max(...latencies) : Number.NaN,
   };
+}
+
+const PACED = fileURLToPath(import.meta.url);
+
+/** The evenly paced open-loop generator (bench/paced-load.ts) as its own, CPU-pinned process. */
+export async function runPaced(o: { url: string; rate: number; durationSec: number; connections: number; cpus?: string | undefined }): Promise<PacedResult> {
+  const child = startProcess({
+    name: 'paced-load',
+    args: [PACED, o.url, String(o.rate), String(o.durationSec), String(o.connections)],
+    cpus: o.cpus,
+    keepStdout: true,
+  });
+  const limitMs = (o.durationSec + 30) * 1000;
+  const timer = setTimeout(() => { void child.stop(1000); }, limitMs);
+  const code = await new Promise<number | null>((resolve) => child.proc.once('close', (c: number | null) => resolve(c)));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`paced-load exited with ${String(code)} (bounded at ${limitMs} ms): ${child.stderrTail()}`);
+  const line = child.lines.filter((l) => l.startsWith('{')).at(-1);
+  if (line === undefined) throw new Error('paced-load: no JSON result on stdout');
+  return JSON.parse(line) as PacedResult;
 }
 
 if (import.meta.main) {

@@ -5,42 +5,84 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wrkOrSkip } from './needs-wrk.ts';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
 
-describe('bench harness smoke run (BENCH_QUICK=1, bare server and ponger without tracing)', function () {
-  this.timeout(30_000);
-  it('runs end to end as its own process, prints one table and writes the JSON', async () => {
+async function run(env: Record<string, string>, limitMs: number): Promise<{ code: unknown; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [RUN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  // bounded whatever happens: the harness stops its own children on SIGTERM paths, SIGKILL is the last word
+  const kill = setTimeout(() => child.kill('SIGKILL'), limitMs);
+  const [code] = await once(child, 'close');
+  clearTimeout(kill);
+  return { code, stdout, stderr };
+}
+
+describe('bench harness smoke run (BENCH_QUICK=1: ponger without and with full tracing, wrk)', function () {
+  this.timeout(60_000);
+
+  it('runs end to end as its own process, prints one table and the targets, and writes the JSON', async function () {
+    wrkOrSkip(this);
     const dir = mkdtempSync(join(tmpdir(), 'bench-'));
     try {
       const out = join(dir, 'r.json');
-      const child = spawn(process.execPath, [RUN], {
-        env: { ...process.env, BENCH_QUICK: '1', BENCH_ONLY: 'bare,ponger-notel', BENCH_OUT: out },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-      const [code] = await once(child, 'close');
-      expect(code, stdout).to.equal(0);
+      const { code, stdout, stderr } = await run({
+        BENCH_QUICK: '1', BENCH_ONLY: 'ponger-notel,ponger-full', BENCH_OUT: out,
+        // reaches the server under test only (and is shown in the header)
+        BENCH_NODE_OPTIONS_PONGER_FULL: '--max-semi-space-size=16',
+      }, 55_000);
+      expect(code, `${stdout}\n${stderr}`).to.equal(0);
+      expect(stdout).to.match(/^load generator: wrk .*1 thread, 32 connections$/m);
+      expect(stdout).to.match(/^Node flags of the process under test: ponger-notel: \(none\); ponger-full: --max-semi-space-size=16$/m);
       expect(stdout.match(/^\| Measurement \| Result \| Target \| Verdict \|$/gm)).to.have.length(1);
-      expect(stdout).to.match(/\(a\) bare node:http server \| [\d,]+ req\/s/);
-      // the real ponger main, started by the harness with the contract's env (PORT, METRICS_PORT, HOST)
-      expect(stdout).to.match(/\(b\) ponger, tracing off .* \| [\d,]+ req\/s; .* peak RSS \d+ MB \| peak RSS <= 150 MB \| (PASS|MISS) \|/);
-      expect(stdout).to.match(/throughput \(b\)\/\(a\)/);
+      // the real ponger main, started with the contract's env; traced, its shutdown deadline must pass the config's check
+      expect(stdout).to.match(/\(b\) ponger, tracing off .* \| [\d,]+ req\/s; .*µs\/request; wrk CPU \d+%; peak RSS \d+ MB/);
+      expect(stdout).to.match(/\(c\) ponger, metrics \+ tracing, always_on.* [\d,]+ spans exported/);
+      expect(stdout).to.match(/^(PASS|MISS) {2}full sampling keeps >= 55% of untraced throughput: [\d.]+% \([\d,]+ \/ [\d,]+ req\/s\)$/m);
+      expect(stdout).to.match(/^(PASS|MISS) {2}p99 at half the traced max rate, evenly paced <= 10 ms: [\d.]+ ms/m);
+      expect(stdout).to.match(/^N\/A {3}10% sampling keeps >= 80% of untraced throughput: n\/a \(not measured/m);
+      expect(stdout).to.match(/CPU per request \(c\) vs \(b\) .* \| [\d.]+x \(/);
       const json = JSON.parse(readFileSync(out, 'utf8')) as {
-        errors: object; meta: { node: string };
-        results: Record<'bare' | 'notel', { load: { ok: number; rps: number; non2xx: number }; peakRssMb: number; cpuUsPerRequest: number }>;
+        errors: object; meta: { node: string; nodeOptions: Record<string, string> };
+        results: Record<'notel' | 'full', { load: { ok: number; non2xx: number; errors: number }; peakRssMb: number; cpuUsPerRequest: number; nodeOptions: string; sink?: { spans: number }; half?: { paced: { ok: number; failed: number } } }>;
       };
       expect(json.errors).to.deep.equal({});
       expect(json.meta.node).to.equal(process.version);
-      expect(json.results.bare.load.ok).to.be.greaterThan(100);
-      expect(json.results.bare.load.non2xx).to.equal(0);
-      expect(json.results.bare.peakRssMb).to.be.within(10, 1000);
-      expect(json.results.notel.load.ok).to.be.greaterThan(100);
-      expect(json.results.notel.load.non2xx).to.equal(0);
-      expect(json.results.notel.cpuUsPerRequest).to.be.greaterThan(0);
+      expect(json.meta.nodeOptions).to.deep.equal({ 'ponger-notel': '', 'ponger-full': '--max-semi-space-size=16' });
+      for (const k of ['notel', 'full'] as const) {
+        expect(json.results[k].load.ok, k).to.be.greaterThan(100);
+        expect(json.results[k].load.non2xx + json.results[k].load.errors, k).to.equal(0);
+        expect(json.results[k].peakRssMb, k).to.be.within(10, 2000);
+        expect(json.results[k].cpuUsPerRequest, k).to.be.greaterThan(0);
+      }
+      expect(json.results.full.sink?.spans).to.be.greaterThan(0);
+      expect(json.results.full.half?.paced.ok).to.be.greaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('stops before starting anything when wrk is missing, naming the Debian package', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-wrk-'));
+    try {
+      const { code, stderr, stdout } = await run({ BENCH_QUICK: '1', BENCH_ONLY: 'bare', BENCH_WRK: '', PATH: empty }, 15_000);
+      expect(code).to.equal(1);
+      expect(stderr).to.match(/wrk not found on PATH: .*install the Debian package "wrk" \(apt-get install wrk\)/);
+      expect(stderr).not.to.match(/bench: bare \.\.\./);
+      expect(stdout).to.equal('');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("passes a scenario's Node flags to its server: a bad flag fails that scenario with Node's message", async function () {
+    wrkOrSkip(this);
+    const { code, stdout } = await run({ BENCH_QUICK: '1', BENCH_ONLY: 'ponger-notel', BENCH_OUT: join(tmpdir(), `bench-badflag-${process.pid}.json`), BENCH_NODE_OPTIONS_PONGER_NOTEL: '--bench-no-such-flag' }, 20_000);
+    rmSync(join(tmpdir(), `bench-badflag-${process.pid}.json`), { force: true });
+    expect(code).to.equal(1);
+    expect(stdout).to.match(/^FAILED ponger-notel: ponger: .*--bench-no-such-flag is not allowed in NODE_OPTIONS/m);
   });
 });

@@ -1,12 +1,16 @@
-// `npm run bench`: runs every scenario once, prints ONE table, writes the raw figures as JSON.
-// BENCH_QUICK=1 shortens every phase to seconds; BENCH_ONLY=bare,ponger-full,... picks scenarios;
-// BENCH_OUT=path changes the JSON file (default bench/results/latest.json).
+// `npm run bench`: runs every scenario once, prints ONE table and the targets of issue 13 with
+// PASS/MISS, writes the raw figures as JSON. BENCH_QUICK=1 shortens every phase to seconds;
+// BENCH_ONLY=bare,ponger-full,... picks scenarios; BENCH_OUT=path changes the JSON file (default
+// bench/results/latest.json); BENCH_NODE_OPTIONS / BENCH_NODE_OPTIONS_<SCENARIO> set the Node
+// flags of the process under test; BENCH_WRK=path picks the wrk binary (default: wrk on PATH).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
-import { evaluate, markdownTable, type Results } from './report.ts';
+import { evaluate, markdownTable, targetLines, type Results } from './report.ts';
 import { pinger, sustained, throughput } from './scenarios.ts';
-import { readSettings, type ScenarioName, type Settings } from './settings.ts';
+import { readSettings, SCENARIOS, WRK_SCENARIOS, type ScenarioName, type Settings } from './settings.ts';
+import { findWrk, wrkMissingMessage } from './wrk.ts';
 
 function cpuModel(): string {
   try {
@@ -16,11 +20,19 @@ function cpuModel(): string {
   }
 }
 
+/** wrk's version line (`wrk -v` prints it and exits 1). */
+function wrkVersion(path: string): string {
+  const r = spawnSync(path, ['-v'], { encoding: 'utf8', timeout: 5000 });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0]?.replace(/\s*Copyright.*$/, '').trim() || 'unknown';
+}
+
 export interface RunOutput {
   readonly meta: Record<string, unknown>;
   readonly results: Results;
   readonly errors: Partial<Record<ScenarioName, string>>;
   readonly table: string;
+  /** one line per target: PASS/MISS/N/A, name, figures */
+  readonly targets: string;
 }
 
 export async function runBench(s: Settings, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<RunOutput> {
@@ -40,12 +52,16 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
   };
   const started = new Date();
   const loadBefore = loadavg();
-  await step('bare', async () => { results.bare = await throughput(s, 'bare', '(a) bare node:http server'); });
-  await step('ponger-notel', async () => { results.notel = await throughput(s, 'off', '(b) ponger, tracing off (OTEL_SDK_DISABLED=true), metrics on'); });
-  await step('ponger-full', async () => { results.full = await throughput(s, 'always_on', '(c) ponger, metrics + tracing, always_on, OTLP to sink', true); });
-  await step('ponger-10pct', async () => { results.ratio10 = await throughput(s, 'ratio10', '(d) ponger, metrics + tracing, parentbased_traceidratio 0.1'); });
-  await step('sustained', async () => { results.sustained = await sustained(s); });
-  await step('pinger', async () => { results.pinger = await pinger(s); });
+  const wrk = findWrk();
+  if (wrk === undefined && WRK_SCENARIOS.some((n) => s.only.has(n))) throw new Error(wrkMissingMessage());
+  const o = s.nodeOptions;
+  await step('bare', async () => { results.bare = await throughput(s, 'bare', '(a) bare node:http server', o.bare); });
+  await step('ponger-notel', async () => { results.notel = await throughput(s, 'off', '(b) ponger, tracing off (OTEL_SDK_DISABLED=true), metrics on', o['ponger-notel']); });
+  await step('ponger-full', async () => { results.full = await throughput(s, 'always_on', '(c) ponger, metrics + tracing, always_on, OTLP to sink', o['ponger-full'], true); });
+  await step('ponger-10pct', async () => { results.ratio10 = await throughput(s, 'ratio10', '(d) ponger, metrics + tracing, parentbased_traceidratio 0.1', o['ponger-10pct']); });
+  await step('sustained', async () => { results.sustained = await sustained(s, 'always_on', '(e) ponger, full tracing', o.sustained); });
+  await step('sustained-notel', async () => { results.sustainedNotel = await sustained(s, 'off', '(f) ponger, tracing off', o['sustained-notel']); });
+  await step('pinger', async () => { results.pinger = await pinger(s, o.pinger); });
   const { rows, targets } = evaluate(results);
   const meta = {
     started: started.toISOString(),
@@ -57,21 +73,48 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
     /** 1/5/15-minute load averages: other work on the machine skews every figure */
     loadavgBefore: loadBefore.map((x) => Number(x.toFixed(2))),
     loadavgAfter: loadavg().map((x) => Number(x.toFixed(2))),
-    placement: s.serverCpu === undefined ? 'unpinned (no taskset or 1 CPU)' : `server under test on CPU ${s.serverCpu}; autocannon, OTLP sink and helpers on CPU ${s.loadCpu}`,
+    placement: s.serverCpu === undefined ? 'unpinned (no taskset or 1 CPU)' : `server under test on CPU ${s.serverCpu}; wrk, OTLP sink and helpers on CPU ${s.loadCpu}`,
+    loadGenerator: wrk === undefined ? 'none (no throughput scenario)' : `${wrkVersion(wrk)} (${wrk}), 1 thread, ${s.connections} connections`,
+    /** NODE_OPTIONS of the process under test, per scenario run ('' = none) */
+    nodeOptions: Object.fromEntries(SCENARIOS.filter((n) => s.only.has(n)).map((n) => [n, s.nodeOptions[n]])),
+    /** the harness's own NODE_OPTIONS: never passed on to the processes it starts */
+    harnessNodeOptions: process.env['NODE_OPTIONS'] ?? '',
     settings: { ...s, only: [...s.only] },
   };
-  return { meta, results, errors, table: markdownTable(rows) + (targets.length ? '' : '\n(no targets evaluated)') };
+  return { meta, results, errors, table: markdownTable(rows), targets: targetLines(targets) };
+}
+
+/** The report header: machine, placement, generator and the Node flags of each process under test. */
+export function header(meta: RunOutput['meta'], quick: boolean): string {
+  const opts = Object.entries(meta['nodeOptions'] as Record<string, string>);
+  const same = new Set(opts.map(([, v]) => v)).size <= 1;
+  const flagsLine = same
+    ? `Node flags of the process under test: ${opts[0]?.[1] || '(none)'}`
+    : `Node flags of the process under test: ${opts.map(([k, v]) => `${k}: ${v || '(none)'}`).join('; ')}`;
+  const harness = meta['harnessNodeOptions'] ? `\nNODE_OPTIONS of the harness (${String(meta['harnessNodeOptions'])}) is NOT passed on: use BENCH_NODE_OPTIONS` : '';
+  return [
+    `${String(meta['node'])} on ${String(meta['nproc'])} x ${String(meta['cpuModel'])}; ${String(meta['placement'])}`,
+    `load generator: ${String(meta['loadGenerator'])}`,
+    `${flagsLine}${harness}`,
+    `load average before ${JSON.stringify(meta['loadavgBefore'])}, after ${JSON.stringify(meta['loadavgAfter'])}`,
+    ...(quick ? ['QUICK smoke run (BENCH_QUICK=1): figures are not meaningful'] : []),
+  ].join('\n');
 }
 
 if (import.meta.main) {
-  const s = readSettings();
-  const out = await runBench(s);
+  let s: Settings;
+  let out: RunOutput;
+  try {
+    s = readSettings();
+    out = await runBench(s);
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   mkdirSync(dirname(s.outFile), { recursive: true });
   const { results, errors, meta } = out;
   writeFileSync(s.outFile, `${JSON.stringify({ meta, errors, results, targets: evaluate(results).targets }, null, 2)}\n`);
-  process.stdout.write(`\n${String(meta['node'])} on ${String(meta['nproc'])} x ${String(meta['cpuModel'])}; ${String(meta['placement'])}\n`);
-  process.stdout.write(`load average before ${JSON.stringify(meta['loadavgBefore'])}, after ${JSON.stringify(meta['loadavgAfter'])}\n`);
-  process.stdout.write(`${s.quick ? 'QUICK smoke run (BENCH_QUICK=1): figures are not meaningful\n' : ''}\n${out.table}\n\nraw figures: ${s.outFile}\n`);
+  process.stdout.write(`\n${header(meta, s.quick)}\n\n${out.table}\n\nTargets (issue 13), one run:\n${out.targets}\n\nraw figures: ${s.outFile}\n`);
   for (const [name, msg] of Object.entries(errors)) process.stdout.write(`FAILED ${name}: ${msg}\n`);
   process.exitCode = Object.keys(errors).length > 0 ? 1 : 0;
 }

@@ -1,14 +1,15 @@
 // The benchmark scenarios. Each starts its own processes (server under test pinned to one CPU,
-// load generator and helpers to the other), measures, stops everything, returns raw figures.
+// load generator (wrk) and helpers to the other), measures, stops everything, returns raw figures.
 import { fileURLToPath } from 'node:url';
-import { freePort, sampleRss, startNode, waitHttp, waitListening, type Child } from './child.ts';
-import { runLoad, runPaced, type LoadResult } from './load.ts';
-import type { PacedResult } from './paced-load.ts';
+import { freePort, sampleRss, startProcess, waitHttp, waitListening, type Child } from './child.ts';
+import { runPaced, type PacedResult } from './paced-load.ts';
 import { parsePingLines, sumCounter } from './pinger-log.ts';
 import { clockTicksPerSecond, readCpuTicks, readMemory } from './procfs.ts';
 import type { Settings } from './settings.ts';
 import { cpuPercent, scheduleStats, summarizeRss, tickLateness, type Lateness, type RssSample, type RssSummary, type ScheduleStats } from './stats.ts';
 import type { SinkStats } from './otlp-sink.ts';
+import { runLoad, type LoadResult } from './wrk.ts';
+import { FLUSH_TIMEOUT_MS, SHUTDOWN_MARGIN_MS } from '../services/shared/src/budgets.ts';
 
 const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
 export const PONGER_MAIN = here('../services/ponger/src/main.ts');
@@ -18,9 +19,23 @@ const SINK = here('./otlp-sink.ts');
 
 export type Tracing = 'off' | 'always_on' | 'ratio10';
 
+/**
+ * Shutdown settings for the services under test: no drain (nothing routes to them), and a deadline
+ * the config accepts while spans are exported, at least drain + telemetry flush + margin
+ * (services/shared/src/common-keys.ts checkCommon), plus 500 ms: 4000 ms today.
+ */
+const SHUTDOWN_ENV = {
+  SHUTDOWN_DRAIN_MS: '0',
+  SHUTDOWN_TIMEOUT_MS: String(FLUSH_TIMEOUT_MS + SHUTDOWN_MARGIN_MS + 500),
+} as const;
+/** SIGTERM grace before SIGKILL: the services' own deadline plus a second. */
+const STOP_GRACE_MS = Number(SHUTDOWN_ENV.SHUTDOWN_TIMEOUT_MS) + 1000;
+
 export interface ThroughputResult {
   readonly label: string;
   readonly tracing: Tracing | 'bare';
+  /** NODE_OPTIONS of the server under test ('' = none) */
+  readonly nodeOptions: string;
   readonly load: LoadResult;
   readonly peakRssMb: number;
   /** server CPU during the measured run: % of one core, and CPU time per answered request (µs) */
@@ -30,10 +45,10 @@ export interface ThroughputResult {
   /** every response the server gave in this scenario (warm-up, measured and half-rate runs) */
   readonly served: number;
   /**
-   * Latency at half the measured max rate (only for the full-tracing run): `paced` evenly spaced
-   * (bench/paced-load.ts, judged), `load` autocannon -R (bursty, shown for comparison).
+   * Latency at half the measured max rate (only for the full-tracing run), evenly paced
+   * (bench/paced-load.ts), with the server's CPU over that run.
    */
-  readonly half?: { readonly rate: number; readonly paced: PacedResult; readonly load: LoadResult } | undefined;
+  readonly half?: { readonly rate: number; readonly paced: PacedResult; readonly cpuPct: number; readonly cpuUsPerRequest: number } | undefined;
 }
 
 const mb = (kb: number): number => kb / 1024;
@@ -44,9 +59,9 @@ function serverCpu(ticks: number, wallMs: number, requests: number): { cpuPct: n
   return { cpuPct: cpuPercent(ticks, hz, wallMs), cpuUsPerRequest: requests > 0 ? (ticks / hz) * 1e6 / requests : Number.NaN };
 }
 
-/** Poll the sink until its span count has not moved for 1.5 s (the batch processor exports every 5 s), at most 8 s. */
-async function settled(stats: () => Promise<SinkStats>): Promise<SinkStats> {
-  const deadline = Date.now() + 8000;
+/** Poll the sink until its span count has not moved for 1.5 s (the batch processor exports every 5 s), at most maxMs. */
+async function settled(stats: () => Promise<SinkStats>, maxMs: number): Promise<SinkStats> {
+  const deadline = Date.now() + maxMs;
   let last = await stats();
   let stableSince = Date.now();
   while (Date.now() < deadline && Date.now() - stableSince < 1500) {
@@ -63,12 +78,12 @@ async function withChildren<T>(fn: (started: Child[]) => Promise<T>): Promise<T>
   try {
     return await fn(started);
   } finally {
-    for (const c of started.reverse()) await c.stop(5000);
+    for (const c of started.reverse()) await c.stop(STOP_GRACE_MS);
   }
 }
 
 async function startSinkProcess(s: Settings, started: Child[]): Promise<{ port: number; stats(): Promise<SinkStats> }> {
-  const sink = startNode({ name: 'otlp-sink', args: [SINK], env: { PORT: '0' }, cpus: s.loadCpu, keepStdout: true });
+  const sink = startProcess({ name: 'otlp-sink', args: [SINK], env: { PORT: '0' }, cpus: s.loadCpu, keepStdout: true });
   started.push(sink);
   const port = await waitListening(sink);
   return {
@@ -88,16 +103,17 @@ function tracingEnv(tracing: Tracing, sinkPort: number | undefined): Record<stri
 }
 
 /** Start ponger (the real main) with the given tracing mode; resolves once /readyz and /ping answer. */
-export async function startPonger(s: Settings, started: Child[], tracing: Tracing, cpus: string | undefined, sinkPort?: number): Promise<{ child: Child; url: string; admin: string }> {
+export async function startPonger(started: Child[], tracing: Tracing, cpus: string | undefined, sinkPort?: number, nodeOptions?: string): Promise<{ child: Child; url: string; admin: string }> {
   const port = await freePort();
   const metricsPort = await freePort();
-  const child = startNode({
+  const child = startProcess({
     name: 'ponger',
     args: [PONGER_MAIN],
     cpus,
+    nodeOptions,
     env: {
       PORT: String(port), METRICS_PORT: String(metricsPort), HOST: '127.0.0.1',
-      SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_TIMEOUT_MS: '3000',
+      ...SHUTDOWN_ENV,
       ...tracingEnv(tracing, sinkPort),
     },
   });
@@ -110,18 +126,18 @@ export async function startPonger(s: Settings, started: Child[], tracing: Tracin
 }
 
 /** Throughput and latency at fixed concurrency for one server variant (a..d). */
-export async function throughput(s: Settings, variant: 'bare' | Tracing, label: string, withHalfRate = false): Promise<ThroughputResult> {
+export async function throughput(s: Settings, variant: 'bare' | Tracing, label: string, nodeOptions: string, withHalfRate = false): Promise<ThroughputResult> {
   return withChildren(async (started) => {
     let url: string;
     let server: Child;
     let sink: { port: number; stats(): Promise<SinkStats> } | undefined;
     if (variant === 'bare') {
-      server = startNode({ name: 'bare-server', args: [BARE], env: { PORT: '0' }, cpus: s.serverCpu, keepStdout: true });
+      server = startProcess({ name: 'bare-server', args: [BARE], env: { PORT: '0' }, cpus: s.serverCpu, keepStdout: true, nodeOptions });
       started.push(server);
       url = `http://127.0.0.1:${await waitListening(server)}/ping`;
     } else {
       if (variant !== 'off') sink = await startSinkProcess(s, started);
-      const p = await startPonger(s, started, variant, s.serverCpu, sink?.port);
+      const p = await startPonger(started, variant, s.serverCpu, sink?.port, nodeOptions);
       server = p.child;
       url = p.url;
     }
@@ -135,17 +151,22 @@ export async function throughput(s: Settings, variant: 'bare' | Tracing, label: 
     const peakRssMb = mb(readMemory(server.pid).hwmKb);
     let half: ThroughputResult['half'];
     if (withHalfRate) {
-      const rate = Math.floor(load.rps / 2);
+      const rate = Math.max(1, Math.floor(load.rps / 2));
+      const pTicks0 = readCpuTicks(server.pid);
+      const pt0 = Date.now();
       const paced = await runPaced({ ...common, rate, durationSec: s.measureSec });
-      half = { rate, paced, load: await runLoad({ ...common, durationSec: s.measureSec, overallRate: rate }) };
-      served += answered(half.load) + paced.ok + paced.failed;
+      half = { rate, paced, ...serverCpu(readCpuTicks(server.pid) - pTicks0, Date.now() - pt0, paced.ok + paced.failed) };
+      served += paced.ok + paced.failed;
     }
-    const sinkStats = sink ? await settled(sink.stats) : undefined;
-    return { label, tracing: variant, load, peakRssMb, ...cpu, sink: sinkStats, served, half };
+    const sinkStats = sink ? await settled(sink.stats, s.quick ? 3000 : 8000) : undefined;
+    return { label, tracing: variant, nodeOptions, load, peakRssMb, ...cpu, sink: sinkStats, served, half };
   });
 }
 
 export interface SustainedResult {
+  readonly label: string;
+  readonly tracing: Tracing;
+  readonly nodeOptions: string;
   readonly durationSec: number;
   readonly cpuPct: number;
   readonly cpuUsPerRequest: number;
@@ -155,18 +176,18 @@ export interface SustainedResult {
   readonly samples: RssSample[];
 }
 
-/** Ponger with full tracing under load for sustainedSec, RSS sampled each second. */
-export async function sustained(s: Settings): Promise<SustainedResult> {
+/** Ponger (full tracing, or tracing off) under load for sustainedSec, RSS sampled each second. */
+export async function sustained(s: Settings, tracing: 'always_on' | 'off', label: string, nodeOptions: string): Promise<SustainedResult> {
   return withChildren(async (started) => {
-    const sink = await startSinkProcess(s, started);
-    const p = await startPonger(s, started, 'always_on', s.serverCpu, sink.port);
+    const sink = tracing === 'off' ? undefined : await startSinkProcess(s, started);
+    const p = await startPonger(started, tracing, s.serverCpu, sink?.port, nodeOptions);
     const sampler = sampleRss(p.child.pid, 1000);
     const ticks0 = readCpuTicks(p.child.pid);
     const t0 = Date.now();
     const load = await runLoad({ url: p.url, connections: s.connections, cpus: s.loadCpu, durationSec: s.sustainedSec });
     const cpu = serverCpu(readCpuTicks(p.child.pid) - ticks0, Date.now() - t0, answered(load));
     const samples = sampler.stop();
-    return { durationSec: s.sustainedSec, ...cpu, load, rss: summarizeRss(samples), peakRssMb: mb(readMemory(p.child.pid).hwmKb), samples };
+    return { label, tracing, nodeOptions, durationSec: s.sustainedSec, ...cpu, load, rss: summarizeRss(samples), peakRssMb: mb(readMemory(p.child.pid).hwmKb), samples };
   });
 }
 
@@ -183,6 +204,10 @@ export interface PingerResult {
   readonly metricsExpected: number;
   readonly metricsDriftPct: number;
   readonly cpuPct: number;
+  /** pinger CPU time per ping done (metricsCount), µs */
+  readonly cpuUsPerPing: number;
+  /** NODE_OPTIONS of the pinger ('' = none) */
+  readonly nodeOptions: string;
   readonly rss: RssSummary;
   readonly peakRssMb: number;
 }
@@ -193,19 +218,20 @@ async function scrapeTotal(admin: string): Promise<number> {
 }
 
 /** The pinger at a 100 ms interval against a real ponger for pingerSec. */
-export async function pinger(s: Settings): Promise<PingerResult> {
+export async function pinger(s: Settings, nodeOptions: string): Promise<PingerResult> {
   return withChildren(async (started) => {
     const sink = await startSinkProcess(s, started);
-    const ponger = await startPonger(s, started, 'off', s.loadCpu);
+    const ponger = await startPonger(started, 'off', s.loadCpu);
     const metricsPort = await freePort();
-    const child = startNode({
+    const child = startProcess({
       name: 'pinger',
       args: [PINGER_MAIN],
       cpus: s.serverCpu,
       keepStdout: true,
+      nodeOptions,
       env: {
         PONGER_URL: ponger.url.replace(/\/ping$/, ''), PING_INTERVAL_MS: String(s.pingerIntervalMs),
-        METRICS_PORT: String(metricsPort), HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_TIMEOUT_MS: '3000',
+        METRICS_PORT: String(metricsPort), HOST: '127.0.0.1', ...SHUTDOWN_ENV,
         ...tracingEnv('always_on', sink.port),
       },
     });
@@ -236,6 +262,8 @@ export async function pinger(s: Settings): Promise<PingerResult> {
       metricsExpected,
       metricsDriftPct: ((metricsExpected - metricsCount) / metricsExpected) * 100,
       cpuPct: cpuPercent(ticks1 - ticks0, clockTicksPerSecond(), wallMs),
+      cpuUsPerPing: metricsCount > 0 ? ((ticks1 - ticks0) / clockTicksPerSecond()) * 1e6 / metricsCount : Number.NaN,
+      nodeOptions,
       rss: summarizeRss(samples),
       peakRssMb,
     };

@@ -1,9 +1,15 @@
-// Benchmark durations and placement, from the environment (BENCH_QUICK=1 for a smoke run).
+// Benchmark durations, placement and the Node flags of each process under test, from the
+// environment (BENCH_QUICK=1 for a smoke run).
 import { availableParallelism } from 'node:os';
 import { hasTaskset } from './child.ts';
 
-export const SCENARIOS = ['bare', 'ponger-notel', 'ponger-full', 'ponger-10pct', 'sustained', 'pinger'] as const;
+export const SCENARIOS = ['bare', 'ponger-notel', 'ponger-full', 'ponger-10pct', 'sustained', 'sustained-notel', 'pinger'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+/** Scenarios whose load comes from wrk (all but the pinger's, which makes its own). */
+export const WRK_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((n) => n !== 'pinger');
+
+/** The env key that sets one scenario's Node flags: ponger-full -> BENCH_NODE_OPTIONS_PONGER_FULL. */
+export const nodeOptionsKey = (n: ScenarioName): string => `BENCH_NODE_OPTIONS_${n.toUpperCase().replaceAll('-', '_')}`;
 
 export interface Settings {
   readonly quick: boolean;
@@ -18,6 +24,12 @@ export interface Settings {
   readonly loadCpu: string | undefined;
   readonly only: ReadonlySet<ScenarioName>;
   readonly outFile: string;
+  /**
+   * NODE_OPTIONS for the process under test in each scenario (the server; the pinger in `pinger`):
+   * BENCH_NODE_OPTIONS_<SCENARIO> if set, else BENCH_NODE_OPTIONS, else none. Helpers (sink, paced
+   * generator) never get them, and the harness's own NODE_OPTIONS is not passed on.
+   */
+  readonly nodeOptions: Readonly<Record<ScenarioName, string>>;
 }
 
 export function readSettings(env: Readonly<Record<string, string | undefined>> = process.env): Settings {
@@ -26,6 +38,12 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
   for (const s of onlyRaw) {
     if (!(SCENARIOS as readonly string[]).includes(s)) {
       throw new Error(`BENCH_ONLY: unknown scenario "${s}", expected a comma list of ${SCENARIOS.join(', ')}`);
+    }
+  }
+  const known = new Set(SCENARIOS.map(nodeOptionsKey));
+  for (const k of Object.keys(env)) {
+    if (k.startsWith('BENCH_NODE_OPTIONS_') && !known.has(k)) {
+      throw new Error(`${k}: unknown scenario, expected one of ${[...known].join(', ')}`);
     }
   }
   const pin = availableParallelism() >= 2 && hasTaskset();
@@ -41,5 +59,6 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
     loadCpu: pin ? '0' : undefined,
     only: new Set((onlyRaw.length > 0 ? onlyRaw : SCENARIOS) as ScenarioName[]),
     outFile: env['BENCH_OUT'] ?? 'bench/results/latest.json',
+    nodeOptions: Object.fromEntries(SCENARIOS.map((n) => [n, (env[nodeOptionsKey(n)] ?? env['BENCH_NODE_OPTIONS'] ?? '').trim()])) as Record<ScenarioName, string>,
   };
 }

@@ -106,16 +106,18 @@ export interface Target {
   readonly measured: number;
   readonly unit: string;
   readonly verdict: Verdict;
+  /** the figures behind the measurement, e.g. "16,000 / 20,000 req/s" */
+  readonly detail: string;
 }
 
 /** Compare a measurement with a limit; a NaN measurement is N/A, never a pass. */
-export function judge(name: string, measured: number, op: '>=' | '<=' | '<', limit: number, unit: string): Target {
+export function judge(name: string, measured: number, op: '>=' | '<=' | '<', limit: number, unit: string, detail = ''): Target {
   let verdict: Verdict;
   if (!Number.isFinite(measured)) verdict = 'N/A';
   else if (op === '>=') verdict = measured >= limit ? 'PASS' : 'MISS';
   else if (op === '<=') verdict = measured <= limit ? 'PASS' : 'MISS';
   else verdict = measured < limit ? 'PASS' : 'MISS';
-  return { name, goal: `${op} ${limit}${unit}`, measured, unit, verdict };
+  return { name, goal: `${op} ${limit}${unit}`, measured, unit, verdict, detail };
 }
 
 /** CPU share in % of one core from clock-tick deltas over a wall-clock span. */
