@@ -1,14 +1,14 @@
 // ponger's express app and metrics, built WITHOUT listening (tests run it on port 0).
-// Import this module only after telemetry started (see main.ts), so node:http is instrumented.
+// Its SERVER spans come from server-spans.ts (ADR 0013), through the global tracer provider.
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { context, trace } from '@opentelemetry/api';
-import { RPCType, getRPCMetadata } from '@opentelemetry/core';
 import { Counter, Histogram } from 'prom-client';
 import { DURATION_BUCKETS, createRegistry, exemplarLabels, methodLabel, observeWithExemplar, type AppRegistry } from '../../shared/src/metrics.ts';
 import type { Logger } from '../../shared/src/logger.ts';
 import { APP_LIMITS, createLimitedServer, type HttpLimits } from '../../shared/src/http-server.ts';
+import { setSpanRoute, withServerSpans } from '../../shared/src/server-spans.ts';
 import type { Readiness } from '../../shared/src/admin.ts';
 import { IDENTITY_HEADER, IdentityLabeler, REPORT_HEADER, type ClientIdentity } from './identity.ts';
 
@@ -66,11 +66,9 @@ export function createPongerMetrics(registry: AppRegistry): PongerMetrics {
 
 function setRoute(res: Response, route: string): void {
   res.locals.route = route;
-  // instrumentation-http reads this when the response ends: the SERVER span gets http.route and
-  // the name `GET /ping`, which is all express instrumentation added, at a third of the spans
-  // (ADR 0008). Unmatched requests keep the bare `GET`: http.route is a real template or absent.
-  const rpc = getRPCMetadata(context.active());
-  if (rpc?.type === RPCType.HTTP && route !== UNMATCHED_ROUTE) rpc.route = route;
+  // The SERVER span (server-spans.ts) gets http.route and the name `GET /ping`. Unmatched
+  // requests keep the bare `GET`: http.route is a real template or absent (ADR 0013).
+  if (route !== UNMATCHED_ROUTE) setSpanRoute(res, route);
 }
 
 export function createPongerApp(options: PongerAppOptions): PongerApp {
@@ -91,7 +89,8 @@ export function createPongerApp(options: PongerAppOptions): PongerApp {
     res.setHeader(REPORT_HEADER, identity.reported);
     if (options.readiness?.shuttingDown) res.setHeader('connection', 'close');
     const active = context.active();
-    (getRPCMetadata(active)?.span ?? trace.getSpan(active))?.setAttribute('linkerd.client_id', identity.reported);
+    const span = trace.getSpan(active);
+    if (span?.isRecording()) span.setAttribute('linkerd.client_id', identity.reported);
     const exemplar = exemplarLabels();
     res.on('finish', context.bind(active, () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -140,7 +139,7 @@ export function createPongerApp(options: PongerAppOptions): PongerApp {
     metrics,
     identities,
     createHttpServer(limits = APP_LIMITS) {
-      return createLimitedServer(app, { limits, logger });
+      return createLimitedServer(withServerSpans(app, { name: 'ponger' }), { limits, logger });
     },
   };
 }

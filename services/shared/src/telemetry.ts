@@ -1,9 +1,9 @@
-// OpenTelemetry tracing for both services (SDK 3.x / 0.301): instrumentation-http only, so each
-// request is one SERVER span (ponger) or one CLIENT span (pinger's got call). ponger names its
-// SERVER span by route template through the RPC metadata (see ponger's app.ts and ADR 0008): no
-// express instrumentation, no import-in-the-middle hook. Call startTelemetry() BEFORE importing
-// the app module: instrumentations patch modules as they load.
-import type { IncomingMessage } from 'node:http';
+// OpenTelemetry tracing for both services (SDK 3.x / 0.301). instrumentation-http makes the
+// CLIENT span of each outgoing call (pinger's got call) and injects the trace context; its
+// incoming path is off: the SERVER span of each request is the app's own (server-spans.ts,
+// ADR 0013), which costs a fraction per request. No express instrumentation, no
+// import-in-the-middle hook. Call startTelemetry() BEFORE importing the app module:
+// instrumentations patch modules as they load.
 import { createRequire } from 'node:module';
 import { createNoopMeter, type Counter as OtelCounter, type Meter, type MeterProvider } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, getNumberFromEnv, setGlobalErrorHandler } from '@opentelemetry/core';
@@ -12,9 +12,6 @@ import { B3Propagator } from '@opentelemetry/propagator-b3';
 import { FLUSH_TIMEOUT_MS } from './budgets.ts';
 import type { Logger } from './logger.ts';
 import type { AppRegistry } from './metrics.ts';
-
-/** Paths never traced: probes and scrapes would drown the real traffic. */
-export const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/livez', '/readyz', '/metrics']);
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -46,10 +43,6 @@ export interface Telemetry {
   registerMetrics(registry: AppRegistry): void;
   /** flushes pending spans and stops the SDK, giving up after timeoutMs (default FLUSH_TIMEOUT_MS); never rejects */
   shutdown(timeoutMs?: number): Promise<void>;
-}
-
-export function isUntraced(req: IncomingMessage): boolean {
-  return UNTRACED_PATHS.has((req.url ?? '/').split('?')[0] ?? '/');
 }
 
 /** Logs the first error at once, then at most one line per interval with the count skipped. */
@@ -146,7 +139,8 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     import('@opentelemetry/resources'),
     import('@opentelemetry/sdk-trace'),
   ]);
-  const instrumentations = [new HttpInstrumentation({ ignoreIncomingRequestHook: isUntraced })];
+  // Outgoing calls only; incoming requests get their SERVER span from server-spans.ts.
+  const instrumentations = [new HttpInstrumentation({ disableIncomingRequestInstrumentation: true })];
   setGlobalErrorHandler(rateLimitedReporter(logger, 'telemetry error (further ones rate-limited)'));
 
   // OTEL_PROPAGATORS wins when set; default: W3C tracecontext + baggage, B3 accepted.
