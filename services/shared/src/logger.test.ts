@@ -1,7 +1,11 @@
 import { expect } from 'chai';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLogger } from './logger.ts';
+import { spawnService } from '../test/spawn.ts';
 
 function capture(): { lines: Record<string, unknown>[]; write: (l: string) => void } {
   const lines: Record<string, unknown>[] = [];
@@ -16,15 +20,43 @@ describe('shared/logger', () => {
     expect(out.lines).to.deep.equal([{ time: '2026-01-02T03:04:05.000Z', level: 'info', service: 'ponger', msg: 'hello', route: '/ping', err: { name: 'Error', message: 'boom', code: 'EX' } }]);
   });
 
-  it('filters below the level and keeps reserved keys from being overwritten', () => {
+  it('filters below the level', () => {
     const out = capture();
     const log = createLogger({ service: 's', level: 'warn', write: out.write });
     log.debug('d');
     log.info('i');
-    log.warn('w', { level: 'fake' });
+    log.warn('w');
     log.error('e');
-    expect(out.lines.map((l) => l.msg)).to.deep.equal(['w', 'e']);
-    expect(out.lines[0]).to.include({ level: 'warn', field_level: 'fake' });
+    expect(out.lines.map((l) => [l.level, l.msg])).to.deep.equal([['warn', 'w'], ['error', 'e']]);
+    expect(log.level).to.equal('warn');
+  });
+
+  it('a field or child binding named like a logger key cannot forge it: it is written as field_<name>, once', () => {
+    const raw: string[] = [];
+    const log = createLogger({ service: 'real', write: (l) => void raw.push(l), now: () => new Date('2026-01-02T03:04:05.000Z') });
+    const forged = { time: 'then', level: 'error', service: 'evil', msg: 'forged', trace_id: 'f'.repeat(32), span_id: 'e'.repeat(16) };
+    const span = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED });
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    try {
+      context.with(trace.setSpan(context.active(), span), () => log.info('real msg', forged));
+      log.child(forged).info('from child', { a: 1 });
+    } finally {
+      context.disable();
+    }
+    for (const line of raw) {
+      for (const key of Object.keys(forged)) expect(line.split(`"${key}":`).length - 1, `${key} in ${line}`).to.be.at.most(1);
+    }
+    const parsed = raw.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [inSpan, child] = parsed;
+    expect(parsed).to.have.length(2);
+    expect(inSpan).to.include({ time: '2026-01-02T03:04:05.000Z', level: 'info', service: 'real', msg: 'real msg', trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' });
+    expect(child).to.include({ time: '2026-01-02T03:04:05.000Z', level: 'info', service: 'real', msg: 'from child', a: 1 });
+    expect(child).not.to.have.property('trace_id');
+    for (const line of parsed) {
+      for (const [key, value] of Object.entries(forged)) expect(line[`field_${key}`]).to.equal(value);
+    }
+    expect(forged).to.have.all.keys('time', 'level', 'service', 'msg', 'trace_id', 'span_id'); // the caller's object is not changed
   });
 
   it('child loggers add their fields', () => {
@@ -46,6 +78,31 @@ describe('shared/logger', () => {
       expect(out.lines[1]).not.to.have.property('trace_id');
     } finally {
       context.disable();
+    }
+  });
+
+  it('lines logged just before process.exit all reach stdout, past a full pipe (the shutdown and deadline paths)', async function () {
+    this.timeout(20_000);
+    const dir = mkdtempSync(join(tmpdir(), 'logger-exit-'));
+    try {
+      // 5,000 lines of ~200 bytes: ~1 MB, far over a 64 KiB pipe buffer, so writes must wait for the reader
+      const script = join(dir, 'exit.ts');
+      writeFileSync(script, [
+        `import { createLogger } from ${JSON.stringify(new URL('./logger.ts', import.meta.url).href)};`,
+        "const log = createLogger({ service: 'exit-test' });",
+        "for (let i = 0; i < 5000; i++) log.info('line', { i, pad: 'x'.repeat(120) });",
+        "log.error('last line before exit');",
+        'process.exit(3);',
+      ].join('\n'));
+      const child = spawnService(script, { name: 'exit-test' });
+      const { code } = await child.exited;
+      expect(code).to.equal(3);
+      expect(child.stderr).to.deep.equal([]);
+      expect(child.lines).to.have.length(5001);
+      expect(child.lines.filter((l) => l.msg === 'line').map((l) => l.i)).to.deep.equal([...Array(5000).keys()]);
+      expect(child.lines.at(-1)).to.include({ service: 'exit-test', level: 'error', msg: 'last line before exit' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

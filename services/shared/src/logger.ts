@@ -1,10 +1,12 @@
-// JSON-lines logger: time, level, service, msg, trace_id/span_id of the active span, then fields.
+// JSON-lines logger on pino: level, time, service, trace_id/span_id of the active span, fields, msg.
+// A thin adapter keeps the services' (msg, fields) call order; pino does the formatting and writing.
 import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type Fields = Record<string, unknown>;
 
-const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** Keys the logger writes itself; a caller's field with one of these names is written as `field_<name>`. */
 const RESERVED = new Set(['time', 'level', 'service', 'msg', 'trace_id', 'span_id']);
 
 export interface Logger {
@@ -20,50 +22,62 @@ export interface Logger {
 export interface LoggerOptions {
   service: string;
   level?: Level;
-  /** receives one complete line (with trailing newline); default: process.stdout */
+  /** receives one complete line (with trailing newline); default: synchronous writes to fd 1 */
   write?: (line: string) => void;
   now?: () => Date;
 }
 
-/** Errors become {message, code?, name}; everything else must survive JSON.stringify. */
-function plain(value: unknown): unknown {
-  if (value instanceof Error) {
-    const code = (value as NodeJS.ErrnoException).code;
-    return code === undefined ? { name: value.name, message: value.message } : { name: value.name, message: value.message, code };
+/** `fields` itself, or a copy with reserved names moved to `field_<name>` so input cannot forge them. */
+function safe(fields: Fields): Fields {
+  let out: Fields | undefined;
+  for (const k in fields) {
+    if (!RESERVED.has(k)) continue;
+    out ??= { ...fields };
+    delete out[k];
+    out[`field_${k}`] = fields[k];
   }
-  if (typeof value === 'bigint') return value.toString();
-  return value;
+  return out ?? fields;
 }
 
-export function createLogger(options: LoggerOptions, bound: Fields = {}): Logger {
-  const level = options.level ?? 'info';
-  const write = options.write ?? ((line: string) => void process.stdout.write(line));
-  const now = options.now ?? (() => new Date());
-  const emit = (lvl: Level, msg: string, fields?: Fields): void => {
-    if (RANK[lvl] < RANK[level]) return;
-    const record: Fields = { time: now().toISOString(), level: lvl, service: options.service, msg };
-    const ctx = trace.getActiveSpan()?.spanContext();
-    if (ctx && isSpanContextValid(ctx)) {
-      record.trace_id = ctx.traceId;
-      record.span_id = ctx.spanId;
-    }
-    for (const [k, v] of Object.entries({ ...bound, ...fields })) {
-      record[RESERVED.has(k) ? `field_${k}` : k] = plain(v);
-    }
-    let line: string;
-    try {
-      line = JSON.stringify(record);
-    } catch {
-      line = JSON.stringify({ time: record.time, level: lvl, service: options.service, msg, log_error: 'fields not serialisable' });
-    }
-    write(`${line}\n`);
-  };
+/** pino's serializer for the `err` field: {name, message, code?}, no stack. */
+function errorFields(value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  const code = (value as NodeJS.ErrnoException).code;
+  return code === undefined ? { name: value.name, message: value.message } : { name: value.name, message: value.message, code };
+}
+
+function activeSpanIds(): Fields {
+  const ctx = trace.getActiveSpan()?.spanContext();
+  return ctx && isSpanContextValid(ctx) ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};
+}
+
+function adapt(p: PinoLogger, level: Level): Logger {
   return {
     level,
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger(options, { ...bound, ...fields }),
+    debug: (msg, fields) => p.debug(fields === undefined ? {} : safe(fields), msg),
+    info: (msg, fields) => p.info(fields === undefined ? {} : safe(fields), msg),
+    warn: (msg, fields) => p.warn(fields === undefined ? {} : safe(fields), msg),
+    error: (msg, fields) => p.error(fields === undefined ? {} : safe(fields), msg),
+    child: (fields) => adapt(p.child(safe(fields)), level),
   };
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const level = options.level ?? 'info';
+  const now = options.now ?? (() => new Date());
+  // sync: each line is written (fs.writeSync) before the call returns, so process.exit loses nothing
+  const destination: DestinationStream = options.write ? { write: options.write } : pino.destination({ dest: 1, sync: true });
+  const p = pino(
+    {
+      level,
+      base: { service: options.service },
+      timestamp: () => `,"time":"${now().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+      messageKey: 'msg',
+      serializers: { err: errorFields },
+      mixin: activeSpanIds,
+    },
+    destination,
+  );
+  return adapt(p, level);
 }
