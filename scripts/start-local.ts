@@ -1,14 +1,32 @@
-// `npm start`: ponger and pinger as child processes on loopback, their JSON logs printed readably
-// (`ponger | 12:00:01 info GET /ping 200 client_id=none`); Ctrl-C stops both cleanly.
+// `npm start`: ponger and pinger as child processes on loopback, each JSON log line printed by
+// pino-pretty as one line (`ponger | [12:00:01] INFO: GET /ping 200 {"method":"GET",...}`), other
+// output as it is, after the same prefix; Ctrl-C stops both cleanly.
 // Tracing is off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. Ports (0 = any free port):
 // PONGER_PORT (8080), PONGER_ADMIN_PORT (2112), PINGER_ADMIN_PORT (2113).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { formatLine } from './log-format.ts';
+import { prettyFactory } from 'pino-pretty';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOST = '127.0.0.1';
+
+// local time, fields as one JSON object on the same line (err included), the prefix names the service
+const pretty = prettyFactory({ singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'service,trace_id,span_id', errorLikeObjectKeys: [] });
+
+/** One output line for one line a child wrote: a JSON object pretty-printed, anything else as it is. */
+export function showLine(name: string, line: string): { text: string; record?: Record<string, unknown> } {
+  let record: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) record = parsed as Record<string, unknown>;
+  } catch {
+    // not JSON: shown as it is
+  }
+  const body = record ? pretty(record).replace(/\r?\n$/, '').replace(/[\r\n]/g, (c) => (c === '\n' ? '\\n' : '\\r')) : line;
+  const text = `${name.padEnd(6)} | ${body}`;
+  return record ? { text, record } : { text };
+}
 
 function port(name: string, fallback: number): string {
   const raw = process.env[name] ?? String(fallback);
@@ -50,7 +68,7 @@ function start(name: string, env: Record<string, string>, onLog: (rec: Record<st
       rest = parts.pop() ?? '';
       for (const line of parts) {
         if (line === '') continue;
-        const { text, record } = formatLine(name, line);
+        const { text, record } = showLine(name, line);
         (err ? process.stderr : process.stdout).write(`${text}\n`);
         if (record) onLog(record);
       }
@@ -84,26 +102,31 @@ async function stop(signal: NodeJS.Signals, forcedCode?: number): Promise<void> 
   process.exit(forcedCode ?? (ok ? 0 : 1));
 }
 
-let signals = 0;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    signals++;
-    if (signals === 1) {
-      process.stdout.write('start-local: stopping (Ctrl-C again to force)\n');
-      void stop('SIGTERM');
-    } else {
-      for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGINT'); // second signal: exit at once
-    }
+function main(): void {
+  let signals = 0;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      signals++;
+      if (signals === 1) {
+        process.stdout.write('start-local: stopping (Ctrl-C again to force)\n');
+        void stop('SIGTERM');
+      } else {
+        for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGINT'); // second signal: exit at once
+      }
+    });
+  }
+  process.on('exit', () => {
+    for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+  });
+
+  start('ponger', { PORT: port('PONGER_PORT', 8080), METRICS_PORT: port('PONGER_ADMIN_PORT', 2112) }, (rec) => {
+    if (rec.msg !== 'listening' || children.length > 1) return;
+    process.stdout.write(`start-local: ponger http://${HOST}:${rec.app_port}/ping, metrics http://${HOST}:${rec.admin_port}/metrics\n`);
+    start('pinger', { PONGER_URL: `http://${HOST}:${rec.app_port}`, METRICS_PORT: port('PINGER_ADMIN_PORT', 2113) }, (p) => {
+      if (p.msg === 'pinger started') process.stdout.write(`start-local: pinger metrics http://${HOST}:${p.admin_port}/metrics (Ctrl-C stops both)\n`);
+    });
   });
 }
-process.on('exit', () => {
-  for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
-});
 
-start('ponger', { PORT: port('PONGER_PORT', 8080), METRICS_PORT: port('PONGER_ADMIN_PORT', 2112) }, (rec) => {
-  if (rec.msg !== 'listening' || children.length > 1) return;
-  process.stdout.write(`start-local: ponger http://${HOST}:${rec.app_port}/ping, metrics http://${HOST}:${rec.admin_port}/metrics\n`);
-  start('pinger', { PONGER_URL: `http://${HOST}:${rec.app_port}`, METRICS_PORT: port('PINGER_ADMIN_PORT', 2113) }, (p) => {
-    if (p.msg === 'pinger started') process.stdout.write(`start-local: pinger metrics http://${HOST}:${p.admin_port}/metrics (Ctrl-C stops both)\n`);
-  });
-});
+// imported by its test for showLine only
+if (import.meta.main) main();
