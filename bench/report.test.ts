@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { evaluate, markdownTable, targetLines } from './report.ts';
 import type { SustainedResult, ThroughputResult } from './scenarios.ts';
-import { nodeOptionsKey, readSettings } from './settings.ts';
+import { manifestNodeOptions, nodeOptionsKey, readSettings } from './settings.ts';
 import type { LoadResult } from './wrk.ts';
 
 const load = (rps: number, p99Ms = 5): LoadResult => ({
@@ -76,7 +76,10 @@ describe('bench report', () => {
     expect(q.quick).to.equal(true);
     expect([...q.only]).to.deep.equal(['bare', 'pinger']);
     expect(q.measureSec).to.be.lessThan(5);
-    expect(Object.values(q.nodeOptions).every((v) => v === '')).to.equal(true);
+    // by default, the flags the manifests give each service; none for the bare server
+    expect(q.nodeOptions.bare).to.equal('');
+    expect(q.nodeOptions.pinger).to.equal(manifestNodeOptions('pinger'));
+    expect(q.nodeOptions['ponger-full']).to.equal(manifestNodeOptions('ponger')).and.match(/^--max-semi-space-size=\d+$/);
     const full = readSettings({});
     expect(full.measureSec).to.be.at.least(10);
     expect(full.sustainedSec).to.be.at.least(60);

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { evaluate, markdownTable, targetLines, type Results } from './report.ts';
-import { pinger, sustained, throughput } from './scenarios.ts';
+import { buildServices, pinger, sustained, throughput } from './scenarios.ts';
 import { readSettings, SCENARIOS, WRK_SCENARIOS, type ScenarioName, type Settings } from './settings.ts';
 import { findWrk, wrkMissingMessage } from './wrk.ts';
 
@@ -54,6 +54,7 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
   const loadBefore = loadavg();
   const wrk = findWrk();
   if (wrk === undefined && WRK_SCENARIOS.some((n) => s.only.has(n))) throw new Error(wrkMissingMessage());
+  if ([...s.only].some((n) => n !== 'bare')) buildServices();
   const o = s.nodeOptions;
   await step('bare', async () => { results.bare = await throughput(s, 'bare', '(a) bare node:http server', o.bare); });
   await step('ponger-notel', async () => { results.notel = await throughput(s, 'off', '(b) ponger, tracing off (OTEL_SDK_DISABLED=true), metrics on', o['ponger-notel']); });

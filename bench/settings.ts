@@ -1,6 +1,8 @@
 // Benchmark durations, placement and the Node flags of each process under test, from the
 // environment (BENCH_QUICK=1 for a smoke run).
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { parseAllDocuments } from 'yaml';
 import { hasTaskset } from './child.ts';
 
 export const SCENARIOS = ['bare', 'ponger-notel', 'ponger-full', 'ponger-10pct', 'sustained', 'sustained-notel', 'pinger'] as const;
@@ -32,6 +34,22 @@ export interface Settings {
   readonly nodeOptions: Readonly<Record<ScenarioName, string>>;
 }
 
+/**
+ * NODE_OPTIONS of a service's container in k8s/base, so the benchmark measures the flags the
+ * cluster runs with ('' when the manifest sets none).
+ */
+export function manifestNodeOptions(service: 'ponger' | 'pinger', root = new URL('..', import.meta.url)): string {
+  const file = new URL(`k8s/base/${service}/deployment.yaml`, root);
+  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+    const d = doc.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } } } | null;
+    if (d?.kind !== 'Deployment') continue;
+    const c = d.spec?.template?.spec?.containers?.find((x) => x.name === service);
+    if (!c) throw new Error(`${file.pathname}: no container named ${service}`);
+    return c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value?.trim() ?? '';
+  }
+  throw new Error(`${file.pathname}: no Deployment`);
+}
+
 export function readSettings(env: Readonly<Record<string, string | undefined>> = process.env): Settings {
   const quick = env['BENCH_QUICK'] === '1';
   const onlyRaw = (env['BENCH_ONLY'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -59,6 +77,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
     loadCpu: pin ? '0' : undefined,
     only: new Set((onlyRaw.length > 0 ? onlyRaw : SCENARIOS) as ScenarioName[]),
     outFile: env['BENCH_OUT'] ?? 'bench/results/latest.json',
-    nodeOptions: Object.fromEntries(SCENARIOS.map((n) => [n, (env[nodeOptionsKey(n)] ?? env['BENCH_NODE_OPTIONS'] ?? '').trim()])) as Record<ScenarioName, string>,
+    // the manifests' flags unless BENCH_NODE_OPTIONS(_<SCENARIO>) says otherwise; none for the bare server
+    nodeOptions: Object.fromEntries(SCENARIOS.map((n) => [n, (env[nodeOptionsKey(n)] ?? env['BENCH_NODE_OPTIONS'] ?? (n === 'bare' ? '' : manifestNodeOptions(n === 'pinger' ? 'pinger' : 'ponger'))).trim()])) as Record<ScenarioName, string>,
   };
 }
