@@ -19,7 +19,10 @@ if (import.meta.main) {
   server.listen(Number(process.env['PORT'] ?? 0), process.env['HOST'] ?? '127.0.0.1', () => {
     process.stdout.write(`${JSON.stringify({ listening: (server.address() as AddressInfo).port })}\n`);
   });
-  const stop = (): void => { server.closeAllConnections(); server.close(() => process.exit(0)); };
+  const stop = (): void => {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

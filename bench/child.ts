@@ -1,6 +1,6 @@
 // Spawning the processes under test: pinned to a CPU with taskset when available, stdout lines
 // collected on request, RSS sampled from /proc, stopped with SIGTERM then SIGKILL.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
@@ -46,9 +46,24 @@ export interface Child {
   stop(graceMs?: number): Promise<number | string | null>;
 }
 
-const SERVICE_KEYS = new Set(['PORT', 'METRICS_PORT', 'HOST', 'LOG_LEVEL', 'SHUTDOWN_DRAIN_MS', 'SHUTDOWN_TIMEOUT_MS',
-  'FAULT_ERROR_RATE', 'FAULT_LATENCY_MS', 'IDENTITY_MAX_SERIES', 'PONGER_URL', 'TARGET', 'PING_INTERVAL_MS', 'TICK_MS',
-  'PING_TIMEOUT_MS', 'PING_MAX_IN_FLIGHT', 'PING_RETRIES']);
+const SERVICE_KEYS = new Set([
+  'PORT',
+  'METRICS_PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'SHUTDOWN_DRAIN_MS',
+  'SHUTDOWN_TIMEOUT_MS',
+  'FAULT_ERROR_RATE',
+  'FAULT_LATENCY_MS',
+  'IDENTITY_MAX_SERIES',
+  'PONGER_URL',
+  'TARGET',
+  'PING_INTERVAL_MS',
+  'TICK_MS',
+  'PING_TIMEOUT_MS',
+  'PING_MAX_IN_FLIGHT',
+  'PING_RETRIES',
+]);
 
 /**
  * The parent's environment without OTEL_*, service config variables and NODE_OPTIONS, so runs are
@@ -77,11 +92,19 @@ export function startProcess(opts: StartOptions): Child {
   const lines: string[] = [];
   let stderr = '';
   let done = false;
-  proc.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString('utf8')).slice(-4000); });
+  proc.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString('utf8')).slice(-4000);
+  });
   if (opts.keepStdout && proc.stdout) {
-    createInterface({ input: proc.stdout }).on('line', (line) => { lines.push(line); opts.onLine?.(line); });
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      lines.push(line);
+      opts.onLine?.(line);
+    });
   }
-  const exit = once(proc, 'exit').then(([code, signal]) => { done = true; return (code ?? signal) as number | string | null; });
+  const exit = once(proc, 'exit').then(([code, signal]) => {
+    done = true;
+    return (code ?? signal) as number | string | null;
+  });
   return {
     name: opts.name,
     pid: proc.pid,
@@ -91,8 +114,14 @@ export function startProcess(opts: StartOptions): Child {
     exited: () => done,
     async stop(graceMs = 5000) {
       if (!done) proc.kill('SIGTERM');
-      const timer = setTimeout(() => { if (!done) proc.kill('SIGKILL'); }, graceMs);
-      try { return await exit; } finally { clearTimeout(timer); }
+      const timer = setTimeout(() => {
+        if (!done) proc.kill('SIGKILL');
+      }, graceMs);
+      try {
+        return await exit;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
@@ -100,7 +129,10 @@ export function startProcess(opts: StartOptions): Child {
 /** A port that was free a moment ago on 127.0.0.1 (listen on 0, read, close). */
 export async function freePort(): Promise<number> {
   const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => { srv.once('error', reject); srv.listen(0, '127.0.0.1', resolve); });
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', resolve);
+  });
   const port = (srv.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return port;
@@ -114,7 +146,9 @@ export async function waitListening(child: Child, timeoutMs = 10_000): Promise<n
       try {
         const v = JSON.parse(line) as { listening?: unknown };
         if (typeof v.listening === 'number') return v.listening;
-      } catch { /* not JSON */ }
+      } catch {
+        /* not JSON */
+      }
     }
     if (child.exited()) break;
     await new Promise((r) => setTimeout(r, 50));
@@ -156,9 +190,20 @@ export function sampleRss(pid: number, periodMs: number): RssSampler {
   const t0 = Date.now();
   const samples: RssSample[] = [];
   const take = (): void => {
-    try { samples.push({ tMs: Date.now() - t0, rssKb: readMemory(pid).rssKb }); } catch { clearInterval(timer); }
+    try {
+      samples.push({ tMs: Date.now() - t0, rssKb: readMemory(pid).rssKb });
+    } catch {
+      clearInterval(timer);
+    }
   };
   take();
   const timer = setInterval(take, periodMs);
-  return { samples, stop: () => { clearInterval(timer); take(); return samples; } };
+  return {
+    samples,
+    stop: () => {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
 }

@@ -1,29 +1,40 @@
-import { expect } from 'chai';
+import { gzipSync } from 'node:zlib';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { gzipSync } from 'node:zlib';
-import { countProtobufSpans, startSink, type Sink } from './otlp-sink.ts';
+import { expect } from 'chai';
+import { countProtobufSpans, type Sink, startSink } from './otlp-sink.ts';
 
 /** protobuf LEN field: key (field << 3 | 2), varint length, bytes */
 function len(field: number, payload: Uint8Array): Buffer {
   const lenBytes: number[] = [];
   let n = payload.length;
-  do { lenBytes.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0)); n >>>= 7; } while (n > 0);
+  do {
+    lenBytes.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+    n >>>= 7;
+  } while (n > 0);
   return Buffer.concat([Buffer.from([(field << 3) | 2, ...lenBytes]), payload]);
 }
 const span = (name: string): Buffer => len(5, Buffer.from(name)); // Span.name = 5
 const varintField = (field: number, v: number): Buffer => Buffer.from([field << 3, v]);
 
 async function post(sink: Sink, body: Buffer | string, headers: Record<string, string>): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${sink.port}/v1/traces`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
+  const res = await fetch(`http://127.0.0.1:${sink.port}/v1/traces`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+    headers,
+  });
   await res.arrayBuffer();
   return res.status;
 }
 
 describe('bench OTLP sink', () => {
   let sink: Sink;
-  beforeEach(async () => { sink = await startSink(0); });
-  afterEach(async () => { await sink.close(); });
+  beforeEach(async () => {
+    sink = await startSink(0);
+  });
+  afterEach(async () => {
+    await sink.close();
+  });
 
   it('counts the spans a real OTLP/HTTP exporter sends it', async () => {
     const provider = new TracerProvider({
@@ -31,7 +42,10 @@ describe('bench OTLP sink', () => {
     });
     const tracer = provider.getTracer('bench-test');
     for (let i = 0; i < 7; i++) tracer.startSpan(`s${i}`).end();
-    tracer.startActiveSpan('parent', (p) => { tracer.startSpan('child').end(); p.end(); });
+    tracer.startActiveSpan('parent', (p) => {
+      tracer.startSpan('child').end();
+      p.end();
+    });
     await provider.forceFlush();
     await provider.shutdown();
     expect(sink.stats.spans).to.equal(9);
@@ -39,17 +53,13 @@ describe('bench OTLP sink', () => {
     expect(sink.stats.bytes).to.be.greaterThan(500);
     expect(sink.stats.rejected).to.equal(0);
     expect(sink.stats.names).to.deep.equal({ s0: 1, s1: 1, s2: 1, s3: 1, s4: 1, s5: 1, s6: 1, parent: 1, child: 1 });
-    const viaHttp = await (await fetch(`http://127.0.0.1:${sink.port}/stats`)).json() as { spans: number };
+    const viaHttp = (await (await fetch(`http://127.0.0.1:${sink.port}/stats`)).json()) as { spans: number };
     expect(viaHttp.spans).to.equal(9);
   });
 
   it('counts JSON spans across resources and scopes, gzip included', async () => {
     const body = JSON.stringify({
-      resourceSpans: [
-        { scopeSpans: [{ spans: [{}, {}] }, { spans: [{}] }] },
-        { scopeSpans: [{ spans: [{}] }, {}] },
-        {},
-      ],
+      resourceSpans: [{ scopeSpans: [{ spans: [{}, {}] }, { spans: [{}] }] }, { scopeSpans: [{ spans: [{}] }, {}] }, {}],
     });
     expect(await post(sink, body, { 'content-type': 'application/json' })).to.equal(200);
     expect(await post(sink, gzipSync(body), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).to.equal(200);

@@ -34,7 +34,8 @@ export function countJsonSpans(body: string, names?: Record<string, number>): nu
 }
 
 function readVarint(buf: Uint8Array, pos: number): [number, number] {
-  let value = 0, mul = 1;
+  let value = 0,
+    mul = 1;
   for (;;) {
     if (pos >= buf.length) throw new Error('protobuf: truncated varint');
     const b = buf[pos++] as number;
@@ -52,7 +53,8 @@ function lenFields(buf: Uint8Array, field: number): Uint8Array[] {
   while (pos < buf.length) {
     let key: number;
     [key, pos] = readVarint(buf, pos);
-    const wire = key & 7, num = Math.floor(key / 8);
+    const wire = key & 7,
+      num = Math.floor(key / 8);
     if (wire === 0) [, pos] = readVarint(buf, pos);
     else if (wire === 1) pos += 8;
     else if (wire === 5) pos += 4;
@@ -123,14 +125,20 @@ export async function startSink(port = 0, host = '127.0.0.1'): Promise<Sink> {
   return {
     port: (server.address() as AddressInfo).port,
     stats,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 if (import.meta.main) {
   const sink = await startSink(Number(process.env['PORT'] ?? 0), process.env['HOST'] ?? '127.0.0.1');
   process.stdout.write(`${JSON.stringify({ listening: sink.port })}\n`);
-  const stop = (): void => { void sink.close().then(() => process.exit(0)); };
+  const stop = (): void => {
+    void sink.close().then(() => process.exit(0));
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

@@ -1,6 +1,6 @@
-import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
 import { pacedLoad } from './paced-load.ts';
 
 async function serve(delayMs: number, arrivals: number[]): Promise<{ url: string; close(): Promise<void> }> {
@@ -11,7 +11,11 @@ async function serve(delayMs: number, arrivals: number[]): Promise<{ url: string
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ping`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -29,7 +33,10 @@ describe('bench paced load generator', function () {
       // evenly paced: no 100 ms window gets much more than its share (20); a burst would put ~200 in one
       const first = arrivals[0] as number;
       const perWindow = new Map<number, number>();
-      for (const t of arrivals) { const w = Math.floor((t - first) / 100); perWindow.set(w, (perWindow.get(w) ?? 0) + 1); }
+      for (const t of arrivals) {
+        const w = Math.floor((t - first) / 100);
+        perWindow.set(w, (perWindow.get(w) ?? 0) + 1);
+      }
       expect(Math.max(...perWindow.values())).to.be.at.most(45);
     } finally {
       await s.close();
@@ -54,6 +61,8 @@ describe('bench paced load generator', function () {
     expect(r.ok).to.equal(0);
     expect(r.p99Ms).to.be.NaN;
     await pacedLoad({ url: 'http://127.0.0.1:1/', rate: 0, durationSec: 1, connections: 1 }).then(
-      () => expect.fail('rate 0 accepted'), (e: Error) => expect(e.message).to.match(/rate must be > 0/));
+      () => expect.fail('rate 0 accepted'),
+      (e: Error) => expect(e.message).to.match(/rate must be > 0/),
+    );
   });
 });

@@ -36,12 +36,15 @@ export interface PacedResult {
 export async function pacedLoad(o: PacedOptions): Promise<PacedResult> {
   if (!(o.rate > 0)) throw new RangeError(`paced load: rate must be > 0, got ${o.rate}`);
   if (!(o.durationSec > 0)) throw new RangeError(`paced load: durationSec must be > 0, got ${o.durationSec}`);
-  if (!(Number.isInteger(o.connections) && o.connections > 0)) throw new RangeError(`paced load: connections must be a positive integer, got ${o.connections}`);
+  if (!(Number.isInteger(o.connections) && o.connections > 0))
+    throw new RangeError(`paced load: connections must be a positive integer, got ${o.connections}`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.connections });
   const total = Math.floor(o.rate * o.durationSec);
   const interval = 1000 / o.rate;
   const latencies: number[] = [];
-  let sent = 0, ok = 0, failed = 0;
+  let sent = 0,
+    ok = 0,
+    failed = 0;
   const pending = new Set<Promise<void>>();
   const fire = (due: number): void => {
     sent++;
@@ -57,7 +60,10 @@ export async function pacedLoad(o: PacedOptions): Promise<PacedResult> {
         });
       });
       req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => { failed++; resolve(); });
+      req.on('error', () => {
+        failed++;
+        resolve();
+      });
     });
     pending.add(p);
     void p.then(() => pending.delete(p));
@@ -68,7 +74,10 @@ export async function pacedLoad(o: PacedOptions): Promise<PacedResult> {
     const tick = (): void => {
       const now = performance.now();
       while (next < total && t0 + next * interval <= now) fire(t0 + next++ * interval);
-      if (next >= total) { done(); return; }
+      if (next >= total) {
+        done();
+        return;
+      }
       setTimeout(tick, Math.max(0, t0 + next * interval - performance.now()));
     };
     setTimeout(tick, 5);
@@ -78,7 +87,9 @@ export async function pacedLoad(o: PacedOptions): Promise<PacedResult> {
   agent.destroy();
   const has = latencies.length > 0;
   return {
-    sent, ok, failed,
+    sent,
+    ok,
+    failed,
     rps: ok / (elapsedMs / 1000),
     p50Ms: has ? percentile(latencies, 50) : Number.NaN,
     p99Ms: has ? percentile(latencies, 99) : Number.NaN,
@@ -89,7 +100,13 @@ export async function pacedLoad(o: PacedOptions): Promise<PacedResult> {
 const PACED = fileURLToPath(import.meta.url);
 
 /** The evenly paced open-loop generator (bench/paced-load.ts) as its own, CPU-pinned process. */
-export async function runPaced(o: { url: string; rate: number; durationSec: number; connections: number; cpus?: string | undefined }): Promise<PacedResult> {
+export async function runPaced(o: {
+  url: string;
+  rate: number;
+  durationSec: number;
+  connections: number;
+  cpus?: string | undefined;
+}): Promise<PacedResult> {
   const child = startProcess({
     name: 'paced-load',
     args: [PACED, o.url, String(o.rate), String(o.durationSec), String(o.connections)],
@@ -97,7 +114,9 @@ export async function runPaced(o: { url: string; rate: number; durationSec: numb
     keepStdout: true,
   });
   const limitMs = (o.durationSec + 30) * 1000;
-  const timer = setTimeout(() => { void child.stop(1000); }, limitMs);
+  const timer = setTimeout(() => {
+    void child.stop(1000);
+  }, limitMs);
   const code = await new Promise<number | null>((resolve) => child.proc.once('close', (c: number | null) => resolve(c)));
   clearTimeout(timer);
   if (code !== 0) throw new Error(`paced-load exited with ${String(code)} (bounded at ${limitMs} ms): ${child.stderrTail()}`);

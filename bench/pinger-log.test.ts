@@ -16,7 +16,10 @@ describe('bench pinger log reader', () => {
     expect(p.source).to.equal('time - latency_ms');
     expect(p.outcomes).to.deep.equal({ success: 2, timeout: 1 });
     expect(p.unparsed).to.equal(1);
-    expect(p.numbered.map((x) => [x.k, x.t - base])).to.deep.equal([[1, 100], [2, 200]]);
+    expect(p.numbered.map((x) => [x.k, x.t - base])).to.deep.equal([
+      [1, 100],
+      [2, 200],
+    ]);
     const windowed = parsePingLines(lines, base + 150, base + 250);
     expect(windowed.tickStartsMs.map((t) => t - base)).to.deep.equal([200]);
     expect(windowed.outcomes).to.deep.equal({ success: 1 });
@@ -25,7 +28,10 @@ describe('bench pinger log reader', () => {
   it('falls back to time when latency_ms is missing and says so', () => {
     const p = parsePingLines(['{"time":"2026-01-01T00:00:01.000Z","msg":"ping","outcome":"skipped"}', '{"time":"bad","msg":"ping"}']);
     expect(p.source).to.equal('time');
-    const mixed = parsePingLines(['{"time":"2026-01-01T00:00:01.000Z","msg":"ping","outcome":"skipped"}', '{"time":"2026-01-01T00:00:01.105Z","msg":"ping","latency_ms":5}']);
+    const mixed = parsePingLines([
+      '{"time":"2026-01-01T00:00:01.000Z","msg":"ping","outcome":"skipped"}',
+      '{"time":"2026-01-01T00:00:01.105Z","msg":"ping","latency_ms":5}',
+    ]);
     expect(mixed.source).to.equal('time - latency_ms (time for 1 lines without latency_ms)');
     expect(mixed.tickStartsMs.map((t) => t - Date.parse('2026-01-01T00:00:01.000Z'))).to.deep.equal([0, 100]);
     expect(p.tickStartsMs).to.have.length(1);

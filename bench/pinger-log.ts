@@ -22,7 +22,8 @@ export function parsePingLines(lines: readonly string[], fromMs = -Infinity, toM
   const numbered: { k: number; t: number }[] = [];
   const outcomes: Record<string, number> = {};
   let unparsed = 0;
-  let withLatency = 0, withoutLatency = 0;
+  let withLatency = 0,
+    withoutLatency = 0;
   for (const line of lines) {
     let rec: Record<string, unknown>;
     try {
@@ -33,12 +34,16 @@ export function parsePingLines(lines: readonly string[], fromMs = -Infinity, toM
     }
     if (rec['msg'] !== 'ping') continue;
     const t = typeof rec['time'] === 'string' ? Date.parse(rec['time']) : Number.NaN;
-    if (!Number.isFinite(t)) { unparsed++; continue; }
+    if (!Number.isFinite(t)) {
+      unparsed++;
+      continue;
+    }
     const lat = rec['latency_ms'];
     const hasLatency = typeof lat === 'number' && Number.isFinite(lat);
     const start = hasLatency ? t - lat : t;
     if (start < fromMs || start > toMs) continue;
-    if (hasLatency) withLatency++; else withoutLatency++;
+    if (hasLatency) withLatency++;
+    else withoutLatency++;
     starts.push(start);
     if (typeof rec['tick'] === 'number' && Number.isInteger(rec['tick'])) numbered.push({ k: rec['tick'], t: start });
     const outcome = typeof rec['outcome'] === 'string' ? rec['outcome'] : 'unknown';
@@ -46,7 +51,18 @@ export function parsePingLines(lines: readonly string[], fromMs = -Infinity, toM
   }
   starts.sort((x, y) => x - y);
   numbered.sort((x, y) => x.k - y.k);
-  return { tickStartsMs: starts, numbered, source: withoutLatency === 0 ? 'time - latency_ms' : withLatency === 0 ? 'time' : `time - latency_ms (time for ${withoutLatency} lines without latency_ms)`, outcomes, unparsed };
+  return {
+    tickStartsMs: starts,
+    numbered,
+    source:
+      withoutLatency === 0
+        ? 'time - latency_ms'
+        : withLatency === 0
+          ? 'time'
+          : `time - latency_ms (time for ${withoutLatency} lines without latency_ms)`,
+    outcomes,
+    unparsed,
+  };
 }
 
 /**
@@ -54,7 +70,8 @@ export function parsePingLines(lines: readonly string[], fromMs = -Infinity, toM
  * Samples whose label set contains `exclude` (e.g. 'outcome="skipped"') are left out.
  */
 export function sumCounter(metricsText: string, name: string, exclude?: string): number {
-  let sum = 0, seen = false;
+  let sum = 0,
+    seen = false;
   const re = new RegExp(`^${name}(?:_total)?(\\{[^}]*\\})?\\s+([0-9.eE+-]+)`, 'gm');
   for (const m of metricsText.matchAll(re)) {
     seen = true;

@@ -1,6 +1,6 @@
-import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { expect } from 'chai';
 import { clockTicksPerSecond, readCpuTicks, readMemory } from './procfs.ts';
 
 describe('bench procfs readers', () => {
@@ -16,7 +16,8 @@ describe('bench procfs readers', () => {
 
   it('reads a child process by pid, and fails clearly once it is gone', async () => {
     // the child burns 300 ms of its own CPU time (not wall time: the machine may be busy), then says so
-    const burn = 'const s = process.cpuUsage(); for (;;) { const u = process.cpuUsage(s); if (u.user + u.system >= 300000) break; } ' +
+    const burn =
+      'const s = process.cpuUsage(); for (;;) { const u = process.cpuUsage(s); if (u.user + u.system >= 300000) break; } ' +
       'process.stdout.write("spun\\n"); setTimeout(() => {}, 10000)';
     const child = spawn(process.execPath, ['-e', burn], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {

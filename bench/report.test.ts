@@ -5,14 +5,41 @@ import { manifestNodeOptions, nodeOptionsKey, readSettings } from './settings.ts
 import type { LoadResult } from './wrk.ts';
 
 const load = (rps: number, p99Ms = 5): LoadResult => ({
-  durationSec: 10, requests: rps * 10, ok: rps * 10, non2xx: 0, errors: 0, timeouts: 0, rps, p50Ms: 1, p90Ms: 2, p99Ms, maxMs: 50, meanMs: 1.5,
+  durationSec: 10,
+  requests: rps * 10,
+  ok: rps * 10,
+  non2xx: 0,
+  errors: 0,
+  timeouts: 0,
+  rps,
+  p50Ms: 1,
+  p90Ms: 2,
+  p99Ms,
+  maxMs: 50,
+  meanMs: 1.5,
 });
 const tp = (label: string, rps: number, peakRssMb: number, extra: Partial<ThroughputResult> = {}): ThroughputResult => ({
-  label, tracing: 'off', nodeOptions: '', load: load(rps), peakRssMb, served: rps * 13, cpuPct: 98, cpuUsPerRequest: 1e6 / rps, ...extra,
+  label,
+  tracing: 'off',
+  nodeOptions: '',
+  load: load(rps),
+  peakRssMb,
+  served: rps * 13,
+  cpuPct: 98,
+  cpuUsPerRequest: 1e6 / rps,
+  ...extra,
 });
 const sus = (label: string, peakRssMb: number): SustainedResult => ({
-  label, tracing: 'always_on', nodeOptions: '--max-semi-space-size=64', durationSec: 60, cpuPct: 97, cpuUsPerRequest: 50, load: load(9000),
-  rss: { startMb: 80, maxMb: peakRssMb - 2, endMb: peakRssMb - 5, lastHalfSlopeMbPerMin: 0.1 }, peakRssMb, samples: [],
+  label,
+  tracing: 'always_on',
+  nodeOptions: '--max-semi-space-size=64',
+  durationSec: 60,
+  cpuPct: 97,
+  cpuUsPerRequest: 50,
+  load: load(9000),
+  rss: { startMb: 80, maxMb: peakRssMb - 2, endMb: peakRssMb - 5, lastHalfSlopeMbPerMin: 0.1 },
+  peakRssMb,
+  samples: [],
 });
 
 describe('bench report', () => {
@@ -21,7 +48,12 @@ describe('bench report', () => {
       bare: tp('(a)', 10_000, 60, { tracing: 'bare' }),
       notel: tp('(b)', 6000, 80),
       full: tp('(c)', 3299, 151, {
-        half: { rate: 1649, cpuPct: 40, cpuUsPerRequest: 240, paced: { sent: 100, ok: 100, failed: 0, rps: 1649, p50Ms: 1, p99Ms: 10.5, maxMs: 20 } },
+        half: {
+          rate: 1649,
+          cpuPct: 40,
+          cpuUsPerRequest: 240,
+          paced: { sent: 100, ok: 100, failed: 0, rps: 1649, p50Ms: 1, p99Ms: 10.5, maxMs: 20 },
+        },
         sink: { requests: 10, spans: 3299 * 13 * 3, bytes: 1, rejected: 0, names: {} },
       }),
       ratio10: tp('(d)', 4800, 90),
@@ -43,9 +75,13 @@ describe('bench report', () => {
     expect(by['peak RSS untraced under sustained load <= 120 MB']?.verdict).to.equal('MISS');
     expect(by['pinger p99 tick jitter < 5 ms']?.verdict).to.equal('N/A');
     expect(rows.find((r) => r.measurement.startsWith('throughput (b)/(a)'))?.result).to.equal('60.0% (CPU per request 1.67x)');
-    expect(rows.find((r) => r.measurement.startsWith('CPU per request (d) vs (b)'))?.result).to.match(/^1\.25x \(208\.3 vs 166\.7 µs\/request; .* 80\.0%\)$/);
+    expect(rows.find((r) => r.measurement.startsWith('CPU per request (d) vs (b)'))?.result).to.match(
+      /^1\.25x \(208\.3 vs 166\.7 µs\/request; .* 80\.0%\)$/,
+    );
     expect(rows.find((r) => r.measurement === '(b)')?.result).to.contain('server CPU 98% of a core, 166.7 µs/request');
-    expect(rows.find((r) => r.measurement === '(c)')?.result).to.contain('128,661 spans exported for 42,887 requests served (3.00 per request)');
+    expect(rows.find((r) => r.measurement === '(c)')?.result).to.contain(
+      '128,661 spans exported for 42,887 requests served (3.00 per request)',
+    );
     expect(rows.find((r) => r.measurement.startsWith('(c) at half'))?.result).to.contain('240.0 µs/request');
     expect(rows.find((r) => r.measurement.startsWith('(e)'))?.result).to.contain('NODE_OPTIONS --max-semi-space-size=64');
     const md = markdownTable(rows);
@@ -58,9 +94,27 @@ describe('bench report', () => {
   it('judges the pinger by jitter and |drift|, and lists unmeasured targets as N/A, never PASS', () => {
     const { targets } = evaluate({
       pinger: {
-        durationSec: 60, intervalMs: 100, tickSource: 'time - latency_ms', nodeOptions: '', cpuUsPerPing: 900,
-        schedule: { count: 597, spanMs: 59_900, expected: 600, countDriftPct: 0.5, timeDriftPct: 0.5, jitterP50Ms: 0.4, jitterP99Ms: 4.9, jitterMaxMs: 9 },
-        outcomes: { success: 597 }, metricsCount: 603, metricsExpected: 600, metricsDriftPct: -0.5, cpuPct: 2, peakRssMb: 70,
+        durationSec: 60,
+        intervalMs: 100,
+        tickSource: 'time - latency_ms',
+        nodeOptions: '',
+        cpuUsPerPing: 900,
+        schedule: {
+          count: 597,
+          spanMs: 59_900,
+          expected: 600,
+          countDriftPct: 0.5,
+          timeDriftPct: 0.5,
+          jitterP50Ms: 0.4,
+          jitterP99Ms: 4.9,
+          jitterMaxMs: 9,
+        },
+        outcomes: { success: 597 },
+        metricsCount: 603,
+        metricsExpected: 600,
+        metricsDriftPct: -0.5,
+        cpuPct: 2,
+        peakRssMb: 70,
         rss: { startMb: 60, maxMb: 70, endMb: 65, lastHalfSlopeMbPerMin: 0 },
       },
     });
@@ -79,17 +133,24 @@ describe('bench report', () => {
     // by default, the flags the manifests give each service; none for the bare server
     expect(q.nodeOptions.bare).to.equal('');
     expect(q.nodeOptions.pinger).to.equal(manifestNodeOptions('pinger'));
-    expect(q.nodeOptions['ponger-full']).to.equal(manifestNodeOptions('ponger')).and.match(/^--max-semi-space-size=\d+$/);
+    expect(q.nodeOptions['ponger-full'])
+      .to.equal(manifestNodeOptions('ponger'))
+      .and.match(/^--max-semi-space-size=\d+$/);
     const full = readSettings({});
     expect(full.measureSec).to.be.at.least(10);
     expect(full.sustainedSec).to.be.at.least(60);
     expect(full.pingerSec).to.be.at.least(60);
     expect(full.only.size).to.equal(7);
     expect(() => readSettings({ BENCH_ONLY: 'bare,pongr' })).to.throw(/BENCH_ONLY: unknown scenario "pongr"/);
-    const o = readSettings({ BENCH_NODE_OPTIONS: '--max-semi-space-size=32', [nodeOptionsKey('ponger-full')]: ' --max-semi-space-size=64 ' }).nodeOptions;
+    const o = readSettings({
+      BENCH_NODE_OPTIONS: '--max-semi-space-size=32',
+      [nodeOptionsKey('ponger-full')]: ' --max-semi-space-size=64 ',
+    }).nodeOptions;
     expect(nodeOptionsKey('sustained-notel')).to.equal('BENCH_NODE_OPTIONS_SUSTAINED_NOTEL');
     expect(o['ponger-full']).to.equal('--max-semi-space-size=64');
     expect(o['ponger-notel']).to.equal('--max-semi-space-size=32');
-    expect(() => readSettings({ BENCH_NODE_OPTIONS_PONGER_FUL: '--x' })).to.throw(/BENCH_NODE_OPTIONS_PONGER_FUL: unknown scenario, expected one of .*BENCH_NODE_OPTIONS_PONGER_FULL/);
+    expect(() => readSettings({ BENCH_NODE_OPTIONS_PONGER_FUL: '--x' })).to.throw(
+      /BENCH_NODE_OPTIONS_PONGER_FUL: unknown scenario, expected one of .*BENCH_NODE_OPTIONS_PONGER_FULL/,
+    );
   });
 });

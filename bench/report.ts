@@ -45,28 +45,50 @@ const flags = (o: string): string => (o ? `; NODE_OPTIONS ${o}` : '');
 
 function loadRow(t: ThroughputResult): Row {
   const l = t.load;
-  const spans = t.sink ? `; ${int(t.sink.spans)} spans exported for ${int(t.served)} requests served (${fix(t.sink.spans / t.served, 2)} per request)` : '';
-  const errs = l.non2xx + l.errors + l.timeouts > 0 ? `; ${int(l.non2xx)} status >= 400, ${int(l.errors)} socket errors, ${int(l.timeouts)} timeouts` : '';
+  const spans = t.sink
+    ? `; ${int(t.sink.spans)} spans exported for ${int(t.served)} requests served (${fix(t.sink.spans / t.served, 2)} per request)`
+    : '';
+  const errs =
+    l.non2xx + l.errors + l.timeouts > 0
+      ? `; ${int(l.non2xx)} status >= 400, ${int(l.errors)} socket errors, ${int(l.timeouts)} timeouts`
+      : '';
   const cpu = `; server CPU ${fix(t.cpuPct, 0)}% of a core, ${fix(t.cpuUsPerRequest, 1)} µs/request; wrk CPU ${fix(l.loadgenCpuPct ?? Number.NaN, 0)}%`;
   const result = `${int(l.rps)} req/s; p50 ${fix(l.p50Ms, 2)} ms, p99 ${fix(l.p99Ms, 2)} ms${cpu}; peak RSS ${fix(t.peakRssMb, 0)} MB${spans}${errs}${flags(t.nodeOptions)}`;
-  return { measurement: t.label, result, target: t.tracing === 'bare' ? 'ceiling (reference)' : '(figures for the ratios below)', verdict: '' };
+  return {
+    measurement: t.label,
+    result,
+    target: t.tracing === 'bare' ? 'ceiling (reference)' : '(figures for the ratios below)',
+    verdict: '',
+  };
 }
 
 /** One "keeps X% of untraced throughput" target, with the CPU-per-request ratio beside it as information. */
-function keeps(name: string, traced: ThroughputResult | undefined, off: ThroughputResult | undefined, limit: number): { target: Target; rows: Row[] } {
+function keeps(
+  name: string,
+  traced: ThroughputResult | undefined,
+  off: ThroughputResult | undefined,
+  limit: number,
+): { target: Target; rows: Row[] } {
   const pct = traced && off ? ratio(traced.load.rps, off.load.rps) * 100 : Number.NaN;
-  const detail = traced && off ? `${int(traced.load.rps)} / ${int(off.load.rps)} req/s` : 'not measured: needs ponger-notel and the traced scenario';
+  const detail =
+    traced && off ? `${int(traced.load.rps)} / ${int(off.load.rps)} req/s` : 'not measured: needs ponger-notel and the traced scenario';
   const target = judge(name, pct, '>=', limit, '%', detail);
   if (!traced || !off) return { target, rows: [] };
   const cpuX = ratio(traced.cpuUsPerRequest, off.cpuUsPerRequest);
   return {
     target,
     rows: [
-      { measurement: `throughput ${traced.label.slice(0, 3)}/${off.label.slice(0, 3)}: ${name}`, result: `${fix(pct, 2)}% (${detail})`, target: target.goal, verdict: target.verdict },
+      {
+        measurement: `throughput ${traced.label.slice(0, 3)}/${off.label.slice(0, 3)}: ${name}`,
+        result: `${fix(pct, 2)}% (${detail})`,
+        target: target.goal,
+        verdict: target.verdict,
+      },
       {
         measurement: `CPU per request ${traced.label.slice(0, 3)} vs ${off.label.slice(0, 3)} (least disturbed by a noisy machine)`,
         result: `${fix(cpuX, 2)}x (${fix(traced.cpuUsPerRequest, 1)} vs ${fix(off.cpuUsPerRequest, 1)} µs/request; throughput that CPU alone would allow: ${fix(100 / cpuX, 1)}%)`,
-        target: '(information)', verdict: '',
+        target: '(information)',
+        verdict: '',
       },
     ],
   };
@@ -81,7 +103,8 @@ function sustainedRow(s: SustainedResult | undefined, name: string, limit: numbe
     row: {
       measurement: `${s.label}, ${s.durationSec} s sustained load`,
       result: `${int(s.load.rps)} req/s, ${fix(s.cpuUsPerRequest, 1)} µs CPU/request; peak RSS (VmHWM) ${fix(s.peakRssMb, 1)} MB; sampled RSS start ${fix(s.rss.startMb, 0)} / max ${fix(s.rss.maxMb, 0)} / end ${fix(s.rss.endMb, 0)} MB; last-half slope ${fix(s.rss.lastHalfSlopeMbPerMin, 2)} MB/min${flags(s.nodeOptions)}`,
-      target: `peak RSS ${target.goal}`, verdict: target.verdict,
+      target: `peak RSS ${target.goal}`,
+      verdict: target.verdict,
     },
   };
 }
@@ -98,7 +121,8 @@ export function evaluate(r: Results): { rows: Row[]; targets: Target[] } {
     rows.push({
       measurement: 'throughput (b)/(a): ponger vs bare node:http',
       result: `${fix(ratio(r.notel.load.rps, r.bare.load.rps) * 100, 1)}% (CPU per request ${fix(ratio(r.notel.cpuUsPerRequest, r.bare.cpuUsPerRequest), 2)}x)`,
-      target: '(information)', verdict: '',
+      target: '(information)',
+      verdict: '',
     });
   }
   for (const k of [
@@ -118,7 +142,8 @@ export function evaluate(r: Results): { rows: Row[]; targets: Target[] } {
     rows.push({
       measurement: `(c) at half its max rate, ${int(half.rate)} req/s evenly paced (bench/paced-load.ts)`,
       result: `${int(half.paced.rps)} req/s; p50 ${fix(half.paced.p50Ms, 2)} ms, p99 ${fix(half.paced.p99Ms, 2)} ms, max ${fix(half.paced.maxMs, 1)} ms; ${int(half.paced.failed)} failed; server CPU ${fix(half.cpuPct, 0)}% of a core, ${fix(half.cpuUsPerRequest, 1)} µs/request`,
-      target: `p99 ${t.goal}`, verdict: t.verdict,
+      target: `p99 ${t.goal}`,
+      verdict: t.verdict,
     });
   } else {
     targets.push(judge(halfName, Number.NaN, '<=', LIMITS.halfRateP99Ms, ' ms', 'not measured: needs ponger-full'));
@@ -126,7 +151,12 @@ export function evaluate(r: Results): { rows: Row[]; targets: Target[] } {
 
   for (const x of [
     sustainedRow(r.sustained, `peak RSS with full tracing under sustained load <= ${LIMITS.rssFullMb} MB`, LIMITS.rssFullMb, 'sustained'),
-    sustainedRow(r.sustainedNotel, `peak RSS untraced under sustained load <= ${LIMITS.rssNotelMb} MB`, LIMITS.rssNotelMb, 'sustained-notel'),
+    sustainedRow(
+      r.sustainedNotel,
+      `peak RSS untraced under sustained load <= ${LIMITS.rssNotelMb} MB`,
+      LIMITS.rssNotelMb,
+      'sustained-notel',
+    ),
   ]) {
     targets.push(x.target);
     if (x.row) rows.push(x.row);
@@ -143,21 +173,50 @@ export function evaluate(r: Results): { rows: Row[]; targets: Target[] } {
     targets.push(t);
     rows.push({ measurement, result, target: target ?? t.goal, verdict: t.verdict });
   };
-  const late = p.lateness ? `; lateness vs k x ${p.intervalMs} ms: p50 ${fix(p.lateness.p50Ms, 1)}, p99 ${fix(p.lateness.p99Ms, 1)}, max ${fix(p.lateness.maxMs, 1)} ms` : '';
-  add(`pinger: tick period jitter |gap - ${p.intervalMs} ms| (tick start = ${p.tickSource})`,
+  const late = p.lateness
+    ? `; lateness vs k x ${p.intervalMs} ms: p50 ${fix(p.lateness.p50Ms, 1)}, p99 ${fix(p.lateness.p99Ms, 1)}, max ${fix(p.lateness.maxMs, 1)} ms`
+    : '';
+  add(
+    `pinger: tick period jitter |gap - ${p.intervalMs} ms| (tick start = ${p.tickSource})`,
     `p50 ${fix(p.schedule.jitterP50Ms, 2)} ms, p99 ${fix(p.schedule.jitterP99Ms, 2)} ms, max ${fix(p.schedule.jitterMaxMs, 1)} ms${late}`,
-    judge(jitterName, p.schedule.jitterP99Ms, '<', LIMITS.pingerJitterP99Ms, ' ms',
-      `${int(p.schedule.count)} ticks at ${p.intervalMs} ms: p50 ${fix(p.schedule.jitterP50Ms, 2)}, p99 ${fix(p.schedule.jitterP99Ms, 2)}, max ${fix(p.schedule.jitterMaxMs, 1)} ms`));
-  add(`pinger every ${p.intervalMs} ms for ${fix(p.durationSec, 0)} s: drift (counter)`,
+    judge(
+      jitterName,
+      p.schedule.jitterP99Ms,
+      '<',
+      LIMITS.pingerJitterP99Ms,
+      ' ms',
+      `${int(p.schedule.count)} ticks at ${p.intervalMs} ms: p50 ${fix(p.schedule.jitterP50Ms, 2)}, p99 ${fix(p.schedule.jitterP99Ms, 2)}, max ${fix(p.schedule.jitterMaxMs, 1)} ms`,
+    ),
+  );
+  add(
+    `pinger every ${p.intervalMs} ms for ${fix(p.durationSec, 0)} s: drift (counter)`,
     `${int(p.metricsCount)} pings done (pinger_requests_total, skipped left out) vs ${fix(p.metricsExpected, 1)} due: ${fix(p.metricsDriftPct, 2)}%; ${int(skipped)} skipped`,
-    judge('pinger |drift| by pinger_requests_total < 0.5%', Math.abs(p.metricsDriftPct), '<', LIMITS.pingerDriftPct, '%', `${int(p.metricsCount)} done vs ${fix(p.metricsExpected, 1)} due`));
-  add('pinger: drift (log times)',
+    judge(
+      'pinger |drift| by pinger_requests_total < 0.5%',
+      Math.abs(p.metricsDriftPct),
+      '<',
+      LIMITS.pingerDriftPct,
+      '%',
+      `${int(p.metricsCount)} done vs ${fix(p.metricsExpected, 1)} due`,
+    ),
+  );
+  add(
+    'pinger: drift (log times)',
     `${int(p.schedule.count)} ticks in ${fix(p.schedule.spanMs / 1000, 1)} s (${fix(p.schedule.expected, 1)} expected): ${fix(p.schedule.countDriftPct, 2)}% by count, ${fix(p.schedule.timeDriftPct, 2)}% late`,
-    judge('pinger |drift| by logged ticks < 0.5%', Math.abs(p.schedule.countDriftPct), '<', LIMITS.pingerDriftPct, '%', `${int(p.schedule.count)} ticks vs ${fix(p.schedule.expected, 1)} expected`));
+    judge(
+      'pinger |drift| by logged ticks < 0.5%',
+      Math.abs(p.schedule.countDriftPct),
+      '<',
+      LIMITS.pingerDriftPct,
+      '%',
+      `${int(p.schedule.count)} ticks vs ${fix(p.schedule.expected, 1)} expected`,
+    ),
+  );
   rows.push({
     measurement: 'pinger: CPU and memory',
     result: `CPU ${fix(p.cpuPct, 2)}% of one core, ${fix(p.cpuUsPerPing, 0)} µs per ping; RSS start ${fix(p.rss.startMb, 0)} / end ${fix(p.rss.endMb, 0)} MB, peak ${fix(p.peakRssMb, 0)} MB${flags(p.nodeOptions)}`,
-    target: '(information: the RSS targets are for ponger under load)', verdict: '',
+    target: '(information: the RSS targets are for ponger under load)',
+    verdict: '',
   });
   return { rows, targets };
 }
@@ -173,9 +232,11 @@ export function markdownTable(rows: readonly Row[]): string {
 
 /** One line per target: verdict, name, measured value and the figures behind it. */
 export function targetLines(targets: readonly Target[]): string {
-  return targets.map((t) => {
-    // enough decimals that a value just past a limit does not print as the limit itself
-    const measured = Number.isFinite(t.measured) ? `${fix(t.measured, t.unit === ' MB' ? 1 : 2)}${t.unit}` : 'n/a';
-    return `${t.verdict.padEnd(4)}  ${t.name}: ${measured}${t.detail ? ` (${t.detail})` : ''}`;
-  }).join('\n');
+  return targets
+    .map((t) => {
+      // enough decimals that a value just past a limit does not print as the limit itself
+      const measured = Number.isFinite(t.measured) ? `${fix(t.measured, t.unit === ' MB' ? 1 : 2)}${t.unit}` : 'n/a';
+      return `${t.verdict.padEnd(4)}  ${t.name}: ${measured}${t.detail ? ` (${t.detail})` : ''}`;
+    })
+    .join('\n');
 }

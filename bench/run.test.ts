@@ -1,19 +1,24 @@
-import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
 import { wrkOrSkip } from './needs-wrk.ts';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
 
 async function run(env: Record<string, string>, limitMs: number): Promise<{ code: unknown; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [RUN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  let stdout = '',
+    stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
   // bounded whatever happens: the harness stops its own children on SIGTERM paths, SIGKILL is the last word
   const kill = setTimeout(() => child.kill('SIGKILL'), limitMs);
   const [code] = await once(child, 'close');
@@ -29,14 +34,21 @@ describe('bench harness smoke run (BENCH_QUICK=1: ponger without and with full t
     const dir = mkdtempSync(join(tmpdir(), 'bench-'));
     try {
       const out = join(dir, 'r.json');
-      const { code, stdout, stderr } = await run({
-        BENCH_QUICK: '1', BENCH_ONLY: 'ponger-notel,ponger-full', BENCH_OUT: out,
-        // reaches the server under test only (and is shown in the header)
-        BENCH_NODE_OPTIONS_PONGER_FULL: '--max-semi-space-size=16',
-      }, 55_000);
+      const { code, stdout, stderr } = await run(
+        {
+          BENCH_QUICK: '1',
+          BENCH_ONLY: 'ponger-notel,ponger-full',
+          BENCH_OUT: out,
+          // reaches the server under test only (and is shown in the header)
+          BENCH_NODE_OPTIONS_PONGER_FULL: '--max-semi-space-size=16',
+        },
+        55_000,
+      );
       expect(code, `${stdout}\n${stderr}`).to.equal(0);
       expect(stdout).to.match(/^load generator: wrk .*1 thread, 32 connections$/m);
-      expect(stdout).to.match(/^Node flags of the process under test: ponger-notel: --max-semi-space-size=8; ponger-full: --max-semi-space-size=16$/m);
+      expect(stdout).to.match(
+        /^Node flags of the process under test: ponger-notel: --max-semi-space-size=8; ponger-full: --max-semi-space-size=16$/m,
+      );
       expect(stdout.match(/^\| Measurement \| Result \| Target \| Verdict \|$/gm)).to.have.length(1);
       // the real ponger main, started with the contract's env; traced, its shutdown deadline must pass the config's check
       expect(stdout).to.match(/\(b\) ponger, tracing off .* \| [\d,]+ req\/s; .*µs\/request; wrk CPU \d+%; peak RSS \d+ MB/);
@@ -46,8 +58,19 @@ describe('bench harness smoke run (BENCH_QUICK=1: ponger without and with full t
       expect(stdout).to.match(/^N\/A {3}10% sampling keeps >= 80% of untraced throughput: n\/a \(not measured/m);
       expect(stdout).to.match(/CPU per request \(c\) vs \(b\) .* \| [\d.]+x \(/);
       const json = JSON.parse(readFileSync(out, 'utf8')) as {
-        errors: object; meta: { node: string; nodeOptions: Record<string, string> };
-        results: Record<'notel' | 'full', { load: { ok: number; non2xx: number; errors: number }; peakRssMb: number; cpuUsPerRequest: number; nodeOptions: string; sink?: { spans: number }; half?: { paced: { ok: number; failed: number } } }>;
+        errors: object;
+        meta: { node: string; nodeOptions: Record<string, string> };
+        results: Record<
+          'notel' | 'full',
+          {
+            load: { ok: number; non2xx: number; errors: number };
+            peakRssMb: number;
+            cpuUsPerRequest: number;
+            nodeOptions: string;
+            sink?: { spans: number };
+            half?: { paced: { ok: number; failed: number } };
+          }
+        >;
       };
       expect(json.errors).to.deep.equal({});
       expect(json.meta.node).to.equal(process.version);
@@ -80,7 +103,15 @@ describe('bench harness smoke run (BENCH_QUICK=1: ponger without and with full t
 
   it("passes a scenario's Node flags to its server: a bad flag fails that scenario with Node's message", async function () {
     wrkOrSkip(this);
-    const { code, stdout } = await run({ BENCH_QUICK: '1', BENCH_ONLY: 'ponger-notel', BENCH_OUT: join(tmpdir(), `bench-badflag-${process.pid}.json`), BENCH_NODE_OPTIONS_PONGER_NOTEL: '--bench-no-such-flag' }, 20_000);
+    const { code, stdout } = await run(
+      {
+        BENCH_QUICK: '1',
+        BENCH_ONLY: 'ponger-notel',
+        BENCH_OUT: join(tmpdir(), `bench-badflag-${process.pid}.json`),
+        BENCH_NODE_OPTIONS_PONGER_NOTEL: '--bench-no-such-flag',
+      },
+      20_000,
+    );
     rmSync(join(tmpdir(), `bench-badflag-${process.pid}.json`), { force: true });
     expect(code).to.equal(1);
     expect(stdout).to.match(/^FAILED ponger-notel: ponger: .*--bench-no-such-flag is not allowed in NODE_OPTIONS/m);

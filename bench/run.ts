@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
-import { evaluate, markdownTable, targetLines, type Results } from './report.ts';
+import { evaluate, markdownTable, type Results, targetLines } from './report.ts';
 import { buildServices, pinger, sustained, throughput } from './scenarios.ts';
-import { readSettings, SCENARIOS, WRK_SCENARIOS, type ScenarioName, type Settings } from './settings.ts';
+import { readSettings, SCENARIOS, type ScenarioName, type Settings, WRK_SCENARIOS } from './settings.ts';
 import { findWrk, wrkMissingMessage } from './wrk.ts';
 
 function cpuModel(): string {
@@ -23,7 +23,12 @@ function cpuModel(): string {
 /** wrk's version line (`wrk -v` prints it and exits 1). */
 function wrkVersion(path: string): string {
   const r = spawnSync(path, ['-v'], { encoding: 'utf8', timeout: 5000 });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0]?.replace(/\s*Copyright.*$/, '').trim() || 'unknown';
+  return (
+    `${r.stdout ?? ''}${r.stderr ?? ''}`
+      .split('\n')[0]
+      ?.replace(/\s*Copyright.*$/, '')
+      .trim() || 'unknown'
+  );
 }
 
 export interface RunOutput {
@@ -56,13 +61,27 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
   if (wrk === undefined && WRK_SCENARIOS.some((n) => s.only.has(n))) throw new Error(wrkMissingMessage());
   if ([...s.only].some((n) => n !== 'bare')) buildServices();
   const o = s.nodeOptions;
-  await step('bare', async () => { results.bare = await throughput(s, 'bare', '(a) bare node:http server', o.bare); });
-  await step('ponger-notel', async () => { results.notel = await throughput(s, 'off', '(b) ponger, tracing off (OTEL_SDK_DISABLED=true), metrics on', o['ponger-notel']); });
-  await step('ponger-full', async () => { results.full = await throughput(s, 'always_on', '(c) ponger, metrics + tracing, always_on, OTLP to sink', o['ponger-full'], true); });
-  await step('ponger-10pct', async () => { results.ratio10 = await throughput(s, 'ratio10', '(d) ponger, metrics + tracing, parentbased_traceidratio 0.1', o['ponger-10pct']); });
-  await step('sustained', async () => { results.sustained = await sustained(s, 'always_on', '(e) ponger, full tracing', o.sustained); });
-  await step('sustained-notel', async () => { results.sustainedNotel = await sustained(s, 'off', '(f) ponger, tracing off', o['sustained-notel']); });
-  await step('pinger', async () => { results.pinger = await pinger(s, o.pinger); });
+  await step('bare', async () => {
+    results.bare = await throughput(s, 'bare', '(a) bare node:http server', o.bare);
+  });
+  await step('ponger-notel', async () => {
+    results.notel = await throughput(s, 'off', '(b) ponger, tracing off (OTEL_SDK_DISABLED=true), metrics on', o['ponger-notel']);
+  });
+  await step('ponger-full', async () => {
+    results.full = await throughput(s, 'always_on', '(c) ponger, metrics + tracing, always_on, OTLP to sink', o['ponger-full'], true);
+  });
+  await step('ponger-10pct', async () => {
+    results.ratio10 = await throughput(s, 'ratio10', '(d) ponger, metrics + tracing, parentbased_traceidratio 0.1', o['ponger-10pct']);
+  });
+  await step('sustained', async () => {
+    results.sustained = await sustained(s, 'always_on', '(e) ponger, full tracing', o.sustained);
+  });
+  await step('sustained-notel', async () => {
+    results.sustainedNotel = await sustained(s, 'off', '(f) ponger, tracing off', o['sustained-notel']);
+  });
+  await step('pinger', async () => {
+    results.pinger = await pinger(s, o.pinger);
+  });
   const { rows, targets } = evaluate(results);
   const meta = {
     started: started.toISOString(),
@@ -74,8 +93,12 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
     /** 1/5/15-minute load averages: other work on the machine skews every figure */
     loadavgBefore: loadBefore.map((x) => Number(x.toFixed(2))),
     loadavgAfter: loadavg().map((x) => Number(x.toFixed(2))),
-    placement: s.serverCpu === undefined ? 'unpinned (no taskset or 1 CPU)' : `server under test on CPU ${s.serverCpu}; wrk, OTLP sink and helpers on CPU ${s.loadCpu}`,
-    loadGenerator: wrk === undefined ? 'none (no throughput scenario)' : `${wrkVersion(wrk)} (${wrk}), 1 thread, ${s.connections} connections`,
+    placement:
+      s.serverCpu === undefined
+        ? 'unpinned (no taskset or 1 CPU)'
+        : `server under test on CPU ${s.serverCpu}; wrk, OTLP sink and helpers on CPU ${s.loadCpu}`,
+    loadGenerator:
+      wrk === undefined ? 'none (no throughput scenario)' : `${wrkVersion(wrk)} (${wrk}), 1 thread, ${s.connections} connections`,
     /** NODE_OPTIONS of the process under test, per scenario run ('' = none) */
     nodeOptions: Object.fromEntries(SCENARIOS.filter((n) => s.only.has(n)).map((n) => [n, s.nodeOptions[n]])),
     /** the harness's own NODE_OPTIONS: never passed on to the processes it starts */
@@ -92,7 +115,9 @@ export function header(meta: RunOutput['meta'], quick: boolean): string {
   const flagsLine = same
     ? `Node flags of the process under test: ${opts[0]?.[1] || '(none)'}`
     : `Node flags of the process under test: ${opts.map(([k, v]) => `${k}: ${v || '(none)'}`).join('; ')}`;
-  const harness = meta['harnessNodeOptions'] ? `\nNODE_OPTIONS of the harness (${String(meta['harnessNodeOptions'])}) is NOT passed on: use BENCH_NODE_OPTIONS` : '';
+  const harness = meta['harnessNodeOptions']
+    ? `\nNODE_OPTIONS of the harness (${String(meta['harnessNodeOptions'])}) is NOT passed on: use BENCH_NODE_OPTIONS`
+    : '';
   return [
     `${String(meta['node'])} on ${String(meta['nproc'])} x ${String(meta['cpuModel'])}; ${String(meta['placement'])}`,
     `load generator: ${String(meta['loadGenerator'])}`,
@@ -115,7 +140,9 @@ if (import.meta.main) {
   mkdirSync(dirname(s.outFile), { recursive: true });
   const { results, errors, meta } = out;
   writeFileSync(s.outFile, `${JSON.stringify({ meta, errors, results, targets: evaluate(results).targets }, null, 2)}\n`);
-  process.stdout.write(`\n${header(meta, s.quick)}\n\n${out.table}\n\nTargets (issue 13), one run:\n${out.targets}\n\nraw figures: ${s.outFile}\n`);
+  process.stdout.write(
+    `\n${header(meta, s.quick)}\n\n${out.table}\n\nTargets (issue 13), one run:\n${out.targets}\n\nraw figures: ${s.outFile}\n`,
+  );
   for (const [name, msg] of Object.entries(errors)) process.stdout.write(`FAILED ${name}: ${msg}\n`);
   process.exitCode = Object.keys(errors).length > 0 ? 1 : 0;
 }

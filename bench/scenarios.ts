@@ -2,15 +2,24 @@
 // load generator (wrk) and helpers to the other), measures, stops everything, returns raw figures.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort, sampleRss, startProcess, waitHttp, waitListening, type Child } from './child.ts';
-import { runPaced, type PacedResult } from './paced-load.ts';
+import { FLUSH_TIMEOUT_MS, SHUTDOWN_MARGIN_MS } from '../services/shared/src/budgets.ts';
+import { type Child, freePort, sampleRss, startProcess, waitHttp, waitListening } from './child.ts';
+import type { SinkStats } from './otlp-sink.ts';
+import { type PacedResult, runPaced } from './paced-load.ts';
 import { parsePingLines, sumCounter } from './pinger-log.ts';
 import { clockTicksPerSecond, readCpuTicks, readMemory } from './procfs.ts';
 import type { Settings } from './settings.ts';
-import { cpuPercent, scheduleStats, summarizeRss, tickLateness, type Lateness, type RssSample, type RssSummary, type ScheduleStats } from './stats.ts';
-import type { SinkStats } from './otlp-sink.ts';
-import { runLoad, type LoadResult } from './wrk.ts';
-import { FLUSH_TIMEOUT_MS, SHUTDOWN_MARGIN_MS } from '../services/shared/src/budgets.ts';
+import {
+  cpuPercent,
+  type Lateness,
+  type RssSample,
+  type RssSummary,
+  type ScheduleStats,
+  scheduleStats,
+  summarizeRss,
+  tickLateness,
+} from './stats.ts';
+import { type LoadResult, runLoad } from './wrk.ts';
 
 const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
 // The services as the image runs them: compiled to dist/ (buildServices), not type-stripped .ts,
@@ -20,7 +29,8 @@ export const PONGER_MAIN = here('../dist/ponger/src/main.js');
 export function buildServices(): void {
   const tsc = here('../node_modules/typescript/bin/tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', here('../tsconfig.build.json')], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`building the services (tsc -p tsconfig.build.json) failed: ${(r.stdout + r.stderr).trim().slice(0, 500)}`);
+  if (r.status !== 0)
+    throw new Error(`building the services (tsc -p tsconfig.build.json) failed: ${(r.stdout + r.stderr).trim().slice(0, 500)}`);
 }
 export const PINGER_MAIN = here('../dist/pinger/src/main.js');
 const BARE = here('./bare-server.ts');
@@ -57,7 +67,9 @@ export interface ThroughputResult {
    * Latency at half the measured max rate (only for the full-tracing run), evenly paced
    * (bench/paced-load.ts), with the server's CPU over that run.
    */
-  readonly half?: { readonly rate: number; readonly paced: PacedResult; readonly cpuPct: number; readonly cpuUsPerRequest: number } | undefined;
+  readonly half?:
+    | { readonly rate: number; readonly paced: PacedResult; readonly cpuPct: number; readonly cpuUsPerRequest: number }
+    | undefined;
 }
 
 const mb = (kb: number): number => kb / 1024;
@@ -65,7 +77,7 @@ const answered = (l: LoadResult): number => l.ok + l.non2xx;
 
 function serverCpu(ticks: number, wallMs: number, requests: number): { cpuPct: number; cpuUsPerRequest: number } {
   const hz = clockTicksPerSecond();
-  return { cpuPct: cpuPercent(ticks, hz, wallMs), cpuUsPerRequest: requests > 0 ? (ticks / hz) * 1e6 / requests : Number.NaN };
+  return { cpuPct: cpuPercent(ticks, hz, wallMs), cpuUsPerRequest: requests > 0 ? ((ticks / hz) * 1e6) / requests : Number.NaN };
 }
 
 /** Poll the sink until its span count has not moved for 1.5 s (the batch processor exports every 5 s), at most maxMs. */
@@ -112,7 +124,13 @@ function tracingEnv(tracing: Tracing, sinkPort: number | undefined): Record<stri
 }
 
 /** Start ponger (the real main) with the given tracing mode; resolves once /readyz and /ping answer. */
-export async function startPonger(started: Child[], tracing: Tracing, cpus: string | undefined, sinkPort?: number, nodeOptions?: string): Promise<{ child: Child; url: string; admin: string }> {
+export async function startPonger(
+  started: Child[],
+  tracing: Tracing,
+  cpus: string | undefined,
+  sinkPort?: number,
+  nodeOptions?: string,
+): Promise<{ child: Child; url: string; admin: string }> {
   const port = await freePort();
   const metricsPort = await freePort();
   const child = startProcess({
@@ -121,7 +139,9 @@ export async function startPonger(started: Child[], tracing: Tracing, cpus: stri
     cpus,
     nodeOptions,
     env: {
-      PORT: String(port), METRICS_PORT: String(metricsPort), HOST: '127.0.0.1',
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      HOST: '127.0.0.1',
       ...SHUTDOWN_ENV,
       ...tracingEnv(tracing, sinkPort),
     },
@@ -135,7 +155,13 @@ export async function startPonger(started: Child[], tracing: Tracing, cpus: stri
 }
 
 /** Throughput and latency at fixed concurrency for one server variant (a..d). */
-export async function throughput(s: Settings, variant: 'bare' | Tracing, label: string, nodeOptions: string, withHalfRate = false): Promise<ThroughputResult> {
+export async function throughput(
+  s: Settings,
+  variant: 'bare' | Tracing,
+  label: string,
+  nodeOptions: string,
+  withHalfRate = false,
+): Promise<ThroughputResult> {
   return withChildren(async (started) => {
     let url: string;
     let server: Child;
@@ -196,7 +222,17 @@ export async function sustained(s: Settings, tracing: 'always_on' | 'off', label
     const load = await runLoad({ url: p.url, connections: s.connections, cpus: s.loadCpu, durationSec: s.sustainedSec });
     const cpu = serverCpu(readCpuTicks(p.child.pid) - ticks0, Date.now() - t0, answered(load));
     const samples = sampler.stop();
-    return { label, tracing, nodeOptions, durationSec: s.sustainedSec, ...cpu, load, rss: summarizeRss(samples), peakRssMb: mb(readMemory(p.child.pid).hwmKb), samples };
+    return {
+      label,
+      tracing,
+      nodeOptions,
+      durationSec: s.sustainedSec,
+      ...cpu,
+      load,
+      rss: summarizeRss(samples),
+      peakRssMb: mb(readMemory(p.child.pid).hwmKb),
+      samples,
+    };
   });
 }
 
@@ -239,8 +275,11 @@ export async function pinger(s: Settings, nodeOptions: string): Promise<PingerRe
       keepStdout: true,
       nodeOptions,
       env: {
-        PONGER_URL: ponger.url.replace(/\/ping$/, ''), PING_INTERVAL_MS: String(s.pingerIntervalMs),
-        METRICS_PORT: String(metricsPort), HOST: '127.0.0.1', ...SHUTDOWN_ENV,
+        PONGER_URL: ponger.url.replace(/\/ping$/, ''),
+        PING_INTERVAL_MS: String(s.pingerIntervalMs),
+        METRICS_PORT: String(metricsPort),
+        HOST: '127.0.0.1',
+        ...SHUTDOWN_ENV,
         ...tracingEnv('always_on', sink.port),
       },
     });
@@ -271,7 +310,7 @@ export async function pinger(s: Settings, nodeOptions: string): Promise<PingerRe
       metricsExpected,
       metricsDriftPct: ((metricsExpected - metricsCount) / metricsExpected) * 100,
       cpuPct: cpuPercent(ticks1 - ticks0, clockTicksPerSecond(), wallMs),
-      cpuUsPerPing: metricsCount > 0 ? ((ticks1 - ticks0) / clockTicksPerSecond()) * 1e6 / metricsCount : Number.NaN,
+      cpuUsPerPing: metricsCount > 0 ? (((ticks1 - ticks0) / clockTicksPerSecond()) * 1e6) / metricsCount : Number.NaN,
       nodeOptions,
       rss: summarizeRss(samples),
       peakRssMb,

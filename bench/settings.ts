@@ -41,7 +41,10 @@ export interface Settings {
 export function manifestNodeOptions(service: 'ponger' | 'pinger', root = new URL('..', import.meta.url)): string {
   const file = new URL(`k8s/base/${service}/deployment.yaml`, root);
   for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-    const d = doc.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } } } | null;
+    const d = doc.toJS() as {
+      kind?: string;
+      spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } };
+    } | null;
     if (d?.kind !== 'Deployment') continue;
     const c = d.spec?.template?.spec?.containers?.find((x) => x.name === service);
     if (!c) throw new Error(`${file.pathname}: no container named ${service}`);
@@ -52,7 +55,10 @@ export function manifestNodeOptions(service: 'ponger' | 'pinger', root = new URL
 
 export function readSettings(env: Readonly<Record<string, string | undefined>> = process.env): Settings {
   const quick = env['BENCH_QUICK'] === '1';
-  const onlyRaw = (env['BENCH_ONLY'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const onlyRaw = (env['BENCH_ONLY'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const s of onlyRaw) {
     if (!(SCENARIOS as readonly string[]).includes(s)) {
       throw new Error(`BENCH_ONLY: unknown scenario "${s}", expected a comma list of ${SCENARIOS.join(', ')}`);
@@ -78,6 +84,15 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
     only: new Set((onlyRaw.length > 0 ? onlyRaw : SCENARIOS) as ScenarioName[]),
     outFile: env['BENCH_OUT'] ?? 'bench/results/latest.json',
     // the manifests' flags unless BENCH_NODE_OPTIONS(_<SCENARIO>) says otherwise; none for the bare server
-    nodeOptions: Object.fromEntries(SCENARIOS.map((n) => [n, (env[nodeOptionsKey(n)] ?? env['BENCH_NODE_OPTIONS'] ?? (n === 'bare' ? '' : manifestNodeOptions(n === 'pinger' ? 'pinger' : 'ponger'))).trim()])) as Record<ScenarioName, string>,
+    nodeOptions: Object.fromEntries(
+      SCENARIOS.map((n) => [
+        n,
+        (
+          env[nodeOptionsKey(n)] ??
+          env['BENCH_NODE_OPTIONS'] ??
+          (n === 'bare' ? '' : manifestNodeOptions(n === 'pinger' ? 'pinger' : 'ponger'))
+        ).trim(),
+      ]),
+    ) as Record<ScenarioName, string>,
   };
 }

@@ -26,9 +26,20 @@ describe('bench stats', () => {
   });
 
   it('slope fits a line and is NaN without two distinct x', () => {
-    expect(slope([{ x: 0, y: 1 }, { x: 1, y: 3 }, { x: 2, y: 5 }])).to.be.closeTo(2, 1e-12);
+    expect(
+      slope([
+        { x: 0, y: 1 },
+        { x: 1, y: 3 },
+        { x: 2, y: 5 },
+      ]),
+    ).to.be.closeTo(2, 1e-12);
     expect(slope([{ x: 1, y: 1 }])).to.be.NaN;
-    expect(slope([{ x: 1, y: 1 }, { x: 1, y: 2 }])).to.be.NaN;
+    expect(
+      slope([
+        { x: 1, y: 1 },
+        { x: 1, y: 2 },
+      ]),
+    ).to.be.NaN;
   });
 
   it('summarizeRss reports start/max/end and the last-half slope in MB/min', () => {

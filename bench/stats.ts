@@ -16,21 +16,36 @@ export function ratio(a: number, b: number): number {
   return a / b;
 }
 
-export interface Point { readonly x: number; readonly y: number }
+export interface Point {
+  readonly x: number;
+  readonly y: number;
+}
 
 /** Least-squares slope dy/dx; NaN with fewer than two distinct x. */
 export function slope(points: readonly Point[]): number {
   const n = points.length;
   if (n < 2) return Number.NaN;
-  let sx = 0, sy = 0;
-  for (const p of points) { sx += p.x; sy += p.y; }
-  const mx = sx / n, my = sy / n;
-  let num = 0, den = 0;
-  for (const p of points) { num += (p.x - mx) * (p.y - my); den += (p.x - mx) ** 2; }
+  let sx = 0,
+    sy = 0;
+  for (const p of points) {
+    sx += p.x;
+    sy += p.y;
+  }
+  const mx = sx / n,
+    my = sy / n;
+  let num = 0,
+    den = 0;
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
   return den === 0 ? Number.NaN : num / den;
 }
 
-export interface RssSample { readonly tMs: number; readonly rssKb: number }
+export interface RssSample {
+  readonly tMs: number;
+  readonly rssKb: number;
+}
 
 export interface RssSummary {
   readonly startMb: number;
@@ -126,7 +141,12 @@ export function cpuPercent(ticksDelta: number, clockTicksPerSec: number, wallMs:
   return (ticksDelta / clockTicksPerSec / (wallMs / 1000)) * 100;
 }
 
-export interface Lateness { readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number; readonly ticks: number }
+export interface Lateness {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly ticks: number;
+}
 
 /**
  * How late each numbered tick started against the ideal schedule t_k = t0 + k * interval, with t0

@@ -1,4 +1,3 @@
-import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'chai';
 import { wrkOrSkip } from './needs-wrk.ts';
 import { findWrk, parseWrkOutput, wrkArgs, wrkMissingMessage } from './wrk.ts';
 
@@ -17,12 +17,15 @@ const WRK_TEXT = `Running 1s test @ http://127.0.0.1:42745/ping
   27743 requests in 1.10s, 4.42MB read
 Requests/sec:  25221.41
 `;
-const result = (over: Record<string, unknown> = {}): string => `WRK_RESULT ${JSON.stringify({
-  duration_us: 1_100_000, requests: 27_743, bytes: 4_633_081,
-  errors: { connect: 0, read: 1, write: 2, status: 743, timeout: 3 },
-  latency_us: { min: 59, mean: 522.5, max: 17_945, p50: 254, p90: 840, p99: 5384, p999: 12_556 },
-  ...over,
-})}\n`;
+const result = (over: Record<string, unknown> = {}): string =>
+  `WRK_RESULT ${JSON.stringify({
+    duration_us: 1_100_000,
+    requests: 27_743,
+    bytes: 4_633_081,
+    errors: { connect: 0, read: 1, write: 2, status: 743, timeout: 3 },
+    latency_us: { min: 59, mean: 522.5, max: 17_945, p50: 254, p90: 840, p99: 5384, p999: 12_556 },
+    ...over,
+  })}\n`;
 
 describe('bench wrk load generator', function () {
   this.timeout(20_000);
@@ -40,18 +43,23 @@ describe('bench wrk load generator', function () {
     expect(r.p99Ms).to.equal(5.384);
     expect(r.maxMs).to.equal(17.945);
     // the last result line wins (one run prints one; a stray earlier one must not)
-    expect(parseWrkOutput(result({ requests: 1, errors: { connect: 0, read: 0, write: 0, status: 0, timeout: 0 } }) + result()).requests).to.equal(27_743);
+    expect(
+      parseWrkOutput(result({ requests: 1, errors: { connect: 0, read: 0, write: 0, status: 0, timeout: 0 } }) + result()).requests,
+    ).to.equal(27_743);
   });
 
   it('gives no latency (NaN, not 0) when no response arrived or the script wrote null', () => {
     // what wrk 4.1 prints against a server that accepts and never answers
-    const r = parseWrkOutput('WRK_RESULT {"duration_us":1003078,"requests":0,"bytes":0,"errors":{"connect":0,"read":0,"write":0,"status":0,"timeout":0},'
-      + '"latency_us":{"min":18446744073709551616,"mean":0.0,"max":0,"p50":0,"p90":0,"p99":0,"p999":0}}');
+    const r = parseWrkOutput(
+      'WRK_RESULT {"duration_us":1003078,"requests":0,"bytes":0,"errors":{"connect":0,"read":0,"write":0,"status":0,"timeout":0},' +
+        '"latency_us":{"min":18446744073709551616,"mean":0.0,"max":0,"p50":0,"p90":0,"p99":0,"p999":0}}',
+    );
     expect(r.ok).to.equal(0);
     expect(r.rps).to.equal(0);
     expect(r.p99Ms).to.be.NaN;
     expect(r.p50Ms).to.be.NaN;
-    expect(parseWrkOutput(result({ latency_us: { min: null, mean: null, max: null, p50: null, p90: null, p99: null, p999: null } })).maxMs).to.be.NaN;
+    expect(parseWrkOutput(result({ latency_us: { min: null, mean: null, max: null, p50: null, p90: null, p99: null, p999: null } })).maxMs)
+      .to.be.NaN;
   });
 
   it('rejects output without a result, bad JSON, missing or impossible counts, naming what is wrong', () => {
@@ -102,7 +110,9 @@ describe('bench wrk load generator', function () {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ping`;
       const child = spawn(wrk, wrkArgs({ url, connections: 4, durationSec: 1 }), { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
-      child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+      });
       const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
       const [code] = await once(child, 'close');
       clearTimeout(kill);

@@ -49,7 +49,12 @@ export interface LoadResult {
 /** Path of the wrk binary: BENCH_WRK if set, else `wrk` on PATH; undefined when none is executable. */
 export function findWrk(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
   const executable = (p: string): boolean => {
-    try { accessSync(p, constants.X_OK); return true; } catch { return false; }
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
   };
   const override = env['BENCH_WRK']?.trim();
   if (override) return executable(override) ? override : undefined;
@@ -68,13 +73,17 @@ export function wrkMissingMessage(env: Readonly<Record<string, string | undefine
 
 /** The wrk command line for one run (one thread: the load side has one core). */
 export function wrkArgs(o: LoadOptions): string[] {
-  if (!(Number.isInteger(o.durationSec) && o.durationSec >= 1)) throw new RangeError(`wrk: durationSec must be a whole number >= 1, got ${o.durationSec}`);
-  if (!(Number.isInteger(o.connections) && o.connections >= 1)) throw new RangeError(`wrk: connections must be a whole number >= 1, got ${o.connections}`);
+  if (!(Number.isInteger(o.durationSec) && o.durationSec >= 1))
+    throw new RangeError(`wrk: durationSec must be a whole number >= 1, got ${o.durationSec}`);
+  if (!(Number.isInteger(o.connections) && o.connections >= 1))
+    throw new RangeError(`wrk: connections must be a whole number >= 1, got ${o.connections}`);
   return ['-t', '1', '-c', String(o.connections), '-d', `${o.durationSec}s`, '--timeout', '5s', '-s', WRK_SCRIPT, o.url];
 }
 
 interface WrkJson {
-  duration_us: number; requests: number; bytes: number;
+  duration_us: number;
+  requests: number;
+  bytes: number;
   errors: { connect: number; read: number; write: number; status: number; timeout: number };
   latency_us: { min: number; mean: number; max: number; p50: number; p90: number; p99: number; p999: number };
 }
@@ -85,7 +94,11 @@ interface WrkJson {
  * Latency figures are NaN when no response arrived (wrk then reports 0) or the script wrote null.
  */
 export function parseWrkOutput(text: string): LoadResult {
-  const line = text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(MARKER)).at(-1);
+  const line = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith(MARKER))
+    .at(-1);
   if (line === undefined) throw new Error(`wrk: no "${MARKER.trim()}" line on stdout (was it run with -s bench/wrk-report.lua?)`);
   let j: Partial<WrkJson>;
   try {
@@ -95,7 +108,8 @@ export function parseWrkOutput(text: string): LoadResult {
   }
   if (typeof j !== 'object' || j === null) throw new Error(`wrk: ${MARKER.trim()} is not a JSON object`);
   const count = (v: unknown, key: string): number => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`wrk result: ${key} missing or not a count >= 0 (got ${JSON.stringify(v)})`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new Error(`wrk result: ${key} missing or not a count >= 0 (got ${JSON.stringify(v)})`);
     return v;
   };
   const durationUs = count(j.duration_us, 'duration_us');
@@ -132,11 +146,19 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   if (wrk === undefined) throw new Error(wrkMissingMessage());
   const child = startProcess({ name: 'wrk', command: wrk, args: wrkArgs(o), cpus: o.cpus, keepStdout: true });
   const limitMs = (o.durationSec + 30) * 1000;
-  const timer = setTimeout(() => { void child.stop(1000); }, limitMs);
+  const timer = setTimeout(() => {
+    void child.stop(1000);
+  }, limitMs);
   const started = Date.now();
-  let ticks = Number.NaN, ticksAt = started;
+  let ticks = Number.NaN,
+    ticksAt = started;
   const sampler = setInterval(() => {
-    try { ticks = readCpuTicks(child.pid); ticksAt = Date.now(); } catch { /* exited */ }
+    try {
+      ticks = readCpuTicks(child.pid);
+      ticksAt = Date.now();
+    } catch {
+      /* exited */
+    }
   }, 250);
   const code = await new Promise<number | null>((resolve) => child.proc.once('close', (c: number | null) => resolve(c)));
   clearInterval(sampler);
@@ -145,7 +167,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   await new Promise((r) => setImmediate(r));
   const out = child.lines.join('\n');
   // wrk exits 1 when it cannot connect at all; its message is on stdout
-  if (code !== 0) throw new Error(`wrk exited with ${String(code)} (bounded at ${limitMs} ms): ${`${out}\n${child.stderrTail()}`.trim().slice(-600)}`);
-  const loadgenCpuPct = (ticks / clockTicksPerSecond()) / ((ticksAt - started) / 1000) * 100;
+  if (code !== 0)
+    throw new Error(`wrk exited with ${String(code)} (bounded at ${limitMs} ms): ${`${out}\n${child.stderrTail()}`.trim().slice(-600)}`);
+  const loadgenCpuPct = (ticks / clockTicksPerSecond() / ((ticksAt - started) / 1000)) * 100;
   return { ...parseWrkOutput(out), loadgenCpuPct };
 }

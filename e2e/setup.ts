@@ -7,7 +7,8 @@ before(async function () {
   const reason = await noClusterReason();
   if (reason !== null) {
     // The GitHub workflow sets E2E_REQUIRE_CLUSTER=1: there, a skip would hide a broken cluster path.
-    if (process.env['E2E_REQUIRE_CLUSTER'] === '1') throw new Error(`e2e: no reachable Kubernetes cluster (${reason}) and E2E_REQUIRE_CLUSTER=1`);
+    if (process.env['E2E_REQUIRE_CLUSTER'] === '1')
+      throw new Error(`e2e: no reachable Kubernetes cluster (${reason}) and E2E_REQUIRE_CLUSTER=1`);
     console.log(`e2e: skipped, no reachable Kubernetes cluster (${reason}); run 'make mesh-up' first`);
     this.skip();
   }

@@ -1,11 +1,12 @@
 // Against a cluster where `make mesh-up` ran: both namespaces work, the mesh one is secured,
 // authorized by identity, traced, and Grafana has the dashboards.
-import { expect } from 'chai';
+
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
 import { collect, urlQuery } from '../scripts/lib/compare.ts';
 import { eventually, getJson, kubectl, promQuery, promScalar, serviceUrl } from './lib/kube.ts';
 
@@ -17,7 +18,12 @@ const PINGER_ID = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.
 /** `user:password` of Grafana's admin, as observability/scripts/gen-grafana-admin.sh wrote it here. */
 function grafanaAdmin(): string {
   const file = path.join(REPO_ROOT, 'observability/grafana/admin.secret.env');
-  const kv = Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const kv = Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   return `${kv['admin-user'] ?? 'admin'}:${kv['admin-password'] ?? ''}`;
 }
 
@@ -37,10 +43,15 @@ describe('pinger succeeds in both namespaces', () => {
     it(`${ns}: pinger_requests_total{outcome="success"} rises`, async () => {
       const q = `sum(pinger_requests_total{namespace="${ns}",outcome="success"})`;
       const first = await eventually(`${q} has a value`, () => promScalar(q));
-      const later = await eventually(`${q} rises above ${first}`, async () => {
-        const v = await promScalar(q);
-        return v !== undefined && v > first ? v : undefined;
-      }, 120_000, 10_000);
+      const later = await eventually(
+        `${q} rises above ${first}`,
+        async () => {
+          const v = await promScalar(q);
+          return v !== undefined && v > first ? v : undefined;
+        },
+        120_000,
+        10_000,
+      );
       expect(later).to.be.greaterThan(first);
     });
   }
@@ -82,7 +93,10 @@ describe('zero trust', () => {
       'pingpong-mesh meshed=true denied',
       'pingpong-mesh meshed=false denied',
     ]);
-    expect(results.map((m) => m[3]), 'HTTP status of each call').to.deep.equal(['200', '403', '403']);
+    expect(
+      results.map((m) => m[3]),
+      'HTTP status of each call',
+    ).to.deep.equal(['200', '403', '403']);
   });
 });
 
@@ -102,22 +116,41 @@ describe('traces and dashboards', () => {
     const base = await serviceUrl('observability', 'grafana', 3000);
     const auth = `Basic ${Buffer.from(grafanaAdmin()).toString('base64')}`;
     for (const uid of ['prometheus', 'jaeger']) {
-      await eventually(`Grafana datasource ${uid} health OK`, async () => {
-        const res = await fetch(`${base}/api/datasources/uid/${uid}/health`, { headers: { authorization: auth }, signal: AbortSignal.timeout(20_000) });
-        const body = (await res.json()) as { status?: string; message?: string };
-        if (body.status !== 'OK') throw new Error(`HTTP ${res.status}: ${body.message ?? JSON.stringify(body)}`);
-        return true;
-      }, 120_000, 10_000);
+      await eventually(
+        `Grafana datasource ${uid} health OK`,
+        async () => {
+          const res = await fetch(`${base}/api/datasources/uid/${uid}/health`, {
+            headers: { authorization: auth },
+            signal: AbortSignal.timeout(20_000),
+          });
+          const body = (await res.json()) as { status?: string; message?: string };
+          if (body.status !== 'OK') throw new Error(`HTTP ${res.status}: ${body.message ?? JSON.stringify(body)}`);
+          return true;
+        },
+        120_000,
+        10_000,
+      );
     }
   });
 
   it('make compare has data in both rows (plain: success and latency; mesh: also identity and mTLS)', async () => {
     const base = await serviceUrl('observability', 'prometheus', 9090);
-    const [plain, mesh] = await eventually('both compare rows filled', async () => {
-      const rows = await collect(urlQuery(base), '5m');
-      const ok = rows[0]?.successRate != null && rows[0].p99Seconds != null && rows[1]?.successRate != null && rows[1].p99Seconds != null && rows[1].identityShare != null && rows[1].mtlsShare != null;
-      return ok ? rows : undefined;
-    }, 180_000, 15_000);
+    const [plain, mesh] = await eventually(
+      'both compare rows filled',
+      async () => {
+        const rows = await collect(urlQuery(base), '5m');
+        const ok =
+          rows[0]?.successRate != null &&
+          rows[0].p99Seconds != null &&
+          rows[1]?.successRate != null &&
+          rows[1].p99Seconds != null &&
+          rows[1].identityShare != null &&
+          rows[1].mtlsShare != null;
+        return ok ? rows : undefined;
+      },
+      180_000,
+      15_000,
+    );
     expect(plain?.namespace).to.equal('pingpong-plain');
     expect(mesh?.identityShare, 'mesh: share of requests whose identity ponger saw').to.be.greaterThan(0.99);
     expect(mesh?.mtlsShare, 'mesh: share of pinger -> ponger over mTLS').to.be.greaterThan(0.99);
@@ -146,18 +179,28 @@ describe('resilience: the same fault in both namespaces', () => {
     const budgetMs = 540_000;
     this.timeout(budgetMs + 30_000);
     const { stdout } = await execFileP(path.join(REPO_ROOT, 'scripts/resilience-demo.sh'), [], { timeout: budgetMs });
-    const rows = Object.fromEntries([...stdout.matchAll(/^RESULT namespace=(\S+) pings=(\S+) success_rate=(\S+) p99_ms=\S+ retries=(\S+) ejected_max=\S+$/gm)]
-      .map((m) => [m[1], { pings: Number(m[2]), success: Number(m[3]), retries: Number(m[4]) }]));
+    const rows = Object.fromEntries(
+      [...stdout.matchAll(/^RESULT namespace=(\S+) pings=(\S+) success_rate=(\S+) p99_ms=\S+ retries=(\S+) ejected_max=\S+$/gm)].map(
+        (m) => [m[1], { pings: Number(m[2]), success: Number(m[3]), retries: Number(m[4]) }],
+      ),
+    );
     const plain = rows['pingpong-plain'];
     const mesh = rows['pingpong-mesh'];
     expect(plain && mesh, stdout).to.not.equal(undefined);
     expect(plain!.pings, 'plain: pings measured').to.be.greaterThan(60);
     expect(mesh!.pings, 'mesh: pings measured').to.be.greaterThan(60);
     expect(plain!.success, 'plain felt the fault').to.be.lessThan(0.8);
-    expect(mesh!.retries, 'retries by pinger\'s proxy').to.be.greaterThan(0);
+    expect(mesh!.retries, "retries by pinger's proxy").to.be.greaterThan(0);
     expect(mesh!.success - plain!.success, `mesh ${mesh!.success} vs plain ${plain!.success}`).to.be.at.least(RESILIENCE_MARGIN);
     // and the fault is gone again
-    const env = await kubectl(['-n', 'pingpong-mesh', 'get', 'deployment/ponger', '-o', 'jsonpath={.spec.template.spec.containers[0].env[*].name}']);
+    const env = await kubectl([
+      '-n',
+      'pingpong-mesh',
+      'get',
+      'deployment/ponger',
+      '-o',
+      'jsonpath={.spec.template.spec.containers[0].env[*].name}',
+    ]);
     expect(env.split(' ')).not.to.include('FAULT_ERROR_RATE');
   });
 });

@@ -1,10 +1,11 @@
 // `npm start`: each child's line printed as one line after its name (JSON through pino-pretty,
 // anything else as it is); end to end (lightly): both services come up on loopback, pinger reports
 // a pong, one SIGINT stops both and the script exits 0.
-import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
+import { expect } from 'chai';
 import { waitFor } from '../services/shared/test/helpers.ts';
 import { showLine } from './start-local.ts';
 
@@ -15,10 +16,23 @@ const plain = (name: string, line: string): string => stripVTControlCharacters(s
 
 describe('scripts/start-local (npm start)', () => {
   it('shows a JSON log line as one line: name, time, level, msg, fields (trace ids and service hidden); returns the record', () => {
-    const rec = { level: 'warn', time: '2026-11-23T12:00:01.123Z', service: 'pinger', trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331', msg: 'ping', outcome: 'timeout', error: 'socket hang up', err: { name: 'Error', message: 'a\nb' }, status: null };
+    const rec = {
+      level: 'warn',
+      time: '2026-11-23T12:00:01.123Z',
+      service: 'pinger',
+      trace_id: '0af7651916cd43dd8448eb211c80319c',
+      span_id: 'b7ad6b7169203331',
+      msg: 'ping',
+      outcome: 'timeout',
+      error: 'socket hang up',
+      err: { name: 'Error', message: 'a\nb' },
+      status: null,
+    };
     const { text, record } = showLine('pinger', JSON.stringify(rec));
     expect(record).to.deep.equal(rec);
-    expect(stripVTControlCharacters(text)).to.match(/^pinger \| \[\d\d:\d\d:01\] WARN: ping \{"outcome":"timeout","error":"socket hang up","err":\{"name":"Error","message":"a\\nb"\},"status":null\}$/);
+    expect(stripVTControlCharacters(text)).to.match(
+      /^pinger \| \[\d\d:\d\d:01\] WARN: ping \{"outcome":"timeout","error":"socket hang up","err":\{"name":"Error","message":"a\\nb"\},"status":null\}$/,
+    );
     // a message with line breaks stays on its line
     const broken = plain('ponger', JSON.stringify({ level: 'info', time: '2026-11-23T12:00:01Z', msg: 'one\ntwo\rthree\r\n' }));
     expect(broken).to.match(/^ponger \| \[[\d:]+\] INFO: one.*two.*three/);
@@ -26,7 +40,12 @@ describe('scripts/start-local (npm start)', () => {
   });
 
   it('passes anything that is not a JSON object through after the name, with no record', () => {
-    for (const line of ['config error: log.level (LOG_LEVEL): expected one of debug, info, warn, error, got "x"', '[1,2]', 'null', '{"broken"']) {
+    for (const line of [
+      'config error: log.level (LOG_LEVEL): expected one of debug, info, warn, error, got "x"',
+      '[1,2]',
+      'null',
+      '{"broken"',
+    ]) {
       expect(showLine('ponger', line)).to.deep.equal({ text: `ponger | ${line}` });
     }
   });
@@ -47,7 +66,12 @@ describe('scripts/start-local (npm start)', () => {
     child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
-    await waitFor(() => /^pinger \| \[[\d:]+\] INFO: ping \{"outcome":"success","status":200,.*"client_id":"none"/m.test(out) || child?.exitCode !== null, 25_000, 'a successful ping');
+    await waitFor(
+      () =>
+        /^pinger \| \[[\d:]+\] INFO: ping \{"outcome":"success","status":200,.*"client_id":"none"/m.test(out) || child?.exitCode !== null,
+      25_000,
+      'a successful ping',
+    );
     expect(out).to.match(/^ponger \| \[[\d:]+\] INFO: GET \/ping 200 \{"method":"GET","route":"\/ping","status":200,/m);
     expect(out).to.match(/start-local: ponger http:\/\/127\.0\.0\.1:\d+\/ping, metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(out).to.match(/start-local: pinger metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);

@@ -3,7 +3,7 @@
 // output as it is, after the same prefix; Ctrl-C stops both cleanly.
 // Tracing is off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. Ports (0 = any free port):
 // PONGER_PORT (8080), PONGER_ADMIN_PORT (2112), PINGER_ADMIN_PORT (2113).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { prettyFactory } from 'pino-pretty';
@@ -12,7 +12,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOST = '127.0.0.1';
 
 // local time, fields as one JSON object on the same line (err included), the prefix names the service
-const pretty = prettyFactory({ singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'service,trace_id,span_id', errorLikeObjectKeys: [] });
+const pretty = prettyFactory({
+  singleLine: true,
+  translateTime: 'SYS:HH:MM:ss',
+  ignore: 'service,trace_id,span_id',
+  errorLikeObjectKeys: [],
+});
 
 /** One output line for one line a child wrote: a JSON object pretty-printed, anything else as it is. */
 export function showLine(name: string, line: string): { text: string; record?: Record<string, unknown> } {
@@ -23,7 +28,11 @@ export function showLine(name: string, line: string): { text: string; record?: R
   } catch {
     // not JSON: shown as it is
   }
-  const body = record ? pretty(record).replace(/\r?\n$/, '').replace(/[\r\n]/g, (c) => (c === '\n' ? '\\n' : '\\r')) : line;
+  const body = record
+    ? pretty(record)
+        .replace(/\r?\n$/, '')
+        .replace(/[\r\n]/g, (c) => (c === '\n' ? '\\n' : '\\r'))
+    : line;
   const text = `${name.padEnd(6)} | ${body}`;
   return record ? { text, record } : { text };
 }
@@ -76,7 +85,9 @@ function start(name: string, env: Record<string, string>, onLog: (rec: Record<st
   };
   lines(proc.stdout, false);
   lines(proc.stderr, true);
-  const exited = new Promise<number>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0))));
+  const exited = new Promise<number>((resolve) =>
+    proc.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0))),
+  );
   const child = { name, proc, exited };
   children.push(child);
   void exited.then((code) => {
@@ -123,7 +134,8 @@ function main(): void {
     if (rec.msg !== 'listening' || children.length > 1) return;
     process.stdout.write(`start-local: ponger http://${HOST}:${rec.app_port}/ping, metrics http://${HOST}:${rec.admin_port}/metrics\n`);
     start('pinger', { PONGER_URL: `http://${HOST}:${rec.app_port}`, METRICS_PORT: port('PINGER_ADMIN_PORT', 2113) }, (p) => {
-      if (p.msg === 'pinger started') process.stdout.write(`start-local: pinger metrics http://${HOST}:${p.admin_port}/metrics (Ctrl-C stops both)\n`);
+      if (p.msg === 'pinger started')
+        process.stdout.write(`start-local: pinger metrics http://${HOST}:${p.admin_port}/metrics (Ctrl-C stops both)\n`);
     });
   });
 }

@@ -1,14 +1,18 @@
-import { expect } from 'chai';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { REPO_ROOT, run } from './lib/run.ts';
 
 describe('e2e suite without a cluster', function () {
   this.timeout(120_000);
   let dir = '';
   let kubeconfig = '';
-  const mocha = (env: NodeJS.ProcessEnv) => run(process.execPath, [path.join(REPO_ROOT, 'node_modules/mocha/bin/mocha.js'), '--config', 'e2e/.mocharc.json'], { env, timeout: 100_000 });
+  const mocha = (env: NodeJS.ProcessEnv) =>
+    run(process.execPath, [path.join(REPO_ROOT, 'node_modules/mocha/bin/mocha.js'), '--config', 'e2e/.mocharc.json'], {
+      env,
+      timeout: 100_000,
+    });
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'kubeconfig-'));
     kubeconfig = path.join(dir, 'config');

@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { REPO_ROOT, run } from './lib/run.ts';
 
 const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -15,7 +15,11 @@ function images(kustomization?: string) {
 
 describe('scripts/images.sh', () => {
   it('builds and imports exactly the names k8s/base/kustomization.yaml maps to', function () {
-    try { readFileSync(base); } catch { this.skip(); }
+    try {
+      readFileSync(base);
+    } catch {
+      this.skip();
+    }
     const r = images();
     expect(r.status, r.stderr).to.equal(0);
     // build-image.sh builds and tags each target of services/Dockerfile (below)
@@ -25,7 +29,9 @@ describe('scripts/images.sh', () => {
 
   describe('refuses a kustomization that maps to other images', () => {
     let dir = '';
-    beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'kust-')); });
+    beforeEach(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'kust-'));
+    });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
     const cases: [string, string, RegExp][] = [
       ['another tag', `newTag: "${version}"`, /"ponger" maps to "pingpong\/ponger latest"/],

@@ -1,7 +1,7 @@
-import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { REPO_ROOT, run } from './lib/run.ts';
 import { helpTargets, ruleTargets, undocumented } from './makefile-targets.ts';
 
@@ -12,8 +12,20 @@ describe('Makefile', () => {
     const help = run('make', ['-s', 'help']);
     expect(help.status, help.stderr).to.equal(0);
     const targets = ruleTargets(makefile);
-    expect(targets).to.include.members(['mesh-up', 'plain-up', 'down', 'status', 'zero-trust-demo', 'compare', 'tools',
-      'test', 'e2e', 'images', 'run-local-kube-with-ping-pong-app', 'cluster-up-with-services']);
+    expect(targets).to.include.members([
+      'mesh-up',
+      'plain-up',
+      'down',
+      'status',
+      'zero-trust-demo',
+      'compare',
+      'tools',
+      'test',
+      'e2e',
+      'images',
+      'run-local-kube-with-ping-pong-app',
+      'cluster-up-with-services',
+    ]);
     expect(undocumented(makefile, help.stdout)).to.deep.equal([]);
     expect(helpTargets(help.stdout).sort()).to.deep.equal([...targets].sort());
   });
@@ -21,7 +33,7 @@ describe('Makefile', () => {
   it('the help check catches a target without a ## description', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mk-'));
     try {
-      const broken = makefile + '\nsecret-target:\n\t@echo hidden\n';
+      const broken = `${makefile}\nsecret-target:\n\t@echo hidden\n`;
       writeFileSync(path.join(dir, 'Makefile'), broken);
       copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(dir, 'package.json'));
       const help = run('make', ['-s', '-f', path.join(dir, 'Makefile'), 'help'], { cwd: dir });
@@ -36,7 +48,7 @@ describe('Makefile', () => {
     expect(ruleTargets('A := 1\nB ?= 2\n.PHONY: x\nx: ## d\n\techo\ny z: x\n')).to.deep.equal(['x', 'y', 'z']);
   });
 
-  it('reads VERSION from package.json and aliases the exercises\' entry points to mesh-up', () => {
+  it("reads VERSION from package.json and aliases the exercises' entry points to mesh-up", () => {
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     const r = run('make', ['-s', '--no-print-directory', '-p', '-n', 'help']);
     expect(r.stdout).to.match(new RegExp(`^VERSION := ${pkg.version.replace(/\./g, '\\.')}$`, 'm'));

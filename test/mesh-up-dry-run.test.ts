@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { hasCommand, REPO_ROOT, run } from './lib/run.ts';
 
 const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -12,7 +12,11 @@ function dryRun(target: string, env: Record<string, string> = {}) {
   return r.stdout;
 }
 const phases = (out: string) => [...out.matchAll(/^==> \[([a-z-]+)\]/gm)].map((m) => m[1]);
-const commands = (out: string) => out.split('\n').filter((l) => l.startsWith('+ ')).map((l) => l.slice(2));
+const commands = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => l.startsWith('+ '))
+    .map((l) => l.slice(2));
 function indexOf(cmds: string[], re: RegExp): number {
   const i = cmds.findIndex((c) => re.test(c));
   expect(i, `no command matches ${re}`).to.be.greaterThan(-1);
@@ -32,8 +36,22 @@ describe('make mesh-up DRY_RUN=1', () => {
   const cmds = commands(out);
 
   it('runs the phases in order', () => {
-    expect(phases(out)).to.deep.equal(['preflight', 'cluster', 'images', 'gateway-api', 'cni', 'linkerd-crds', 'linkerd',
-      'check', 'mesh-observability', 'observability', 'viz', 'overlays', 'wait', 'access']);
+    expect(phases(out)).to.deep.equal([
+      'preflight',
+      'cluster',
+      'images',
+      'gateway-api',
+      'cni',
+      'linkerd-crds',
+      'linkerd',
+      'check',
+      'mesh-observability',
+      'observability',
+      'viz',
+      'overlays',
+      'wait',
+      'access',
+    ]);
   });
 
   it('issues the commands in the order Linkerd needs them', () => {
@@ -65,7 +83,7 @@ describe('make mesh-up DRY_RUN=1', () => {
 
   it('CLUSTER= renames the cluster, and the image import follows it', () => {
     const renamed = commands(dryRun('mesh-up', { CLUSTER: 'demo' }));
-    expect(renamed).to.include('k3d cluster create demo --image ' + cmds[indexOf(cmds, /^k3d cluster create/)]!.split('--image ')[1]);
+    expect(renamed).to.include(`k3d cluster create demo --image ${cmds[indexOf(cmds, /^k3d cluster create/)]!.split('--image ')[1]}`);
     expect(renamed.some((c) => c.startsWith('k3d image import --mode=direct --cluster demo '))).to.equal(true);
   });
 });
@@ -96,7 +114,12 @@ describe('the exercise aliases', () => {
 // POD_JSONPATH in scripts/lib/pods.sh) with lines rendered here from node and pod objects; the
 // last test checks that real kubectl renders those objects the same way.
 
-interface FakeNode { apiVersion: 'v1'; kind: 'Node'; metadata: { name: string; labels?: Record<string, string> }; spec: { providerID?: string } }
+interface FakeNode {
+  apiVersion: 'v1';
+  kind: 'Node';
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { providerID?: string };
+}
 interface FakePod {
   deployment: string;
   name: string;
@@ -107,20 +130,28 @@ interface FakePod {
   waiting?: { container: string; reason: string; image: string };
 }
 
-const node = (name: string, providerID?: string, labels?: Record<string, string>): FakeNode =>
-  ({ apiVersion: 'v1', kind: 'Node', metadata: { name, ...(labels ? { labels } : {}) }, spec: providerID ? { providerID } : {} });
+const node = (name: string, providerID?: string, labels?: Record<string, string>): FakeNode => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name, ...(labels ? { labels } : {}) },
+  spec: providerID ? { providerID } : {},
+});
 const nodeLine = (n: FakeNode) => `${n.metadata.name}|${n.spec.providerID ?? ''}|${n.metadata.labels?.['minikube.k8s.io/name'] ?? ''}\n`;
 
 const HASH = '5d8f9c7b6';
 function podObject(p: FakePod) {
-  const statuses = (names: string[]) => names.map((c): { name: string; image: string; state: { waiting?: { reason: string }; running?: object } } => ({
-    name: c, image: p.waiting?.container === c ? p.waiting.image : `img/${c}`,
-    state: p.waiting?.container === c ? { waiting: { reason: p.waiting.reason } } : { running: {} },
-  }));
+  const statuses = (names: string[]) =>
+    names.map((c): { name: string; image: string; state: { waiting?: { reason: string }; running?: object } } => ({
+      name: c,
+      image: p.waiting?.container === c ? p.waiting.image : `img/${c}`,
+      state: p.waiting?.container === c ? { waiting: { reason: p.waiting.reason } } : { running: {} },
+    }));
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: {
-      name: p.name, labels: { 'pod-template-hash': HASH },
+      name: p.name,
+      labels: { 'pod-template-hash': HASH },
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${p.deployment}-${HASH}`, uid: 'u' }],
       ...(p.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
       ...(p.injectDisabled ? { annotations: { 'linkerd.io/inject': 'disabled' } } : {}),
@@ -138,9 +169,12 @@ function podObject(p: FakePod) {
 function podLine(p: FakePod) {
   const o = podObject(p);
   const waits = [...(o.status.initContainerStatuses ?? []), ...o.status.containerStatuses]
-    .map((s) => `${s.name}=${s.state.waiting?.reason ?? ''}=${s.image} `).join('');
-  return `${p.deployment}-${HASH}|${HASH}|${p.name}|${o.metadata.deletionTimestamp ?? ''}|${o.metadata.annotations?.['linkerd.io/inject'] ?? ''}|` +
-    `${(p.init ?? []).join(' ')} ${p.containers.join(' ')}|${waits}\n`;
+    .map((s) => `${s.name}=${s.state.waiting?.reason ?? ''}=${s.image} `)
+    .join('');
+  return (
+    `${p.deployment}-${HASH}|${HASH}|${p.name}|${o.metadata.deletionTimestamp ?? ''}|${o.metadata.annotations?.['linkerd.io/inject'] ?? ''}|` +
+    `${(p.init ?? []).join(' ')} ${p.containers.join(' ')}|${waits}\n`
+  );
 }
 
 const FAKE_KUBECTL = `#!/usr/bin/env bash
@@ -185,8 +219,12 @@ class FakeCluster {
     this.set('nodes', nodes.map(nodeLine).join(''));
     this.set('calls', '');
   }
-  set(file: string, text: string) { writeFileSync(path.join(this.state, file), text); }
-  pods(ns: string, pods: FakePod[]) { this.set(`pods.${ns}`, pods.map(podLine).join('')); }
+  set(file: string, text: string) {
+    writeFileSync(path.join(this.state, file), text);
+  }
+  pods(ns: string, pods: FakePod[]) {
+    this.set(`pods.${ns}`, pods.map(podLine).join(''));
+  }
   /** Recorded calls since the last take, one command line each. */
   take(): string[] {
     const calls = readFileSync(path.join(this.state, 'calls'), 'utf8').split('\n').filter(Boolean);
@@ -197,41 +235,69 @@ class FakeCluster {
   run(cmd: string, args: string[], env: Record<string, string> = {}) {
     return run(cmd, args, {
       env: {
-        ...process.env, PATH: `${this.bin}:${process.env['PATH']}`, BIN_DIR: this.bin, FAKE_STATE: this.state,
-        USE_CURRENT_CONTEXT: '1', DRY_RUN: '0', CLUSTER: 'cluster', ...env,
+        ...process.env,
+        PATH: `${this.bin}:${process.env['PATH']}`,
+        BIN_DIR: this.bin,
+        FAKE_STATE: this.state,
+        USE_CURRENT_CONTEXT: '1',
+        DRY_RUN: '0',
+        CLUSTER: 'cluster',
+        ...env,
       },
     });
   }
   /** The image loading of scripts/images.sh, run for real (the build itself needs Docker). */
   loadImages() {
-    return this.run('bash', ['-c', '. scripts/lib/common.sh && . scripts/lib/distro.sh && detect_distro && load_images "$@"', 'load',
-      `pingpong/pinger:${version}`, `pingpong/ponger:${version}`]);
+    return this.run('bash', [
+      '-c',
+      '. scripts/lib/common.sh && . scripts/lib/distro.sh && detect_distro && load_images "$@"',
+      'load',
+      `pingpong/pinger:${version}`,
+      `pingpong/ponger:${version}`,
+    ]);
   }
-  cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
+  cleanup() {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k3d, kind, minikube on PATH)', function () {
   this.timeout(120_000);
   const fakes: FakeCluster[] = [];
-  const fake = (nodes: FakeNode[]) => { const f = new FakeCluster(nodes); fakes.push(f); return f; };
-  after(() => fakes.forEach((f) => f.cleanup()));
+  const fake = (nodes: FakeNode[]) => {
+    const f = new FakeCluster(nodes);
+    fakes.push(f);
+    return f;
+  };
+  after(() => {
+    for (const f of fakes) f.cleanup();
+  });
 
   const refs = `pingpong/pinger:${version} pingpong/ponger:${version}`;
   const distros: { what: string; nodes: FakeNode[]; kubeSystem: string; cni: string; load: string; netpolWarning: boolean }[] = [
     {
       what: 'k3d: k3s paths, k3d image import into the cluster named by the nodes',
       nodes: [node('k3d-demo-server-0', 'k3s://k3d-demo-server-0'), node('k3d-demo-agent-0', 'k3s://k3d-demo-agent-0')],
-      kubeSystem: 'coredns', cni: K3S_CNI, load: `k3d image import --mode=direct --cluster demo ${refs}`, netpolWarning: false,
+      kubeSystem: 'coredns',
+      cni: K3S_CNI,
+      load: `k3d image import --mode=direct --cluster demo ${refs}`,
+      netpolWarning: false,
     },
     {
       what: 'kind: default paths, kind load into the cluster named by the providerID',
       nodes: [node('dev-control-plane', 'kind://docker/dev/dev-control-plane'), node('dev-worker', 'kind://docker/dev/dev-worker')],
-      kubeSystem: 'kindnet kube-proxy', cni: DEFAULT_CNI, load: `kind load docker-image --name dev ${refs}`, netpolWarning: false,
+      kubeSystem: 'kindnet kube-proxy',
+      cni: DEFAULT_CNI,
+      load: `kind load docker-image --name dev ${refs}`,
+      netpolWarning: false,
     },
     {
       what: 'minikube: default paths, image load into the profile; warns loudly that its bridge CNI enforces no NetworkPolicy',
       nodes: [node('lab', undefined, { 'minikube.k8s.io/name': 'lab' }), node('lab-m02', undefined, { 'minikube.k8s.io/name': 'lab' })],
-      kubeSystem: 'kube-proxy', cni: DEFAULT_CNI, load: `minikube image load -p lab ${refs}`, netpolWarning: true,
+      kubeSystem: 'kube-proxy',
+      cni: DEFAULT_CNI,
+      load: `minikube image load -p lab ${refs}`,
+      netpolWarning: true,
     },
   ];
   for (const d of distros) {
@@ -256,7 +322,9 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
       expect(calls.filter((c) => /^linkerd install --set cniEnabled=true /.test(c))).to.have.length(1);
 
       // The whole sequence, printed: images.sh loads into the detected cluster, linkerd-up.sh uses its paths.
-      const cmds = commands(dryRun('mesh-up', { PATH: `${f.bin}:${process.env['PATH']}`, BIN_DIR: f.bin, FAKE_STATE: f.state, USE_CURRENT_CONTEXT: '1' }));
+      const cmds = commands(
+        dryRun('mesh-up', { PATH: `${f.bin}:${process.env['PATH']}`, BIN_DIR: f.bin, FAKE_STATE: f.state, USE_CURRENT_CONTEXT: '1' }),
+      );
       expect(cmds).to.include(d.load);
       expect(cmds).to.include(`linkerd install-cni ${d.cni} | kubectl apply -f -`);
       expect(cmds.filter((c) => /^(k3d|kind|minikube) /.test(c))).to.deep.equal([d.load]);
@@ -277,8 +345,13 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
         expect(r.stderr).to.match(/unsupported cluster: .*Supported: k3d .*kind .*minikube/);
         // Only read: the nodes (and the context's name), nothing applied, loaded or built.
         const calls = f.take();
-        expect(calls, script).to.include(`kubectl get nodes --request-timeout=10s -o jsonpath=${readJsonpath('distro.sh', 'NODE_JSONPATH')}`);
-        expect(calls.filter((c) => !/^kubectl (get nodes|config current-context)/.test(c)), script).to.deep.equal([]);
+        expect(calls, script).to.include(
+          `kubectl get nodes --request-timeout=10s -o jsonpath=${readJsonpath('distro.sh', 'NODE_JSONPATH')}`,
+        );
+        expect(
+          calls.filter((c) => !/^kubectl (get nodes|config current-context)/.test(c)),
+          script,
+        ).to.deep.equal([]);
       }
     }
   });
@@ -294,7 +367,12 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
       // Ignored: a pod already going away, and one that opts out of the mesh.
       { deployment: 'jaeger', name: 'jaeger-old-x3', containers: ['jaeger'], deleting: true },
       { deployment: 'debug', name: 'debug-1a2-x6', containers: ['debug'], injectDisabled: true },
-      { deployment: 'otel-collector', name: 'otel-collector-4f2-x5', init: ['linkerd-network-validator'], containers: ['linkerd-proxy', 'otel-collector'] },
+      {
+        deployment: 'otel-collector',
+        name: 'otel-collector-4f2-x5',
+        init: ['linkerd-network-validator'],
+        containers: ['linkerd-proxy', 'otel-collector'],
+      },
     ]);
     const first = f.run('scripts/linkerd-up.sh', []);
     expect(first.status, first.stderr).to.equal(0);
@@ -309,8 +387,15 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
     ]);
 
     // What the restart produced: every pod has its proxy. Linkerd is installed now: upgrade.
-    f.pods('observability', ['prometheus', 'grafana', 'jaeger', 'otel-collector'].map((d) =>
-      ({ deployment: d, name: `${d}-new`, init: ['linkerd-network-validator', 'linkerd-proxy'], containers: [d] })));
+    f.pods(
+      'observability',
+      ['prometheus', 'grafana', 'jaeger', 'otel-collector'].map((d) => ({
+        deployment: d,
+        name: `${d}-new`,
+        init: ['linkerd-network-validator', 'linkerd-proxy'],
+        containers: [d],
+      })),
+    );
     const second = f.run('scripts/linkerd-up.sh', []);
     expect(second.status, second.stderr).to.equal(0);
     const again = f.take();
@@ -325,8 +410,13 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
     const f = fake([node('dev-control-plane', 'kind://docker/dev/dev-control-plane')]);
     f.set('never-ready', '');
     f.pods('pingpong-mesh', [
-      { deployment: 'ponger', name: 'ponger-5d8-a1', init: ['linkerd-network-validator', 'linkerd-proxy'], containers: ['ponger'],
-        waiting: { container: 'ponger', reason: 'ErrImageNeverPull', image: `pingpong/ponger:${version}` } },
+      {
+        deployment: 'ponger',
+        name: 'ponger-5d8-a1',
+        init: ['linkerd-network-validator', 'linkerd-proxy'],
+        containers: ['ponger'],
+        waiting: { container: 'ponger', reason: 'ErrImageNeverPull', image: `pingpong/ponger:${version}` },
+      },
     ]);
     // Without the check this waits 300 s and the 60 s bound of run() fails the test.
     const r = f.run('scripts/apps-up.sh', ['mesh']);
@@ -336,7 +426,7 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
     expect(f.take().filter((c) => c.includes('rollout status'))).to.have.length(1);
   });
 
-  it('the fake answers as real kubectl renders the same objects with the scripts\' jsonpath', function () {
+  it("the fake answers as real kubectl renders the same objects with the scripts' jsonpath", function () {
     if (!hasCommand('kubectl')) this.skip();
     const dir = mkdtempSync(path.join(tmpdir(), 'jsonpath-'));
     try {
@@ -354,8 +444,13 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
       }
       const pods: FakePod[] = [
         { deployment: 'grafana', name: 'grafana-1', containers: ['grafana'], deleting: true, injectDisabled: true },
-        { deployment: 'ponger', name: 'ponger-1', init: ['linkerd-network-validator', 'linkerd-proxy'], containers: ['ponger'],
-          waiting: { container: 'ponger', reason: 'ImagePullBackOff', image: 'pingpong/ponger:1' } },
+        {
+          deployment: 'ponger',
+          name: 'ponger-1',
+          init: ['linkerd-network-validator', 'linkerd-proxy'],
+          containers: ['ponger'],
+          waiting: { container: 'ponger', reason: 'ImagePullBackOff', image: 'pingpong/ponger:1' },
+        },
       ];
       for (const p of pods) expect(render(podObject(p), readJsonpath('pods.sh', 'POD_JSONPATH'))).to.equal(podLine(p));
     } finally {

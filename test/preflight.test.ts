@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { REPO_ROOT, run } from './lib/run.ts';
 
 // A PATH holding only fake tools (plus the basics the script uses), so the host's tools don't leak in.

@@ -1,11 +1,11 @@
-import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'chai';
 import { REPO_ROOT } from './lib/run.ts';
 import { ruleTargets } from './makefile-targets.ts';
 
 /** `make <target>` mentions in a text that the Makefile does not define. */
-export function unknownMakeTargets(text: string, makefile: string): string[] {
+function unknownMakeTargets(text: string, makefile: string): string[] {
   const targets = new Set(ruleTargets(makefile));
   const mentioned = [...text.matchAll(/`(?:[A-Z_]+=\S+ )*make ([a-z0-9-]+)/g)].map((m) => m[1] ?? '');
   return [...new Set(mentioned.filter((t) => !targets.has(t)))];

@@ -1,16 +1,21 @@
 // make resilience-demo and make zero-trust-rollout without a cluster: the order of their commands
 // (DRY_RUN=1, through make), a whole run against a fake kubectl and a fake Prometheus, and the
 // clean-up on an interrupt: the fault is removed, the throwaway namespace deleted.
-import { expect } from 'chai';
+
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { REPO_ROOT, run } from './lib/run.ts';
 
-const commands = (out: string) => out.split('\n').filter((l) => l.startsWith('+ ')).map((l) => l.slice(2));
+const commands = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => l.startsWith('+ '))
+    .map((l) => l.slice(2));
 const phases = (out: string) => [...out.matchAll(/^==> \[([a-z-]+)\]/gm)].map((m) => m[1]);
 function dryRun(target: string) {
   const r = run('make', ['-s', '--no-print-directory', target, 'DRY_RUN=1']);
@@ -32,11 +37,22 @@ class Fake {
     chmodSync(path.join(this.dir, 'bin/kubectl'), 0o755);
     writeFileSync(path.join(this.dir, 'calls'), '');
   }
-  calls(): string[] { return readFileSync(path.join(this.dir, 'calls'), 'utf8').split('\n').filter(Boolean); }
-  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return { ...process.env, PATH: `${this.dir}/bin:${process.env['PATH']}`, BIN_DIR: `${this.dir}/bin`, FAKE_STATE: this.dir, DRY_RUN: '0', ...extra };
+  calls(): string[] {
+    return readFileSync(path.join(this.dir, 'calls'), 'utf8').split('\n').filter(Boolean);
   }
-  cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      PATH: `${this.dir}/bin:${process.env['PATH']}`,
+      BIN_DIR: `${this.dir}/bin`,
+      FAKE_STATE: this.dir,
+      DRY_RUN: '0',
+      ...extra,
+    };
+  }
+  cleanup() {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 /** Run a script without blocking the event loop (the fake Prometheus answers from this process). */
@@ -46,9 +62,16 @@ function runAsync(script: string, env: NodeJS.ProcessEnv) {
     let stdout = '';
     let stderr = '';
     const limit = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('exit', (code) => { clearTimeout(limit); resolve({ code, stdout, stderr }); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('exit', (code) => {
+      clearTimeout(limit);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -58,21 +81,38 @@ function interrupt(script: string, env: NodeJS.ProcessEnv, when: RegExp, signal:
     const child = spawn(path.join(REPO_ROOT, script), [], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let sent = false;
-    const limit = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${script}: no ${when} within 30 s: ${out}`)); }, 30_000);
+    const limit = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script}: no ${when} within 30 s: ${out}`));
+    }, 30_000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (!sent && when.test(out)) { sent = true; setTimeout(() => child.kill(signal), 300); }
+      if (!sent && when.test(out)) {
+        sent = true;
+        setTimeout(() => child.kill(signal), 300);
+      }
     });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    child.on('exit', (code) => { clearTimeout(limit); resolve({ code, out }); });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('exit', (code) => {
+      clearTimeout(limit);
+      resolve({ code, out });
+    });
   });
 }
 
 describe('make resilience-demo', function () {
   this.timeout(60_000);
   const fakes: Fake[] = [];
-  const fake = () => { const f = new Fake(); fakes.push(f); return f; };
-  after(() => fakes.forEach((f) => f.cleanup()));
+  const fake = () => {
+    const f = new Fake();
+    fakes.push(f);
+    return f;
+  };
+  after(() => {
+    for (const f of fakes) f.cleanup();
+  });
 
   it('DRY_RUN=1: fault on in both namespaces, rollouts, wait, measure, fault off', () => {
     const out = dryRun('resilience-demo');
@@ -95,7 +135,12 @@ describe('make resilience-demo', function () {
 
   it('refuses a bad fault rate or window, naming the variable, before touching the cluster', () => {
     const f = fake();
-    for (const [k, v] of [['FAULT_ERROR_RATE', '50%'], ['FAULT_ERROR_RATE', '1.5'], ['FAULT_SECONDS', '0'], ['SETTLE_SECONDS', '-1']] as const) {
+    for (const [k, v] of [
+      ['FAULT_ERROR_RATE', '50%'],
+      ['FAULT_ERROR_RATE', '1.5'],
+      ['FAULT_SECONDS', '0'],
+      ['SETTLE_SECONDS', '-1'],
+    ] as const) {
       const r = run('scripts/resilience-demo.sh', [], { env: f.env({ [k]: v }) });
       expect(r.status, `${k}=${v}`).to.equal(1);
       expect(r.stderr).to.include(`${k}: expected`);
@@ -117,7 +162,9 @@ describe('make resilience-demo', function () {
         else if (q.includes('outbound_http')) v = mesh ? '12' : null;
         else if (q.includes('pinger_requests_total')) v = '60';
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: v === null ? [] : [{ metric: {}, value: [1, v] }] } }));
+        res.end(
+          JSON.stringify({ status: 'success', data: { resultType: 'vector', result: v === null ? [] : [{ metric: {}, value: [1, v] }] } }),
+        );
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       promUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -177,13 +224,19 @@ describe('make resilience-demo', function () {
 describe('make zero-trust-rollout', function () {
   this.timeout(60_000);
   const fakes: Fake[] = [];
-  after(() => fakes.forEach((f) => f.cleanup()));
+  after(() => {
+    for (const f of fakes) f.cleanup();
+  });
 
   it('DRY_RUN=1: audit, call, read the denials, authorize, deny, call again, delete the namespace', () => {
     const out = dryRun('zero-trust-rollout');
     expect(phases(out)).to.deep.equal(['audit', 'audit-call', 'read-denials', 'authorize', 'deny', 'deny-call', 'cleanup']);
     const cmds = commands(out).map((c) => c.replace(/^\S+\/node /, 'node '));
-    const at = (s: string) => { const i = cmds.indexOf(s); expect(i, s).to.be.greaterThan(-1); return i; };
+    const at = (s: string) => {
+      const i = cmds.indexOf(s);
+      expect(i, s).to.be.greaterThan(-1);
+      return i;
+    };
     const order = [
       at('kubectl apply -k k8s/overlays/zero-trust-rollout/audit'),
       at('kubectl -n zero-trust-rollout create serviceaccount intruder --dry-run=client -o yaml | kubectl apply -f -'),
@@ -204,7 +257,12 @@ describe('make zero-trust-rollout', function () {
     it(`${signal} while waiting for the intruder deletes the throwaway namespace`, async () => {
       const f = new Fake();
       fakes.push(f);
-      const { code, out } = await interrupt('scripts/zero-trust-rollout.sh', f.env({ WAIT_SECONDS: '60' }), /^\+ kubectl -n zero-trust-rollout apply -f -$/m, signal);
+      const { code, out } = await interrupt(
+        'scripts/zero-trust-rollout.sh',
+        f.env({ WAIT_SECONDS: '60' }),
+        /^\+ kubectl -n zero-trust-rollout apply -f -$/m,
+        signal,
+      );
       expect(code, out).to.equal(signal === 'SIGINT' ? 130 : 143);
       const calls = f.calls();
       expect(calls).to.include('apply -k k8s/overlays/zero-trust-rollout/audit');

@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { hasCommand, run } from './lib/run.ts';
 
 /** Every shell script in the tree: tracked or new, *.sh or with a sh/bash shebang. */

@@ -5,16 +5,16 @@
 //  - linkerd2 edge-26.6.3 cli/Dockerfile: linkerd2-cli-<v>-linux-<arch>, -darwin (amd64), -darwin-arm64,
 //    no .sha256 files (#14511); GitHub's release API gives each asset a "digest": "sha256:<hex>";
 //  - dl.k8s.io: release/<v>/bin/<os>/<arch>/kubectl with the bare hex digest in kubectl.sha256.
-import { expect } from 'chai';
+
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { REPO_ROOT, run } from './lib/run.ts';
 
 const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
-const lib = (fn: string, ...args: string[]) =>
-  run('bash', ['-c', `. scripts/lib/checksum.sh && ${fn} "$@"`, fn, ...args]);
+const lib = (fn: string, ...args: string[]) => run('bash', ['-c', `. scripts/lib/checksum.sh && ${fn} "$@"`, fn, ...args]);
 
 const K3D = 'https://github.com/k3d-io/k3d/releases/download/v5.8.3';
 const KUBECTL = 'https://dl.k8s.io/release/v1.33.1/bin';
@@ -32,13 +32,23 @@ const fake = (tool: string, os: string, arch: string) => `#!/bin/sh\necho "${too
 function releaseJson(assets: { name: string; digest: string | null }[], pretty = true): string {
   const decoy = `sha256:${'d'.repeat(64)}`;
   const release = {
-    url: API, tag_name: 'edge-26.6.3', name: assets[0]?.name ?? 'edge-26.6.3',
+    url: API,
+    tag_name: 'edge-26.6.3',
+    name: assets[0]?.name ?? 'edge-26.6.3',
     body: `notes: \\ "]}" "name": "${assets[0]?.name}", "digest": "${decoy}" {[\\`,
     assets: assets.map((a, id) => ({
-      url: `${API}/assets/${id}`, id, node_id: `RA_${id}`, name: a.name, label: '',
+      url: `${API}/assets/${id}`,
+      id,
+      node_id: `RA_${id}`,
+      name: a.name,
+      label: '',
       uploader: { login: 'github-actions[bot]', name: a.name, digest: decoy },
-      content_type: 'application/octet-stream', state: 'uploaded', size: 27, digest: a.digest,
-      download_count: 3, browser_download_url: `${LINKERD}/${a.name}`,
+      content_type: 'application/octet-stream',
+      state: 'uploaded',
+      size: 27,
+      digest: a.digest,
+      download_count: 3,
+      browser_download_url: `${LINKERD}/${a.name}`,
     })),
   };
   return JSON.stringify(release, null, pretty ? 2 : undefined);
@@ -46,21 +56,33 @@ function releaseJson(assets: { name: string; digest: string | null }[], pretty =
 
 describe('scripts/lib/checksum.sh', () => {
   let dir = '';
-  const file = (name: string, body: string) => { const f = path.join(dir, name); writeFileSync(f, body); return f; };
-  beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'sum-')); });
+  const file = (name: string, body: string) => {
+    const f = path.join(dir, name);
+    writeFileSync(f, body);
+    return f;
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'sum-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('verify_sha256 accepts the file with that digest and rejects any other, showing both digests', () => {
     expect(lib('verify_sha256', file('ok', 'the real binary\n'), sha256('the real binary\n')).status).to.equal(0);
     const r = lib('verify_sha256', file('bad', 'the real binary!\n'), sha256('the real binary\n'));
     expect(r.status).to.equal(1);
-    expect(r.stderr).to.match(/checksum MISMATCH/).and.include(sha256('the real binary\n')).and.include(sha256('the real binary!\n'));
+    expect(r.stderr)
+      .to.match(/checksum MISMATCH/)
+      .and.include(sha256('the real binary\n'))
+      .and.include(sha256('the real binary!\n'));
     expect(lib('verify_sha256', file('x', 'x'), 'deadbeef').stderr).to.match(/expected 64 lowercase hex digits/);
   });
 
-  it('digest_from_release_json takes the asset\'s own digest, not the notes\' or the uploader\'s', () => {
+  it("digest_from_release_json takes the asset's own digest, not the notes' or the uploader's", () => {
     const want = 'a'.repeat(64);
-    const assets = [{ name: 'other', digest: `sha256:${'c'.repeat(64)}` }, { name: 'linkerd2-cli-x', digest: `sha256:${want}` }];
+    const assets = [
+      { name: 'other', digest: `sha256:${'c'.repeat(64)}` },
+      { name: 'linkerd2-cli-x', digest: `sha256:${want}` },
+    ];
     for (const pretty of [true, false]) {
       const r = lib('digest_from_release_json', file('rel.json', releaseJson(assets, pretty)), 'linkerd2-cli-x');
       expect(r.status, r.stderr).to.equal(0);
@@ -76,7 +98,7 @@ describe('scripts/lib/checksum.sh', () => {
       'not sha256': [releaseJson([{ ...ok, digest: `sha512:${'a'.repeat(128)}` }]), /has no "digest"/],
       'short digest': [releaseJson([{ ...ok, digest: 'sha256:abc' }]), /has no "digest"/],
       'two assets of that name': [releaseJson([ok, ok]), /more than one asset/],
-      'truncated': [releaseJson([ok]).slice(0, -40), /not a complete JSON object/],
+      truncated: [releaseJson([ok]).slice(0, -40), /not a complete JSON object/],
       'an HTML error page': ['<html><body>Unicorn!</body></html>', /not a complete JSON object/],
     };
     for (const [name, [body, message]] of Object.entries(cases)) {
@@ -87,10 +109,17 @@ describe('scripts/lib/checksum.sh', () => {
     }
   });
 
-  it('digest_from_checksums_txt matches the exact asset name under k3d\'s _dist/ paths', () => {
-    const sums = file('checksums.txt', [
-      `${'1'.repeat(64)}  _dist/k3d-linux-amd64.sig`, `${'2'.repeat(64)}  _dist/k3d-linux-amd64`,
-      `${'3'.repeat(64)}  _dist/k3d-linux-arm64`, `${'4'.repeat(64)}  _dist/k3d-windows-amd64.exe`, ''].join('\n'));
+  it("digest_from_checksums_txt matches the exact asset name under k3d's _dist/ paths", () => {
+    const sums = file(
+      'checksums.txt',
+      [
+        `${'1'.repeat(64)}  _dist/k3d-linux-amd64.sig`,
+        `${'2'.repeat(64)}  _dist/k3d-linux-amd64`,
+        `${'3'.repeat(64)}  _dist/k3d-linux-arm64`,
+        `${'4'.repeat(64)}  _dist/k3d-windows-amd64.exe`,
+        '',
+      ].join('\n'),
+    );
     expect(lib('digest_from_checksums_txt', sums, 'k3d-linux-amd64').stdout.trim()).to.equal('2'.repeat(64));
     const r = lib('digest_from_checksums_txt', sums, 'k3d-darwin-arm64');
     expect(r.status).to.equal(1);
@@ -154,17 +183,23 @@ describe('scripts/tools.sh (a copy of the scripts, assets from a local file:// m
     rmSync(mirror, { recursive: true });
     const again = tools(linuxAmd64, 'k3d');
     expect(again.status, again.stderr).to.equal(0);
-    expect(again.stderr).to.match(/k3d: v5\.8\.3 already installed .* keeping it/).and.not.match(/fetching/);
+    expect(again.stderr)
+      .to.match(/k3d: v5\.8\.3 already installed .* keeping it/)
+      .and.not.match(/fetching/);
   });
 
   it('pinned: refuses a download that is not the pinned file, installs nothing, says how to re-pin', () => {
-    const cases: [tool: string, url: string, pin: string][] = [['k3d', `${K3D}/k3d-linux-amd64`, 'K3D_SHA256_linux_amd64'],
-      ['kubectl', `${KUBECTL}/linux/amd64/kubectl`, 'KUBECTL_SHA256_linux_amd64']];
+    const cases: [tool: string, url: string, pin: string][] = [
+      ['k3d', `${K3D}/k3d-linux-amd64`, 'K3D_SHA256_linux_amd64'],
+      ['kubectl', `${KUBECTL}/linux/amd64/kubectl`, 'KUBECTL_SHA256_linux_amd64'],
+    ];
     for (const [tool, url, pin] of cases) {
       serve(url, 'not the pinned binary');
       const r = tools(linuxAmd64, tool);
       expect(r.status, tool).to.equal(1);
-      expect(r.stderr).to.match(/checksum MISMATCH/).and.include(`not the pinned ${pin}`)
+      expect(r.stderr)
+        .to.match(/checksum MISMATCH/)
+        .and.include(`not the pinned ${pin}`)
         .and.include(`set ${pin}="" in scripts/lib/versions.sh and run 'make tools' again`);
       expect([installed(tool), existsSync(path.join(bin, `${tool}.sha256`)), leftovers()]).to.deep.equal([null, false, []]);
     }
@@ -179,8 +214,10 @@ describe('scripts/tools.sh (a copy of the scripts, assets from a local file:// m
     serve('https://github.com/k3d-io/k3d/releases/download/v5.9.9/k3d-linux-amd64', 'k3d v5.9.9');
     const r = tools(linuxAmd64, 'k3d');
     expect(r.status).to.equal(1);
-    expect(r.stderr).to.match(/verified as another version or platform, v5\.9\.9 for linux\/amd64 wanted/)
-      .and.include('If you bumped K3D_VERSION').and.include('/v5.9.9/checksums.txt');
+    expect(r.stderr)
+      .to.match(/verified as another version or platform, v5\.9\.9 for linux\/amd64 wanted/)
+      .and.include('If you bumped K3D_VERSION')
+      .and.include('/v5.9.9/checksums.txt');
     expect(installed('k3d')).to.equal(old);
   });
 
@@ -190,7 +227,8 @@ describe('scripts/tools.sh (a copy of the scripts, assets from a local file:// m
     serve(API, releaseJson([{ name: linuxAmd64.linkerd, digest: `sha256:${sha256(body)}` }]));
     const r = tools(linuxAmd64, 'linkerd');
     expect(r.status, r.stderr).to.equal(0);
-    expect(r.stderr).to.match(/WARNING: no SHA-256 pinned/)
+    expect(r.stderr)
+      .to.match(/WARNING: no SHA-256 pinned/)
       .and.include(`to pin it, set in scripts/lib/versions.sh: LINKERD_SHA256_linux_amd64="${sha256(body)}"`);
     expect(run(path.join(bin, 'linkerd'), []).stdout).to.equal('linkerd linux/amd64\n');
     rmSync(mirror, { recursive: true });
@@ -204,7 +242,7 @@ describe('scripts/tools.sh (a copy of the scripts, assets from a local file:// m
     const answers: Record<string, string | null> = {
       'no such asset': releaseJson([{ name: PLATFORMS[1].linkerd, digest: `sha256:${sha256(body)}` }]),
       'no digest': releaseJson([{ name: linuxAmd64.linkerd, digest: null }]),
-      'another file\'s digest': releaseJson([{ name: linuxAmd64.linkerd, digest: `sha256:${sha256('other')}` }]),
+      "another file's digest": releaseJson([{ name: linuxAmd64.linkerd, digest: `sha256:${sha256('other')}` }]),
       'no answer': null,
     };
     serve(`${LINKERD}/${linuxAmd64.linkerd}`, body);
@@ -235,7 +273,8 @@ describe('scripts/tools.sh (a copy of the scripts, assets from a local file:// m
       setVersions({ [`K3D_SHA256_${p.os}_${p.arch}`]: '', [`KUBECTL_SHA256_${p.os}_${p.arch}`]: '' });
       const sums: string[] = [];
       const assets: { name: string; digest: string }[] = [];
-      for (const q of PLATFORMS) { // every platform's assets are served: only the right ones may be taken
+      for (const q of PLATFORMS) {
+        // every platform's assets are served: only the right ones may be taken
         serve(`${K3D}/k3d-${q.os}-${q.arch}`, fake('k3d', q.os, q.arch));
         sums.push(`${sha256(fake('k3d', q.os, q.arch))}  _dist/k3d-${q.os}-${q.arch}`);
         serve(`${KUBECTL}/${q.os}/${q.arch}/kubectl`, fake('kubectl', q.os, q.arch));
@@ -248,7 +287,8 @@ describe('scripts/tools.sh (a copy of the scripts, assets from a local file:// m
       const r = tools(p);
       expect(r.status, r.stderr).to.equal(0);
       for (const tool of ['k3d', 'kubectl', 'linkerd']) expect(installed(tool), tool).to.equal(fake(tool, p.os, p.arch));
-      expect(r.stderr).to.include(`K3D_SHA256_${p.os}_${p.arch}="${sha256(fake('k3d', p.os, p.arch))}"`)
+      expect(r.stderr)
+        .to.include(`K3D_SHA256_${p.os}_${p.arch}="${sha256(fake('k3d', p.os, p.arch))}"`)
         .and.include(`KUBECTL_SHA256_${p.os}_${p.arch}="${sha256(fake('kubectl', p.os, p.arch))}"`);
     });
   }
@@ -256,7 +296,10 @@ describe('scripts/tools.sh (a copy of the scripts, assets from a local file:// m
   it('stops with exit 78 on a malformed pin or platform, and names an unknown tool or a failed download', () => {
     setVersions({ K3D_SHA256_linux_amd64: 'deadbeef' });
     const pin = tools(linuxAmd64, 'k3d');
-    expect([pin.status, pin.stderr]).to.deep.equal([78, 'error: scripts/lib/versions.sh: K3D_SHA256_linux_amd64 must be 64 lowercase hex digits, or "" to verify against what upstream publishes\n']);
+    expect([pin.status, pin.stderr]).to.deep.equal([
+      78,
+      'error: scripts/lib/versions.sh: K3D_SHA256_linux_amd64 must be 64 lowercase hex digits, or "" to verify against what upstream publishes\n',
+    ]);
     expect(tools({ os: 'windows', arch: 'amd64' }, 'k3d').status).to.equal(78);
     expect(tools(linuxAmd64, 'helm').stderr).to.match(/unknown tool "helm"/);
     setVersions({});

@@ -1,14 +1,20 @@
-import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'chai';
 import { parse } from 'yaml';
 import { REPO_ROOT } from './lib/run.ts';
 
-interface Step { uses?: string; run?: string; name?: string }
-interface Workflow { jobs?: Record<string, { 'runs-on'?: string; steps?: Step[] }> }
+interface Step {
+  uses?: string;
+  run?: string;
+  name?: string;
+}
+interface Workflow {
+  jobs?: Record<string, { 'runs-on'?: string; steps?: Step[] }>;
+}
 
 /** Problems of a workflow: actions not pinned to a full commit, and the e2e steps out of order. */
-export function workflowProblems(text: string): string[] {
+function workflowProblems(text: string): string[] {
   const wf = parse(text) as Workflow;
   const steps = wf.jobs?.['e2e']?.steps;
   if (!Array.isArray(steps)) return ['jobs.e2e.steps: expected a list of steps'];
@@ -25,7 +31,8 @@ export function workflowProblems(text: string): string[] {
     problems.push('steps: expected npm ci, make tools, make plain-up, make mesh-up, then npm run test:e2e');
   }
   const e2e = steps.find((s) => /^npm run test:e2e$/.test(s.run ?? '')) as (Step & { env?: Record<string, string> }) | undefined;
-  if (e2e?.env?.['E2E_REQUIRE_CLUSTER'] !== '1') problems.push('npm run test:e2e: expected env E2E_REQUIRE_CLUSTER: "1" (a skipped suite must fail there)');
+  if (e2e?.env?.['E2E_REQUIRE_CLUSTER'] !== '1')
+    problems.push('npm run test:e2e: expected env E2E_REQUIRE_CLUSTER: "1" (a skipped suite must fail there)');
   return problems;
 }
 
@@ -39,8 +46,13 @@ describe('.github/workflows/e2e.yml', () => {
   it('the check catches a floating action tag and a wrong order', () => {
     const floating = text.replace(/actions\/checkout@[0-9a-f]{40}/, 'actions/checkout@v4');
     expect(workflowProblems(floating)).to.deep.equal(['uses: actions/checkout@v4: expected owner/repo@<40-hex commit>']);
-    const swapped = text.replace('run: npm run test:e2e', 'run: TMP').replace('run: make plain-up', 'run: npm run test:e2e').replace('run: TMP', 'run: make plain-up');
+    const swapped = text
+      .replace('run: npm run test:e2e', 'run: TMP')
+      .replace('run: make plain-up', 'run: npm run test:e2e')
+      .replace('run: TMP', 'run: make plain-up');
     expect(workflowProblems(swapped)).to.include('steps: expected npm ci, make tools, make plain-up, make mesh-up, then npm run test:e2e');
-    expect(workflowProblems(text.replace('E2E_REQUIRE_CLUSTER: "1"', 'E2E_REQUIRE_CLUSTER: "0"'))).to.deep.equal(['npm run test:e2e: expected env E2E_REQUIRE_CLUSTER: "1" (a skipped suite must fail there)']);
+    expect(workflowProblems(text.replace('E2E_REQUIRE_CLUSTER: "1"', 'E2E_REQUIRE_CLUSTER: "0"'))).to.deep.equal([
+      'npm run test:e2e: expected env E2E_REQUIRE_CLUSTER: "1" (a skipped suite must fail there)',
+    ]);
   });
 });

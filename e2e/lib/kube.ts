@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { requireTool } from '../../scripts/lib/find-tool.ts';
-import { portForward, type Forward } from '../../scripts/lib/port-forward.ts';
+import { type Forward, portForward } from '../../scripts/lib/port-forward.ts';
 
 const execFileP = promisify(execFile);
 

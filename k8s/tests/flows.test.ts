@@ -1,11 +1,12 @@
 // Every flow the docs promise, and every flow they say is refused, checked against the
 // NetworkPolicies of all namespaces at once, on the port each connection really uses on the wire
 // with Linkerd 2.20 installed the way scripts/linkerd-up.sh installs it (model: linkerd-wire.ts).
-import { expect } from 'chai';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRendered, type K8sObject, networkPolicies, ns, podTemplates, render, REPO_ROOT } from '../../test/lib/manifests.ts';
-import { reachable, wirePort, type Connection, type Pod, type PoliciesByNamespace, type TransportMode } from './linkerd-wire.ts';
+import { expect } from 'chai';
+import { describeRendered, type K8sObject, networkPolicies, ns, podTemplates, REPO_ROOT, render } from '../../test/lib/manifests.ts';
+import { type Connection, type Pod, type PoliciesByNamespace, reachable, type TransportMode, wirePort } from './linkerd-wire.ts';
 import { allowed } from './netpol.ts';
 import { OVERLAYS, ROLLOUT_NAMESPACE, ROLLOUT_STAGES } from './project.ts';
 
@@ -15,7 +16,8 @@ function installedTransportMode(): TransportMode {
   const modes = [...script.matchAll(/proxy\.outboundTransportMode=([a-z-]+)/g)].map((m) => m[1]);
   if (modes.length === 0) return 'transport-header'; // the chart's default
   const unique = [...new Set(modes)];
-  if (unique.length !== 1 || (unique[0] !== 'transparent' && unique[0] !== 'transport-header')) throw new Error(`linkerd-up.sh sets outboundTransportMode to ${unique.join(', ')}`);
+  if (unique.length !== 1 || (unique[0] !== 'transparent' && unique[0] !== 'transport-header'))
+    throw new Error(`linkerd-up.sh sets outboundTransportMode to ${unique.join(', ')}`);
   return unique[0];
 }
 
@@ -35,7 +37,9 @@ function podOf(labels: Map<string, Record<string, string>>, namespace: string, n
 }
 
 function cluster(meshed: boolean) {
-  const labels = new Map(SHOWCASE.flatMap((d) => podTemplates(render(d))).map((t) => [`${t.namespace}/${t.owner.metadata.name}`, t.labels]));
+  const labels = new Map(
+    SHOWCASE.flatMap((d) => podTemplates(render(d))).map((t) => [`${t.namespace}/${t.owner.metadata.name}`, t.labels]),
+  );
   const pod = (namespace: string, name: string, m: boolean) => podOf(labels, namespace, name, m);
   return {
     plainPinger: pod('pingpong-plain', 'pinger', false),
@@ -69,13 +73,33 @@ describeRendered('flows on the wire: NetworkPolicies of every namespace, as Link
     // Labels are not identity: an intruder wearing pinger's labels passes L4 as pinger does, in
     // both namespaces; in the mesh ponger's Linkerd policy answers it 403 (overlays.test.ts).
     ['pinger (or an intruder with its labels) -> ponger:8080 (plain)', { from: p.plainPinger, to: p.plainPonger, port: 8080 }],
-    ['pinger (or a meshed intruder with its labels: L7 says 403) -> ponger:8080 (mesh, mTLS)', { from: p.meshPinger, to: p.meshPonger, port: 8080 }],
-    ...[p.plainPinger, p.plainPonger, ...mesh].map((a): [string, Connection] => [`${a.namespace}/${a.labels['app.kubernetes.io/name']} -> collector OTLP/HTTP 4318`, { from: a, to: p.collector, port: 4318 }]),
-    ...[...mesh, ...obsPods, p.destination, p.vizTap].map((a): [string, Connection] => [`proxy of ${a.namespace}/${Object.values(a.labels)[0]} -> collector OTLP/gRPC 4317`, { from: a, to: p.collector, port: 4317, origin: 'proxy' }]),
-    ...[...mesh, ...obsPods].flatMap((a) => [8080, 8086, 8090].map((port): [string, Connection] => [`proxy of ${a.namespace}/${a.labels['app.kubernetes.io/name']} -> control plane ${port}`, { from: a, to: p.destination, port, origin: 'proxy' }])),
+    [
+      'pinger (or a meshed intruder with its labels: L7 says 403) -> ponger:8080 (mesh, mTLS)',
+      { from: p.meshPinger, to: p.meshPonger, port: 8080 },
+    ],
+    ...[p.plainPinger, p.plainPonger, ...mesh].map((a): [string, Connection] => [
+      `${a.namespace}/${a.labels['app.kubernetes.io/name']} -> collector OTLP/HTTP 4318`,
+      { from: a, to: p.collector, port: 4318 },
+    ]),
+    ...[...mesh, ...obsPods, p.destination, p.vizTap].map((a): [string, Connection] => [
+      `proxy of ${a.namespace}/${Object.values(a.labels)[0]} -> collector OTLP/gRPC 4317`,
+      { from: a, to: p.collector, port: 4317, origin: 'proxy' },
+    ]),
+    ...[...mesh, ...obsPods].flatMap((a) =>
+      [8080, 8086, 8090].map((port): [string, Connection] => [
+        `proxy of ${a.namespace}/${a.labels['app.kubernetes.io/name']} -> control plane ${port}`,
+        { from: a, to: p.destination, port, origin: 'proxy' },
+      ]),
+    ),
     ['collector -> jaeger OTLP/gRPC 4317', { from: p.collector, to: p.jaeger, port: 4317 }],
-    ...[p.plainPinger, p.plainPonger, ...mesh].map((a): [string, Connection] => [`prometheus -> ${a.namespace}/${a.labels['app.kubernetes.io/name']} admin 2112`, { from: p.prometheus, to: a, port: 2112 }]),
-    ...[...mesh, ...obsPods, p.destination].map((a): [string, Connection] => [`prometheus -> proxy admin 4191 of ${a.namespace}/${Object.values(a.labels)[0]}`, { from: p.prometheus, to: a, port: 4191 }]),
+    ...[p.plainPinger, p.plainPonger, ...mesh].map((a): [string, Connection] => [
+      `prometheus -> ${a.namespace}/${a.labels['app.kubernetes.io/name']} admin 2112`,
+      { from: p.prometheus, to: a, port: 2112 },
+    ]),
+    ...[...mesh, ...obsPods, p.destination].map((a): [string, Connection] => [
+      `prometheus -> proxy admin 4191 of ${a.namespace}/${Object.values(a.labels)[0]}`,
+      { from: p.prometheus, to: a, port: 4191 },
+    ]),
     ['prometheus -> span metrics 8889', { from: p.prometheus, to: p.collector, port: 8889 }],
     ['prometheus -> control plane admin 9996', { from: p.prometheus, to: p.destination, port: 9996 }],
     ['prometheus -> API server 6443', { from: p.prometheus, to: 'outside', port: 6443 }],
@@ -83,8 +107,16 @@ describeRendered('flows on the wire: NetworkPolicies of every namespace, as Link
     ['grafana -> prometheus 9090', { from: p.grafana, to: p.prometheus, port: 9090 }],
     ['grafana -> jaeger 16686', { from: p.grafana, to: p.jaeger, port: 16686 }],
     ['linkerd-viz metrics-api -> prometheus 9090', { from: p.vizMetrics, to: p.prometheus, port: 9090 }],
-    ...[...mesh, ...obsPods].map((a): [string, Connection] => [`linkerd-viz tap -> proxy 4190 of ${a.namespace}/${a.labels['app.kubernetes.io/name']}`, { from: p.vizTap, to: a, port: 4190 }]),
-    ...[p.plainPinger, p.meshPonger, p.jaeger].flatMap((a) => (['UDP', 'TCP'] as const).map((protocol): [string, Connection] => [`${a.namespace}/${a.labels['app.kubernetes.io/name']} -> DNS ${protocol} 53`, { from: a, to: p.dns, port: 53, protocol }])),
+    ...[...mesh, ...obsPods].map((a): [string, Connection] => [
+      `linkerd-viz tap -> proxy 4190 of ${a.namespace}/${a.labels['app.kubernetes.io/name']}`,
+      { from: p.vizTap, to: a, port: 4190 },
+    ]),
+    ...[p.plainPinger, p.meshPonger, p.jaeger].flatMap((a) =>
+      (['UDP', 'TCP'] as const).map((protocol): [string, Connection] => [
+        `${a.namespace}/${a.labels['app.kubernetes.io/name']} -> DNS ${protocol} 53`,
+        { from: a, to: p.dns, port: 53, protocol },
+      ]),
+    ),
   ];
   const refused: Array<[string, Connection]> = [
     ['meshed app -> grafana 3000', { from: p.meshPinger, to: p.grafana, port: 3000 }],
@@ -105,8 +137,10 @@ describeRendered('flows on the wire: NetworkPolicies of every namespace, as Link
   ];
 
   describe('after make mesh-up (observability meshed)', () => {
-    for (const [what, c] of promised) it(`allows ${what}`, () => expect(reachable(policies, c, mode), `wire port ${wirePort(c, mode)}`).to.equal(true));
-    for (const [what, c] of refused) it(`refuses ${what}`, () => expect(reachable(policies, c, mode), `wire port ${wirePort(c, mode)}`).to.equal(false));
+    for (const [what, c] of promised)
+      it(`allows ${what}`, () => expect(reachable(policies, c, mode), `wire port ${wirePort(c, mode)}`).to.equal(true));
+    for (const [what, c] of refused)
+      it(`refuses ${what}`, () => expect(reachable(policies, c, mode), `wire port ${wirePort(c, mode)}`).to.equal(false));
   });
 
   it('after make plain-up (no Linkerd, nothing meshed): the promised unmeshed flows hold, the refusals too', () => {
@@ -133,8 +167,12 @@ describeRendered('flows on the wire: NetworkPolicies of every namespace, as Link
     expect(wirePort({ from: p.meshPonger, to: p.collector, port: 4317, origin: 'proxy' }, th), 'proxy-originated').to.equal(4317);
     expect(wirePort({ from: p.prometheus, to: p.plainPonger, port: 2112 }, th), 'unmeshed server').to.equal(2112);
     expect(wirePort({ from: p.plainPinger, to: p.meshPonger, port: 8080 }, th), 'unmeshed client').to.equal(8080);
-    expect(wirePort({ from: { ...p.grafana, skipOutbound: [9090] }, to: p.prometheus, port: 9090 }, th), 'skip-outbound-ports').to.equal(9090);
-    expect(wirePort({ from: p.grafana, to: { ...p.prometheus, skipInbound: [9090] }, port: 9090 }, th), 'skip-inbound-ports').to.equal(9090);
+    expect(wirePort({ from: { ...p.grafana, skipOutbound: [9090] }, to: p.prometheus, port: 9090 }, th), 'skip-outbound-ports').to.equal(
+      9090,
+    );
+    expect(wirePort({ from: p.grafana, to: { ...p.prometheus, skipInbound: [9090] }, port: 9090 }, th), 'skip-inbound-ports').to.equal(
+      9090,
+    );
   });
 
   it('catches the failure transport-header mode would bring: the observability flows blocked on 4143', () => {
@@ -172,25 +210,42 @@ describeRendered('flows on the wire: the throwaway namespace of make zero-trust-
   });
 
   const promised: Array<[string, Connection]> = [
-    ['pinger (or an intruder with its labels: Linkerd policy audits it, then denies it) -> ponger:8080', { from: rPinger, to: rPonger, port: 8080 }],
-    ['prometheus -> ponger proxy admin 4191 (the authz counters the rollout reads)', { from: p.prometheus, to: rPonger, port: 4191, origin: 'app' }],
+    [
+      'pinger (or an intruder with its labels: Linkerd policy audits it, then denies it) -> ponger:8080',
+      { from: rPinger, to: rPonger, port: 8080 },
+    ],
+    [
+      'prometheus -> ponger proxy admin 4191 (the authz counters the rollout reads)',
+      { from: p.prometheus, to: rPonger, port: 4191, origin: 'app' },
+    ],
     ['proxy of ponger -> control plane 8090', { from: rPonger, to: p.destination, port: 8090, origin: 'proxy' }],
     ['ponger -> DNS UDP 53', { from: rPonger, to: p.dns, port: 53, protocol: 'UDP' }],
   ];
   const refused: Array<[string, Connection]> = [
     ['rollout pinger -> mesh ponger', { from: rPinger, to: p.meshPonger, port: 8080 }],
     ['mesh pinger -> rollout ponger', { from: p.meshPinger, to: rPonger, port: 8080 }],
-    ['rollout app -> collector 4318 (no traces from here: the collector admits the showcase namespaces only)', { from: rPinger, to: p.collector, port: 4318 }],
-    ['prometheus -> rollout app admin 2112 (Prometheus scrapes the apps of the showcase namespaces only)', { from: p.prometheus, to: rPonger, port: 2112 }],
+    [
+      'rollout app -> collector 4318 (no traces from here: the collector admits the showcase namespaces only)',
+      { from: rPinger, to: p.collector, port: 4318 },
+    ],
+    [
+      'prometheus -> rollout app admin 2112 (Prometheus scrapes the apps of the showcase namespaces only)',
+      { from: p.prometheus, to: rPonger, port: 2112 },
+    ],
     ['rollout app -> grafana 3000', { from: rPinger, to: p.grafana, port: 3000 }],
   ];
-  for (const [what, c] of promised) it(`allows ${what}`, () => expect(reachable(policies, c, mode), `wire port ${wirePort(c, mode)}`).to.equal(true));
-  for (const [what, c] of refused) it(`refuses ${what}`, () => expect(reachable(policies, c, mode), `wire port ${wirePort(c, mode)}`).to.equal(false));
+  for (const [what, c] of promised)
+    it(`allows ${what}`, () => expect(reachable(policies, c, mode), `wire port ${wirePort(c, mode)}`).to.equal(true));
+  for (const [what, c] of refused)
+    it(`refuses ${what}`, () => expect(reachable(policies, c, mode), `wire port ${wirePort(c, mode)}`).to.equal(false));
 });
 
 describeRendered('the NetworkPolicy evaluator (netpol.ts) follows the API, not our policies', () => {
   const obs = () => networkPolicies(render('observability'));
-  const jaeger = { namespace: 'observability', labels: { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/part-of': 'observability' } };
+  const jaeger = {
+    namespace: 'observability',
+    labels: { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/part-of': 'observability' },
+  };
   const stranger = { namespace: 'default', labels: {} };
 
   it('a pod no policy isolates is open: without the policies selecting jaeger, a stranger reaches it', () => {
@@ -200,7 +255,12 @@ describeRendered('the NetworkPolicy evaluator (netpol.ts) follows the API, not o
   });
 
   it('policyTypes unset: a policy with an egress section isolates egress too; endPort makes a range', () => {
-    const policy = (egress: unknown[]): K8sObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'x', namespace: 'default' }, spec: { podSelector: {}, egress } });
+    const policy = (egress: unknown[]): K8sObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'x', namespace: 'default' },
+      spec: { podSelector: {}, egress },
+    });
     const out = (port: number, policies: K8sObject[]) => allowed(policies, 'default', { from: stranger, to: 'outside', port });
     expect(out(443, [policy([{ ports: [{ port: 80 }] }])])).to.equal(false);
     expect(out(8085, [policy([{ ports: [{ port: 8080, endPort: 8090 }] }])])).to.equal(true);

@@ -1,8 +1,19 @@
 // Invariants on Services, the pinger -> ponger target and NetworkPolicies.
 import type { INetworkPolicyPeer, INetworkPolicyPort } from 'kubernetes-models/networking.k8s.io/v1';
 import { parse } from 'yaml';
+import {
+  declaresPort,
+  id,
+  type K8sObject,
+  mapSelects,
+  networkPolicies,
+  ns,
+  type PodTemplate,
+  podTemplates,
+  selects,
+  servicePorts,
+} from '../../test/lib/manifests.ts';
 import type { Check } from './invariants-pods.ts';
-import { declaresPort, id, type K8sObject, mapSelects, networkPolicies, ns, type PodTemplate, podTemplates, selects, servicePorts } from '../../test/lib/manifests.ts';
 
 function templatesOf(objs: K8sObject[], svc: K8sObject): PodTemplate[] {
   const selector = (svc['spec'] as { selector?: Record<string, string> } | undefined)?.selector;
@@ -21,7 +32,8 @@ export const servicesSelectPods: Check = (objs) => {
     for (const p of servicePorts(svc)) {
       const target = p.targetPort ?? p.port;
       for (const t of templates) {
-        if (!t.spec.containers.some((c) => declaresPort(c, target))) out.push(`${id(svc)} port ${p.name ?? p.port}: targetPort ${String(target)} is not declared by ${id(t.owner)}`);
+        if (!t.spec.containers.some((c) => declaresPort(c, target)))
+          out.push(`${id(svc)} port ${p.name ?? p.port}: targetPort ${String(target)} is not declared by ${id(t.owner)}`);
       }
     }
   }
@@ -64,7 +76,8 @@ export const pingerTargetResolves: Check = (objs) => {
       continue;
     }
     if (!servicePorts(svc).some((p) => p.port === port)) out.push(`${where}: ponger.url ${url}: Service ${svcName} has no port ${port}`);
-    if (parsed.pathname !== '/' && parsed.pathname !== '') out.push(`${where}: ponger.url ${url} must be a base URL (pinger appends /ping)`);
+    if (parsed.pathname !== '/' && parsed.pathname !== '')
+      out.push(`${where}: ponger.url ${url} must be a base URL (pinger appends /ping)`);
   }
   return out;
 };
@@ -81,15 +94,25 @@ export const dnsBothProtocols: Check = (objs) => {
   for (const t of podTemplates(objs)) {
     const rules = egressPorts(objs, t).filter((r) => r.peer.some((p) => p.podSelector?.matchLabels?.['k8s-app'] === 'kube-dns'));
     for (const protocol of ['UDP', 'TCP']) {
-      if (!rules.some((r) => r.ports.some((p) => p.port === 53 && (p.protocol ?? 'TCP') === protocol))) out.push(`${id(t.owner)}: no egress to kube-dns on ${protocol} 53`);
+      if (!rules.some((r) => r.ports.some((p) => p.port === 53 && (p.protocol ?? 'TCP') === protocol)))
+        out.push(`${id(t.owner)}: no egress to kube-dns on ${protocol} 53`);
     }
   }
   return out;
 };
 
-function isDefaultDeny(np: K8sObject & { spec?: { podSelector?: object; policyTypes?: string[]; ingress?: unknown[]; egress?: unknown[] } }): boolean {
+function isDefaultDeny(
+  np: K8sObject & { spec?: { podSelector?: object; policyTypes?: string[]; ingress?: unknown[]; egress?: unknown[] } },
+): boolean {
   const s = np.spec;
-  return !!s && Object.keys(s.podSelector ?? { x: 1 }).length === 0 && (s.policyTypes ?? []).includes('Ingress') && (s.policyTypes ?? []).includes('Egress') && (s.ingress ?? []).length === 0 && (s.egress ?? []).length === 0;
+  return (
+    !!s &&
+    Object.keys(s.podSelector ?? { x: 1 }).length === 0 &&
+    (s.policyTypes ?? []).includes('Ingress') &&
+    (s.policyTypes ?? []).includes('Egress') &&
+    (s.ingress ?? []).length === 0 &&
+    (s.egress ?? []).length === 0
+  );
 }
 
 /** NetworkPolicies only where workloads run, and a default deny (ingress + egress) wherever they run. */
@@ -98,9 +121,14 @@ export const networkPolicyPlacement: Check = (objs) => {
   const workloadNs = new Set(podTemplates(objs).map((t) => t.namespace));
   const nps = networkPolicies(objs);
   for (const np of nps) if (!workloadNs.has(ns(np))) out.push(`${id(np)}: no workload runs in namespace "${ns(np)}"`);
-  for (const n of workloadNs) if (!nps.some((np) => ns(np) === n && isDefaultDeny(np))) out.push(`namespace "${n}": workloads run without a default-deny NetworkPolicy (Ingress and Egress)`);
+  for (const n of workloadNs)
+    if (!nps.some((np) => ns(np) === n && isDefaultDeny(np)))
+      out.push(`namespace "${n}": workloads run without a default-deny NetworkPolicy (Ingress and Egress)`);
   for (const np of nps) {
-    if (Object.keys(np.spec?.podSelector ?? {}).length > 0 && !podTemplates(objs).some((t) => t.namespace === ns(np) && selects(np.spec?.podSelector, t.labels))) {
+    if (
+      Object.keys(np.spec?.podSelector ?? {}).length > 0 &&
+      !podTemplates(objs).some((t) => t.namespace === ns(np) && selects(np.spec?.podSelector, t.labels))
+    ) {
       out.push(`${id(np)}: podSelector matches no pod template`);
     }
   }
@@ -117,11 +145,24 @@ export const appFlowAllowed: Check = (objs) => {
       out.push(`${id(pinger.owner)}: no ponger in namespace ${pinger.namespace}`);
       continue;
     }
-    const egress = egressPorts(objs, pinger).some((r) => r.peer.some((p) => !p.namespaceSelector && selects(p.podSelector, ponger.labels)) && r.ports.some((p) => p.port === 8080 || p.port === 'http'));
+    const egress = egressPorts(objs, pinger).some(
+      (r) =>
+        r.peer.some((p) => !p.namespaceSelector && selects(p.podSelector, ponger.labels)) &&
+        r.ports.some((p) => p.port === 8080 || p.port === 'http'),
+    );
     if (!egress) out.push(`${id(pinger.owner)}: no egress to ponger on 8080`);
     const ingress = nps
-      .filter((np) => ns(np) === ponger.namespace && (np.spec?.policyTypes ?? []).includes('Ingress') && selects(np.spec?.podSelector, ponger.labels))
-      .some((np) => (np.spec?.ingress ?? []).some((r) => (r.from ?? []).some((p) => !p.namespaceSelector && selects(p.podSelector, pinger.labels)) && (r.ports ?? []).some((p) => p.port === 8080 || p.port === 'http')));
+      .filter(
+        (np) =>
+          ns(np) === ponger.namespace && (np.spec?.policyTypes ?? []).includes('Ingress') && selects(np.spec?.podSelector, ponger.labels),
+      )
+      .some((np) =>
+        (np.spec?.ingress ?? []).some(
+          (r) =>
+            (r.from ?? []).some((p) => !p.namespaceSelector && selects(p.podSelector, pinger.labels)) &&
+            (r.ports ?? []).some((p) => p.port === 8080 || p.port === 'http'),
+        ),
+      );
     if (!ingress) out.push(`${id(ponger.owner)}: no ingress from pinger on 8080`);
   }
   return out;

@@ -25,14 +25,16 @@ export function restrictedPods(uid?: number): Check {
       const where = id(t.owner);
       const p = t.spec;
       if (p.hostNetwork || p.hostPID || p.hostIPC) out.push(`${where}: host namespaces must not be shared`);
-      if (p.automountServiceAccountToken !== false) out.push(`${where}: automountServiceAccountToken must be false (mount the token explicitly where needed)`);
+      if (p.automountServiceAccountToken !== false)
+        out.push(`${where}: automountServiceAccountToken must be false (mount the token explicitly where needed)`);
       for (const v of p.volumes ?? []) if (v.hostPath) out.push(`${where}: volume ${v.name} is a hostPath`);
       for (const c of allContainers(p)) {
         const at = `${where} container ${c.name}`;
         if (effective(c, p, 'runAsNonRoot') !== true) out.push(`${at}: securityContext.runAsNonRoot must be true`);
         for (const key of ['runAsUser', 'runAsGroup'] as const) {
           const v = effective(c, p, key);
-          if (uid !== undefined ? v !== uid : !(typeof v === 'number' && v > 0)) out.push(`${at}: securityContext.${key} must be ${uid ?? 'a non-zero id'}, got ${String(v)}`);
+          if (uid !== undefined ? v !== uid : !(typeof v === 'number' && v > 0))
+            out.push(`${at}: securityContext.${key} must be ${uid ?? 'a non-zero id'}, got ${String(v)}`);
         }
         const sc = c.securityContext ?? {};
         if (sc.privileged) out.push(`${at}: securityContext.privileged must not be true`);
@@ -42,7 +44,8 @@ export function restrictedPods(uid?: number): Check {
         const added = (sc.capabilities?.add ?? []).filter((cap) => cap !== 'NET_BIND_SERVICE');
         if (added.length > 0) out.push(`${at}: securityContext.capabilities.add may only hold NET_BIND_SERVICE, got ${added.join(', ')}`);
         const seccomp = (effective(c, p, 'seccompProfile') as { type?: string } | undefined)?.type;
-        if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') out.push(`${at}: seccompProfile.type must be RuntimeDefault or Localhost, got ${String(seccomp)}`);
+        if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
+          out.push(`${at}: seccompProfile.type must be RuntimeDefault or Localhost, got ${String(seccomp)}`);
       }
     }
     return out;
@@ -60,7 +63,11 @@ export const probesOnDeclaredPorts: Check = (objs) => {
       const at = `${id(t.owner)} container ${c.name}`;
       if (!c.livenessProbe) out.push(`${at}: no livenessProbe`);
       if (!c.readinessProbe) out.push(`${at}: no readinessProbe`);
-      for (const [kind, probe] of Object.entries({ livenessProbe: c.livenessProbe, readinessProbe: c.readinessProbe, startupProbe: c.startupProbe })) {
+      for (const [kind, probe] of Object.entries({
+        livenessProbe: c.livenessProbe,
+        readinessProbe: c.readinessProbe,
+        startupProbe: c.startupProbe,
+      })) {
         if (!probe) continue;
         const port = probe.httpGet?.port ?? probe.tcpSocket?.port ?? probe.grpc?.port;
         if (port === undefined) out.push(`${at}: ${kind} has no port (exec probes are not used here)`);

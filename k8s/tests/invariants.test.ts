@@ -1,12 +1,25 @@
 // Each invariant holds on every render, and each catches a deliberately broken manifest.
 import { expect } from 'chai';
-import { appFlowAllowed, dnsBothProtocols, networkPolicyPlacement, pingerTargetResolves, servicesSelectPods } from './invariants-network.ts';
-import { imagesPinned, probesOnDeclaredPorts, resourcesEverywhere, restrictedPods, restrictedSecurityContext, type Check } from './invariants-pods.ts';
-import { pdbHpaCompatible } from './invariants-cluster.ts';
-import { allowedImages, OBSERVABILITY_IMAGES, OVERLAYS } from './project.ts';
 import { describeRendered, type K8sObject, render } from '../../test/lib/manifests.ts';
+import { pdbHpaCompatible } from './invariants-cluster.ts';
+import {
+  appFlowAllowed,
+  dnsBothProtocols,
+  networkPolicyPlacement,
+  pingerTargetResolves,
+  servicesSelectPods,
+} from './invariants-network.ts';
+import {
+  type Check,
+  imagesPinned,
+  probesOnDeclaredPorts,
+  resourcesEverywhere,
+  restrictedPods,
+  restrictedSecurityContext,
+} from './invariants-pods.ts';
+import { allowedImages, OBSERVABILITY_IMAGES, OVERLAYS } from './project.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: negative tests mutate deep into rendered objects
 type Loose = any;
 
 const byName = (objs: K8sObject[], kind: string, name: string): Loose => {
@@ -31,32 +44,212 @@ const INVARIANTS: Record<string, Check> = {
 
 /** invariant, mutation of a correct render, message the invariant must report. */
 const BROKEN: [keyof typeof INVARIANTS, string, (objs: K8sObject[]) => void, RegExp][] = [
-  ['restrictedSecurityContext', 'privilege escalation allowed', (o) => { container(o, 'ponger').securityContext.allowPrivilegeEscalation = true; }, /allowPrivilegeEscalation must be false/],
-  ['restrictedSecurityContext', 'capabilities not dropped', (o) => { container(o, 'pinger').securityContext.capabilities = { drop: ['NET_RAW'] }; }, /capabilities\.drop must contain ALL/],
-  ['restrictedSecurityContext', 'NET_ADMIN init container (linkerd-init without CNI)', (o) => {
-    byName(o, 'Deployment', 'ponger').spec.template.spec.initContainers = [{ name: 'linkerd-init', image: 'x', securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] }, runAsNonRoot: false, runAsUser: 0 } }];
-  }, /container linkerd-init: .*(runAsNonRoot|NET_ADMIN)/],
-  ['restrictedSecurityContext', 'writable root filesystem', (o) => { delete container(o, 'ponger').securityContext.readOnlyRootFilesystem; }, /readOnlyRootFilesystem must be true/],
-  ['restrictedSecurityContext', 'no seccomp profile anywhere', (o) => { const d = byName(o, 'Deployment', 'pinger'); delete d.spec.template.spec.securityContext.seccompProfile; delete d.spec.template.spec.containers[0].securityContext.seccompProfile; }, /seccompProfile\.type must be RuntimeDefault/],
-  ['probesOnDeclaredPorts', 'probe on an undeclared port', (o) => { container(o, 'ponger').readinessProbe.httpGet.port = 'metrics'; }, /readinessProbe port metrics is not a declared container port/],
-  ['probesOnDeclaredPorts', 'no liveness probe', (o) => { delete container(o, 'pinger').livenessProbe; }, /no livenessProbe/],
-  ['resourcesEverywhere', 'no memory limit', (o) => { delete container(o, 'ponger').resources.limits.memory; }, /resources\.limits\.memory missing/],
-  ['imagesPinned', ':latest', (o) => { container(o, 'ponger').image = 'pingpong/ponger:latest'; }, /uses :latest/],
-  ['imagesPinned', 'untagged image', (o) => { container(o, 'pinger').image = 'pingpong/pinger'; }, /has no tag/],
-  ['imagesPinned', 'image name not mapped in base', (o) => { container(o, 'pinger').image = 'pingpong/pinger-v2:0.1.0'; }, /not one of the base images/],
-  ['imagesPinned', 'pull policy Always', (o) => { container(o, 'pinger').imagePullPolicy = 'Always'; }, /imagePullPolicy must be IfNotPresent/],
-  ['servicesSelectPods', 'selector matching no pod', (o) => { byName(o, 'Service', 'ponger').spec.selector = { app: 'ponger' }; }, /Service .*ponger: selector matches no pod template/],
-  ['servicesSelectPods', 'targetPort not declared', (o) => { byName(o, 'Service', 'ponger').spec.ports[0].targetPort = 'web'; }, /targetPort web is not declared/],
-  ['pingerTargetResolves', 'URL naming no Service', (o) => { container(o, 'pinger').env.push({ name: 'PONGER_URL', value: 'http://pong:8080' }); }, /names Service pong/],
-  ['pingerTargetResolves', 'URL on the wrong port', (o) => { container(o, 'pinger').env.push({ name: 'PONGER_URL', value: 'http://ponger:9090' }); }, /has no port 9090/],
-  ['pingerTargetResolves', 'URL already ending in /ping', (o) => { container(o, 'pinger').env.push({ name: 'PONGER_URL', value: 'http://ponger:8080/ping' }); }, /must be a base URL/],
-  ['dnsBothProtocols', 'DNS on TCP only', (o) => { byName(o, 'NetworkPolicy', 'allow-dns').spec.egress[0].ports = [{ protocol: 'TCP', port: 53 }]; }, /no egress to kube-dns on UDP 53/],
-  ['networkPolicyPlacement', 'policy in a namespace without workloads', (o) => { o.push({ ...structuredClone(byName(o, 'NetworkPolicy', 'allow-dns')), metadata: { name: 'stray', namespace: 'elsewhere' } }); }, /no workload runs in namespace "elsewhere"/],
-  ['networkPolicyPlacement', 'no default deny', (o) => { const i = o.findIndex((x) => x.metadata.name === 'default-deny'); o.splice(i, 1); }, /without a default-deny/],
-  ['networkPolicyPlacement', 'policy selecting no pod', (o) => { byName(o, 'NetworkPolicy', 'ponger-ingress-from-pinger').spec.podSelector = { matchLabels: { app: 'ponger' } }; }, /podSelector matches no pod template/],
-  ['appFlowAllowed', 'default deny without the app flow', (o) => { const i = o.findIndex((x) => x.metadata.name === 'pinger-egress-to-ponger'); o.splice(i, 1); }, /no egress to ponger on 8080/],
-  ['pdbHpaCompatible', 'minAvailable equal to HPA minReplicas', (o) => { const p = byName(o, 'PodDisruptionBudget', 'ponger'); delete p.spec.maxUnavailable; p.spec.minAvailable = 2; }, /allows no eviction .* minReplicas 2/],
-  ['pdbHpaCompatible', 'minAvailable 100%', (o) => { const p = byName(o, 'PodDisruptionBudget', 'ponger'); delete p.spec.maxUnavailable; p.spec.minAvailable = '100%'; }, /allows no eviction/],
+  [
+    'restrictedSecurityContext',
+    'privilege escalation allowed',
+    (o) => {
+      container(o, 'ponger').securityContext.allowPrivilegeEscalation = true;
+    },
+    /allowPrivilegeEscalation must be false/,
+  ],
+  [
+    'restrictedSecurityContext',
+    'capabilities not dropped',
+    (o) => {
+      container(o, 'pinger').securityContext.capabilities = { drop: ['NET_RAW'] };
+    },
+    /capabilities\.drop must contain ALL/,
+  ],
+  [
+    'restrictedSecurityContext',
+    'NET_ADMIN init container (linkerd-init without CNI)',
+    (o) => {
+      byName(o, 'Deployment', 'ponger').spec.template.spec.initContainers = [
+        {
+          name: 'linkerd-init',
+          image: 'x',
+          securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] }, runAsNonRoot: false, runAsUser: 0 },
+        },
+      ];
+    },
+    /container linkerd-init: .*(runAsNonRoot|NET_ADMIN)/,
+  ],
+  [
+    'restrictedSecurityContext',
+    'writable root filesystem',
+    (o) => {
+      delete container(o, 'ponger').securityContext.readOnlyRootFilesystem;
+    },
+    /readOnlyRootFilesystem must be true/,
+  ],
+  [
+    'restrictedSecurityContext',
+    'no seccomp profile anywhere',
+    (o) => {
+      const d = byName(o, 'Deployment', 'pinger');
+      delete d.spec.template.spec.securityContext.seccompProfile;
+      delete d.spec.template.spec.containers[0].securityContext.seccompProfile;
+    },
+    /seccompProfile\.type must be RuntimeDefault/,
+  ],
+  [
+    'probesOnDeclaredPorts',
+    'probe on an undeclared port',
+    (o) => {
+      container(o, 'ponger').readinessProbe.httpGet.port = 'metrics';
+    },
+    /readinessProbe port metrics is not a declared container port/,
+  ],
+  [
+    'probesOnDeclaredPorts',
+    'no liveness probe',
+    (o) => {
+      delete container(o, 'pinger').livenessProbe;
+    },
+    /no livenessProbe/,
+  ],
+  [
+    'resourcesEverywhere',
+    'no memory limit',
+    (o) => {
+      delete container(o, 'ponger').resources.limits.memory;
+    },
+    /resources\.limits\.memory missing/,
+  ],
+  [
+    'imagesPinned',
+    ':latest',
+    (o) => {
+      container(o, 'ponger').image = 'pingpong/ponger:latest';
+    },
+    /uses :latest/,
+  ],
+  [
+    'imagesPinned',
+    'untagged image',
+    (o) => {
+      container(o, 'pinger').image = 'pingpong/pinger';
+    },
+    /has no tag/,
+  ],
+  [
+    'imagesPinned',
+    'image name not mapped in base',
+    (o) => {
+      container(o, 'pinger').image = 'pingpong/pinger-v2:0.1.0';
+    },
+    /not one of the base images/,
+  ],
+  [
+    'imagesPinned',
+    'pull policy Always',
+    (o) => {
+      container(o, 'pinger').imagePullPolicy = 'Always';
+    },
+    /imagePullPolicy must be IfNotPresent/,
+  ],
+  [
+    'servicesSelectPods',
+    'selector matching no pod',
+    (o) => {
+      byName(o, 'Service', 'ponger').spec.selector = { app: 'ponger' };
+    },
+    /Service .*ponger: selector matches no pod template/,
+  ],
+  [
+    'servicesSelectPods',
+    'targetPort not declared',
+    (o) => {
+      byName(o, 'Service', 'ponger').spec.ports[0].targetPort = 'web';
+    },
+    /targetPort web is not declared/,
+  ],
+  [
+    'pingerTargetResolves',
+    'URL naming no Service',
+    (o) => {
+      container(o, 'pinger').env.push({ name: 'PONGER_URL', value: 'http://pong:8080' });
+    },
+    /names Service pong/,
+  ],
+  [
+    'pingerTargetResolves',
+    'URL on the wrong port',
+    (o) => {
+      container(o, 'pinger').env.push({ name: 'PONGER_URL', value: 'http://ponger:9090' });
+    },
+    /has no port 9090/,
+  ],
+  [
+    'pingerTargetResolves',
+    'URL already ending in /ping',
+    (o) => {
+      container(o, 'pinger').env.push({ name: 'PONGER_URL', value: 'http://ponger:8080/ping' });
+    },
+    /must be a base URL/,
+  ],
+  [
+    'dnsBothProtocols',
+    'DNS on TCP only',
+    (o) => {
+      byName(o, 'NetworkPolicy', 'allow-dns').spec.egress[0].ports = [{ protocol: 'TCP', port: 53 }];
+    },
+    /no egress to kube-dns on UDP 53/,
+  ],
+  [
+    'networkPolicyPlacement',
+    'policy in a namespace without workloads',
+    (o) => {
+      o.push({ ...structuredClone(byName(o, 'NetworkPolicy', 'allow-dns')), metadata: { name: 'stray', namespace: 'elsewhere' } });
+    },
+    /no workload runs in namespace "elsewhere"/,
+  ],
+  [
+    'networkPolicyPlacement',
+    'no default deny',
+    (o) => {
+      const i = o.findIndex((x) => x.metadata.name === 'default-deny');
+      o.splice(i, 1);
+    },
+    /without a default-deny/,
+  ],
+  [
+    'networkPolicyPlacement',
+    'policy selecting no pod',
+    (o) => {
+      byName(o, 'NetworkPolicy', 'ponger-ingress-from-pinger').spec.podSelector = { matchLabels: { app: 'ponger' } };
+    },
+    /podSelector matches no pod template/,
+  ],
+  [
+    'appFlowAllowed',
+    'default deny without the app flow',
+    (o) => {
+      const i = o.findIndex((x) => x.metadata.name === 'pinger-egress-to-ponger');
+      o.splice(i, 1);
+    },
+    /no egress to ponger on 8080/,
+  ],
+  [
+    'pdbHpaCompatible',
+    'minAvailable equal to HPA minReplicas',
+    (o) => {
+      const p = byName(o, 'PodDisruptionBudget', 'ponger');
+      delete p.spec.maxUnavailable;
+      p.spec.minAvailable = 2;
+    },
+    /allows no eviction .* minReplicas 2/,
+  ],
+  [
+    'pdbHpaCompatible',
+    'minAvailable 100%',
+    (o) => {
+      const p = byName(o, 'PodDisruptionBudget', 'ponger');
+      delete p.spec.maxUnavailable;
+      p.spec.minAvailable = '100%';
+    },
+    /allows no eviction/,
+  ],
 ];
 
 describeRendered('k8s: invariants of the rendered manifests', () => {
@@ -84,7 +277,9 @@ describeRendered('k8s: invariants of the rendered manifests', () => {
     });
   }
   it('observability: every pinned image is used, by exactly one Deployment', () => {
-    const images = render('observability').filter((o) => o.kind === 'Deployment').map((d: Loose) => d.spec.template.spec.containers.map((c: Loose) => c.image)).flat();
+    const images = render('observability')
+      .filter((o) => o.kind === 'Deployment')
+      .flatMap((d: Loose) => d.spec.template.spec.containers.map((c: Loose) => c.image));
     expect(images.sort()).to.deep.equal([...OBSERVABILITY_IMAGES].sort());
   });
   it('restrictedPods without a uid still refuses root and a mounted token', () => {

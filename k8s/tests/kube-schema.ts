@@ -17,12 +17,24 @@ const require = createRequire(import.meta.url);
 // manifests); these are rejected here. Source: kubernetes.io "Deprecated API Migration Guide"
 // (removals in 1.16, 1.22, 1.25, 1.26, 1.29, 1.32).
 const REMOVED: readonly string[] = [
-  'extensions/v1beta1/*', 'apps/v1beta1/*', 'apps/v1beta2/*', 'policy/v1beta1/*',
-  'autoscaling/v2beta1/*', 'autoscaling/v2beta2/*', 'batch/v1beta1/*',
-  'networking.k8s.io/v1beta1/Ingress', 'networking.k8s.io/v1beta1/IngressClass',
-  'rbac.authorization.k8s.io/v1beta1/*', 'scheduling.k8s.io/v1beta1/*', 'discovery.k8s.io/v1beta1/*',
-  'events.k8s.io/v1beta1/*', 'storage.k8s.io/v1beta1/CSIStorageCapacity', 'node.k8s.io/v1beta1/*',
-  'flowcontrol.apiserver.k8s.io/v1beta1/*', 'flowcontrol.apiserver.k8s.io/v1beta2/*', 'flowcontrol.apiserver.k8s.io/v1beta3/*',
+  'extensions/v1beta1/*',
+  'apps/v1beta1/*',
+  'apps/v1beta2/*',
+  'policy/v1beta1/*',
+  'autoscaling/v2beta1/*',
+  'autoscaling/v2beta2/*',
+  'batch/v1beta1/*',
+  'networking.k8s.io/v1beta1/Ingress',
+  'networking.k8s.io/v1beta1/IngressClass',
+  'rbac.authorization.k8s.io/v1beta1/*',
+  'scheduling.k8s.io/v1beta1/*',
+  'discovery.k8s.io/v1beta1/*',
+  'events.k8s.io/v1beta1/*',
+  'storage.k8s.io/v1beta1/CSIStorageCapacity',
+  'node.k8s.io/v1beta1/*',
+  'flowcontrol.apiserver.k8s.io/v1beta1/*',
+  'flowcontrol.apiserver.k8s.io/v1beta2/*',
+  'flowcontrol.apiserver.k8s.io/v1beta3/*',
 ];
 
 function removed(apiVersion: string, kind: string): boolean {

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
-import { isBuiltIn, validateBuiltIn, validateObjectMeta } from './kube-schema.ts';
 import type { K8sObject } from '../../test/lib/manifests.ts';
+import { isBuiltIn, validateBuiltIn, validateObjectMeta } from './kube-schema.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -74,13 +74,17 @@ function admissionErrors(obj: K8sObject): string[] {
   const spec = (obj['spec'] ?? {}) as Record<string, unknown>;
   if (obj.kind === 'AuthorizationPolicy') {
     const target = spec['targetRef'] as { kind?: string; group?: string } | undefined;
-    if (target && !TARGET_KINDS.includes(target.kind ?? '')) errors.push(`spec.targetRef.kind: expected one of ${TARGET_KINDS.join(', ')}, got ${String(target.kind)}`);
+    if (target && !TARGET_KINDS.includes(target.kind ?? ''))
+      errors.push(`spec.targetRef.kind: expected one of ${TARGET_KINDS.join(', ')}, got ${String(target.kind)}`);
     if (target?.kind === 'HTTPRoute' && target.group !== 'policy.linkerd.io') {
-      errors.push(`spec.targetRef.group: Linkerd 2.20's admission accepts HTTPRoute targets of group policy.linkerd.io, got ${String(target.group)}`);
+      errors.push(
+        `spec.targetRef.group: Linkerd 2.20's admission accepts HTTPRoute targets of group policy.linkerd.io, got ${String(target.group)}`,
+      );
     }
     const refs = (spec['requiredAuthenticationRefs'] ?? []) as { kind?: string }[];
     for (const [i, ref] of refs.entries()) {
-      if (!AUTHN_KINDS.includes(ref.kind ?? '')) errors.push(`spec.requiredAuthenticationRefs[${i}].kind: expected one of ${AUTHN_KINDS.join(', ')}, got ${String(ref.kind)}`);
+      if (!AUTHN_KINDS.includes(ref.kind ?? ''))
+        errors.push(`spec.requiredAuthenticationRefs[${i}].kind: expected one of ${AUTHN_KINDS.join(', ')}, got ${String(ref.kind)}`);
     }
     for (const kind of AUTHN_KINDS) {
       if (refs.filter((r) => r.kind === kind).length > 1) errors.push(`spec.requiredAuthenticationRefs: only a single ${kind} may be set`);
@@ -89,7 +93,8 @@ function admissionErrors(obj: K8sObject): string[] {
   if (obj.kind === 'MeshTLSAuthentication') {
     const refs = (spec['identityRefs'] ?? []) as { kind?: string }[];
     for (const [i, ref] of refs.entries()) {
-      if (!['ServiceAccount', 'Namespace'].includes(ref.kind ?? '')) errors.push(`spec.identityRefs[${i}].kind: expected ServiceAccount or Namespace, got ${String(ref.kind)}`);
+      if (!['ServiceAccount', 'Namespace'].includes(ref.kind ?? ''))
+        errors.push(`spec.identityRefs[${i}].kind: expected ServiceAccount or Namespace, got ${String(ref.kind)}`);
     }
   }
   return errors;
@@ -98,12 +103,14 @@ function admissionErrors(obj: K8sObject): string[] {
 export function validateLinkerd(obj: K8sObject): string[] {
   const key = `${obj.apiVersion}/${obj.kind}`;
   const validate = validators().get(key);
-  if (!validate) return [`${obj.apiVersion} ${obj.kind}: not a Linkerd 2.20 kind/version this project vendors (known: ${linkerdKinds().join(', ')})`];
+  if (!validate)
+    return [`${obj.apiVersion} ${obj.kind}: not a Linkerd 2.20 kind/version this project vendors (known: ${linkerdKinds().join(', ')})`];
   const errors: string[] = [];
   if (!validate(obj)) {
     for (const e of validate.errors ?? []) {
       const where = e.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)';
-      const extra = e.keyword === 'additionalProperties' ? ` "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : '';
+      const extra =
+        e.keyword === 'additionalProperties' ? ` "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : '';
       errors.push(`${where}: ${e.message ?? e.keyword}${extra}`);
     }
   }

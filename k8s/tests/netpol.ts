@@ -11,7 +11,7 @@
 //   or missing `ports` every port; endPort makes a range.
 // ipBlock peers are only used here for addresses that are not pods (the API server).
 import type { INetworkPolicyPeer, INetworkPolicyPort, INetworkPolicySpec } from 'kubernetes-models/networking.k8s.io/v1';
-import { selects, type K8sObject } from '../../test/lib/manifests.ts';
+import { type K8sObject, selects } from '../../test/lib/manifests.ts';
 
 export interface Endpoint {
   namespace: string;
@@ -48,12 +48,23 @@ function policyTypes(s: INetworkPolicySpec): string[] {
   return s.policyTypes ?? ['Ingress', ...(s.egress ? ['Egress'] : [])];
 }
 
-function direction(policies: K8sObject[], namespace: string, pod: Endpoint, kind: 'Ingress' | 'Egress', other: Endpoint | 'outside', port: number, protocol: string): boolean {
+function direction(
+  policies: K8sObject[],
+  namespace: string,
+  pod: Endpoint,
+  kind: 'Ingress' | 'Egress',
+  other: Endpoint | 'outside',
+  port: number,
+  protocol: string,
+): boolean {
   const specs = policies.map((p) => (p['spec'] ?? {}) as INetworkPolicySpec);
   const selecting = specs.filter((s) => policyTypes(s).includes(kind) && selects(s.podSelector, pod.labels));
   if (selecting.length === 0) return true; // not isolated in this direction
   return selecting.some((s) => {
-    const rules = kind === 'Ingress' ? (s.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })) : (s.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
+    const rules =
+      kind === 'Ingress'
+        ? (s.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }))
+        : (s.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
     return rules.some(({ peers, ports }) => {
       const peerOk = !peers || peers.length === 0 || peers.some((peer) => peerMatches(peer, namespace, other));
       return peerOk && portMatches(ports, port, protocol);
@@ -68,7 +79,9 @@ function direction(policies: K8sObject[], namespace: string, pod: Endpoint, kind
 export function allowed(policies: K8sObject[], namespace: string, flow: Flow): boolean {
   const protocol = flow.protocol ?? 'TCP';
   let ok = true;
-  if (flow.from !== 'outside' && flow.from.namespace === namespace) ok &&= direction(policies, namespace, flow.from, 'Egress', flow.to, flow.port, protocol);
-  if (flow.to !== 'outside' && flow.to.namespace === namespace) ok &&= direction(policies, namespace, flow.to, 'Ingress', flow.from, flow.port, protocol);
+  if (flow.from !== 'outside' && flow.from.namespace === namespace)
+    ok &&= direction(policies, namespace, flow.from, 'Egress', flow.to, flow.port, protocol);
+  if (flow.to !== 'outside' && flow.to.namespace === namespace)
+    ok &&= direction(policies, namespace, flow.to, 'Ingress', flow.from, flow.port, protocol);
   return ok;
 }

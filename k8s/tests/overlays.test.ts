@@ -1,10 +1,10 @@
 // The plain and mesh overlays: what separates them, and that they can share a cluster.
 import { expect } from 'chai';
-import { linkerdRefsResolve, meshInjected, noLinkerd, overlaysCoexist, pongerHttpOnlyFromPinger } from './invariants-cluster.ts';
-import { OVERLAYS, baseImages, packageVersion } from './project.ts';
 import { describeRendered, type K8sObject, render } from '../../test/lib/manifests.ts';
+import { linkerdRefsResolve, meshInjected, noLinkerd, overlaysCoexist, pongerHttpOnlyFromPinger } from './invariants-cluster.ts';
+import { baseImages, OVERLAYS, packageVersion } from './project.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: negative tests mutate deep into rendered objects
 type Loose = any;
 const get = (objs: K8sObject[], kind: string, name: string): Loose => {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
@@ -67,9 +67,11 @@ describeRendered('k8s: overlays', () => {
 
     it("ponger always labels the identity it authorizes: pinger's ServiceAccount in this namespace", () => {
       const objs = render(OVERLAYS.mesh);
-      const env = (get(objs, 'Deployment', 'ponger').spec.template.spec.containers[0].env as { name: string; value?: string }[]);
+      const env = get(objs, 'Deployment', 'ponger').spec.template.spec.containers[0].env as { name: string; value?: string }[];
       const sa = get(objs, 'MeshTLSAuthentication', 'pinger').spec.identityRefs[0].name as string;
-      expect(env.find((e) => e.name === 'IDENTITY_EXPECTED')?.value).to.equal(`${sa}.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local`);
+      expect(env.find((e) => e.name === 'IDENTITY_EXPECTED')?.value).to.equal(
+        `${sa}.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local`,
+      );
       expect(JSON.stringify(render(OVERLAYS.plain))).not.to.include('IDENTITY_EXPECTED');
     });
 
@@ -77,11 +79,46 @@ describeRendered('k8s: overlays', () => {
       expect(pongerHttpOnlyFromPinger(render(OVERLAYS.mesh))).to.deep.equal([]);
     });
     const broken: [string, (o: K8sObject[]) => void, RegExp][] = [
-      ['a second identity', (o) => { get(o, 'MeshTLSAuthentication', 'pinger').spec.identityRefs.push({ kind: 'ServiceAccount', name: 'ponger' }); }, /must authorize exactly pinger\.pingpong-mesh, authorizes pinger\.pingpong-mesh, ponger\.pingpong-mesh/],
-      ['the wrong identity', (o) => { get(o, 'MeshTLSAuthentication', 'pinger').spec.identityRefs[0].name = 'default'; }, /authorizes default\.pingpong-mesh/],
-      ['a network (unauthenticated) authorization', (o) => { get(o, 'AuthorizationPolicy', 'ponger-ping-from-pinger').spec.requiredAuthenticationRefs = [{ group: 'policy.linkerd.io', kind: 'NetworkAuthentication', name: 'kubelet' }]; }, /authorizes \* \(NetworkAuthentication\)/],
-      ['no Server on http', (o) => { get(o, 'Server', 'ponger-http').spec.port = 'admin'; }, /expected exactly one Server on port http, found 0/],
-      ['no authorization at all', (o) => { o.splice(o.findIndex((x) => x.metadata.name === 'ponger-ping-from-pinger'), 1); }, /no AuthorizationPolicy/],
+      [
+        'a second identity',
+        (o) => {
+          get(o, 'MeshTLSAuthentication', 'pinger').spec.identityRefs.push({ kind: 'ServiceAccount', name: 'ponger' });
+        },
+        /must authorize exactly pinger\.pingpong-mesh, authorizes pinger\.pingpong-mesh, ponger\.pingpong-mesh/,
+      ],
+      [
+        'the wrong identity',
+        (o) => {
+          get(o, 'MeshTLSAuthentication', 'pinger').spec.identityRefs[0].name = 'default';
+        },
+        /authorizes default\.pingpong-mesh/,
+      ],
+      [
+        'a network (unauthenticated) authorization',
+        (o) => {
+          get(o, 'AuthorizationPolicy', 'ponger-ping-from-pinger').spec.requiredAuthenticationRefs = [
+            { group: 'policy.linkerd.io', kind: 'NetworkAuthentication', name: 'kubelet' },
+          ];
+        },
+        /authorizes \* \(NetworkAuthentication\)/,
+      ],
+      [
+        'no Server on http',
+        (o) => {
+          get(o, 'Server', 'ponger-http').spec.port = 'admin';
+        },
+        /expected exactly one Server on port http, found 0/,
+      ],
+      [
+        'no authorization at all',
+        (o) => {
+          o.splice(
+            o.findIndex((x) => x.metadata.name === 'ponger-ping-from-pinger'),
+            1,
+          );
+        },
+        /no AuthorizationPolicy/,
+      ],
     ];
     for (const [what, mutate, expected] of broken) {
       it(`pongerHttpOnlyFromPinger catches ${what}`, () => {
@@ -107,8 +144,15 @@ describeRendered('k8s: overlays', () => {
 
     it('authorizes Prometheus by its mTLS identity on the app and proxy admin ports', () => {
       const objs = render(OVERLAYS.mesh);
-      expect(get(objs, 'MeshTLSAuthentication', 'prometheus').spec.identities).to.deep.equal(['prometheus.observability.serviceaccount.identity.linkerd.cluster.local']);
-      const targets = objs.filter((o) => o.kind === 'AuthorizationPolicy' && (o as Loose).spec.requiredAuthenticationRefs.some((r: Loose) => r.name === 'prometheus')).map((o) => (o as Loose).spec.targetRef.name);
+      expect(get(objs, 'MeshTLSAuthentication', 'prometheus').spec.identities).to.deep.equal([
+        'prometheus.observability.serviceaccount.identity.linkerd.cluster.local',
+      ]);
+      const targets = objs
+        .filter(
+          (o) =>
+            o.kind === 'AuthorizationPolicy' && (o as Loose).spec.requiredAuthenticationRefs.some((r: Loose) => r.name === 'prometheus'),
+        )
+        .map((o) => (o as Loose).spec.targetRef.name);
       expect(targets.sort()).to.deep.equal(['app-admin-metrics', 'linkerd-admin-metrics']);
     });
   });

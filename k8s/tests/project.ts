@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../../test/lib/manifests.ts';
 
-export interface ImageMapping { name: string; newName?: string; newTag?: string }
+export interface ImageMapping {
+  name: string;
+  newName?: string;
+  newTag?: string;
+}
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: string };

@@ -11,22 +11,41 @@ const service = (objs: K8sObject[], name: string): K8sObject => {
   return s;
 };
 const resilienceAnnotations = (objs: K8sObject[]) =>
-  objs.flatMap((o) => Object.keys(o.metadata.annotations ?? {}).filter((k) => RESILIENCE_PREFIXES.some((p) => k.startsWith(p))).map((k) => `${id(o)}: ${k}`));
+  objs.flatMap((o) =>
+    Object.keys(o.metadata.annotations ?? {})
+      .filter((k) => RESILIENCE_PREFIXES.some((p) => k.startsWith(p)))
+      .map((k) => `${id(o)}: ${k}`),
+  );
 
 describeRendered('k8s: resilience for pinger -> ponger (mesh overlay only)', () => {
   it('the mesh ponger Service carries retries, a request timeout and failure accrual', () => {
     const r = resilienceOf(service(render(OVERLAYS.mesh), 'ponger'));
-    expect(r).to.deep.equal({ retryLimit: 3, retryStatuses: '5xx', retryTimeoutMs: 150, requestTimeoutMs: 600, accrual: 'consecutive', maxFailures: 5 });
+    expect(r).to.deep.equal({
+      retryLimit: 3,
+      retryStatuses: '5xx',
+      retryTimeoutMs: 150,
+      requestTimeoutMs: 600,
+      accrual: 'consecutive',
+      maxFailures: 5,
+    });
   });
 
   it('only the ponger Service of the mesh overlay carries them: nothing in base or plain', () => {
     expect(resilienceAnnotations(render('k8s/base'))).to.deep.equal([]);
     expect(resilienceAnnotations(render(OVERLAYS.plain))).to.deep.equal([]);
-    expect([...new Set(resilienceAnnotations(render(OVERLAYS.mesh)).map((a) => a.split(':')[0]))]).to.deep.equal(['Service pingpong-mesh/ponger']);
+    expect([...new Set(resilienceAnnotations(render(OVERLAYS.mesh)).map((a) => a.split(':')[0]))]).to.deep.equal([
+      'Service pingpong-mesh/ponger',
+    ]);
   });
 
   it('no ServiceProfile is rendered: one with routes would make the proxies ignore these settings', () => {
-    for (const dir of Object.values(OVERLAYS)) expect(render(dir).filter((o) => o.kind === 'ServiceProfile').map(id), dir).to.deep.equal([]);
+    for (const dir of Object.values(OVERLAYS))
+      expect(
+        render(dir)
+          .filter((o) => o.kind === 'ServiceProfile')
+          .map(id),
+        dir,
+      ).to.deep.equal([]);
   });
 
   it('pinger gives up later than the mesh, every attempt fits the budget, and pinger does not retry on top', () => {
@@ -53,7 +72,11 @@ describeRendered('k8s: resilience for pinger -> ponger (mesh overlay only)', () 
 
   it('rejects a misspelt value with the annotation named', () => {
     const svc = service(render(OVERLAYS.mesh), 'ponger');
-    const broken = (k: string, v: string) => { const s = structuredClone(svc); s.metadata.annotations![k] = v; return () => resilienceOf(s); };
+    const broken = (k: string, v: string) => {
+      const s = structuredClone(svc);
+      s.metadata.annotations![k] = v;
+      return () => resilienceOf(s);
+    };
     expect(broken('retry.linkerd.io/http', '5XX,50x')).to.throw(/retry\.linkerd\.io\/http: invalid retry condition "50x"/);
     expect(broken('balancer.linkerd.io/failure-accrual', 'consecutve')).to.throw(/failure-accrual: expected consecutive or unified/);
     expect(broken('retry.linkerd.io/limit', 'three')).to.throw(/retry\.linkerd\.io\/limit/);

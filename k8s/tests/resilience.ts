@@ -44,19 +44,22 @@ export function resilienceOf(service: K8sObject): Resilience {
     return v;
   };
   const limit = Number(get('retry.linkerd.io/limit'));
-  if (!Number.isInteger(limit) || limit < 1 || limit > 65535) throw new Error(`retry.linkerd.io/limit: expected an integer 1..65535 (0 disables), got "${a['retry.linkerd.io/limit']}"`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 65535)
+    throw new Error(`retry.linkerd.io/limit: expected an integer 1..65535 (0 disables), got "${a['retry.linkerd.io/limit']}"`);
   const statuses = get('retry.linkerd.io/http');
   for (const cond of statuses.split(',')) {
     const ok = /^(5xx|gateway-error)$/i.test(cond) || /^[1-5]\d\d(-[1-5]\d\d)?$/.test(cond);
     if (!ok) throw new Error(`retry.linkerd.io/http: invalid retry condition "${cond}" (5xx, gateway-error, a status or a range)`);
   }
   const accrual = get('balancer.linkerd.io/failure-accrual');
-  if (accrual !== 'consecutive' && accrual !== 'unified') throw new Error(`balancer.linkerd.io/failure-accrual: expected consecutive or unified, got "${accrual}"`);
+  if (accrual !== 'consecutive' && accrual !== 'unified')
+    throw new Error(`balancer.linkerd.io/failure-accrual: expected consecutive or unified, got "${accrual}"`);
   // The default when unset is 7 (parse_consecutive_params).
   const maxFailures = Number(a['balancer.linkerd.io/failure-accrual-consecutive-max-failures'] ?? '7');
   const minPenalty = linkerdDurationMs(a['balancer.linkerd.io/failure-accrual-consecutive-min-penalty'] ?? '1s');
   const maxPenalty = linkerdDurationMs(a['balancer.linkerd.io/failure-accrual-consecutive-max-penalty'] ?? '60s');
-  if (minPenalty > maxPenalty || maxPenalty === 0) throw new Error('failure accrual: min-penalty must not exceed max-penalty, and max-penalty must not be zero');
+  if (minPenalty > maxPenalty || maxPenalty === 0)
+    throw new Error('failure accrual: min-penalty must not exceed max-penalty, and max-penalty must not be zero');
   return {
     retryLimit: limit,
     retryStatuses: statuses,
@@ -69,7 +72,9 @@ export function resilienceOf(service: K8sObject): Resilience {
 
 /** pinger's ping.timeoutMs and ping.retries, from its config file in the base. */
 export function pingerTimeouts(): { timeoutMs: number; retries: number } {
-  const cfg = parse(readFileSync(join(REPO_ROOT, 'k8s/base/pinger/config.yaml'), 'utf8')) as { ping?: { timeoutMs?: number; retries?: number } };
+  const cfg = parse(readFileSync(join(REPO_ROOT, 'k8s/base/pinger/config.yaml'), 'utf8')) as {
+    ping?: { timeoutMs?: number; retries?: number };
+  };
   return { timeoutMs: cfg.ping?.timeoutMs ?? 800, retries: cfg.ping?.retries ?? 0 };
 }
 
@@ -86,11 +91,18 @@ export function budgetProblems(r: Resilience, pinger: { timeoutMs: number; retri
   const out: string[] = [];
   const attempts = r.retryLimit + 1;
   if (r.retryTimeoutMs * attempts > r.requestTimeoutMs) {
-    out.push(`retry.linkerd.io/timeout ${r.retryTimeoutMs} ms x ${attempts} attempts exceeds timeout.linkerd.io/request ${r.requestTimeoutMs} ms: the last attempts cannot run`);
+    out.push(
+      `retry.linkerd.io/timeout ${r.retryTimeoutMs} ms x ${attempts} attempts exceeds timeout.linkerd.io/request ${r.requestTimeoutMs} ms: the last attempts cannot run`,
+    );
   }
   if (pinger.timeoutMs <= r.requestTimeoutMs) {
-    out.push(`ping.timeoutMs ${pinger.timeoutMs} ms must exceed timeout.linkerd.io/request ${r.requestTimeoutMs} ms, or pinger gives up before the proxy's retries are done`);
+    out.push(
+      `ping.timeoutMs ${pinger.timeoutMs} ms must exceed timeout.linkerd.io/request ${r.requestTimeoutMs} ms, or pinger gives up before the proxy's retries are done`,
+    );
   }
-  if (pinger.retries !== 0) out.push(`ping.retries is ${pinger.retries}: app retries on top of the proxy's multiply the attempts (up to ${(pinger.retries + 1) * attempts})`);
+  if (pinger.retries !== 0)
+    out.push(
+      `ping.retries is ${pinger.retries}: app retries on top of the proxy's multiply the attempts (up to ${(pinger.retries + 1) * attempts})`,
+    );
   return out;
 }

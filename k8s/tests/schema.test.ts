@@ -17,7 +17,7 @@ function linkerd(kind: string): K8sObject {
   return o;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: negative tests mutate deep into rendered objects
 type Loose = any;
 
 describeRendered('k8s: every rendered object validates against its API schema, strictly', () => {
@@ -29,18 +29,105 @@ describeRendered('k8s: every rendered object validates against its API schema, s
   }
 
   const broken: { name: string; mutate: (o: Loose) => void; expected: RegExp; source: () => K8sObject }[] = [
-    { name: 'a misspelt field (readOnlyRootFileSystem)', source: deployment, mutate: (d) => { d.spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem = true; }, expected: /unknown field "spec\.template\.spec\.containers\[0\]\.securityContext\.readOnlyRootFileSystem"/ },
-    { name: 'a wrong type (replicas: "two")', source: deployment, mutate: (d) => { d.spec.replicas = 'two'; }, expected: /spec\/replicas must be integer/ },
-    { name: 'a missing required field (container name)', source: deployment, mutate: (d) => { delete d.spec.template.spec.containers[0].name; }, expected: /must have required property '?name'?/ },
-    { name: 'an unknown metadata field', source: deployment, mutate: (d) => { d.metadata.lables = {}; }, expected: /unknown field "metadata\.lables"/ },
-    { name: 'a kind the API version does not serve', source: deployment, mutate: (d) => { d.apiVersion = 'extensions/v1beta1'; }, expected: /not a kind served by Kubernetes 1\.33|neither/ },
-    { name: 'a Linkerd Server with an unknown field', source: () => linkerd('Server'), mutate: (s) => { s.spec.proxyprotocol = 'HTTP/1'; }, expected: /must NOT have additional properties "proxyprotocol"/ },
-    { name: 'a Linkerd Server without port', source: () => linkerd('Server'), mutate: (s) => { delete s.spec.port; }, expected: /must have required property 'port'/ },
-    { name: 'a Linkerd kind at a version 2.20 does not serve here', source: () => linkerd('AuthorizationPolicy'), mutate: (a) => { a.apiVersion = 'policy.linkerd.io/v1beta9'; }, expected: /not a Linkerd 2\.20 kind\/version/ },
-    { name: 'an AuthorizationPolicy aimed at a Gateway API HTTPRoute', source: () => linkerd('AuthorizationPolicy'), mutate: (a) => { a.spec.targetRef = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'x' }; }, expected: /targetRef\.group/ },
-    { name: 'an AuthorizationPolicy with two MeshTLSAuthentications', source: () => linkerd('AuthorizationPolicy'), mutate: (a) => { a.spec.requiredAuthenticationRefs = [{ group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name: 'a' }, { group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name: 'b' }]; }, expected: /only a single MeshTLSAuthentication/ },
-    { name: 'an HTTPRoute with a bad method', source: () => linkerd('HTTPRoute'), mutate: (r) => { r.spec.rules[0].matches[0].method = 'FETCH'; }, expected: /must be equal to one of the allowed values/ },
-    { name: 'a MeshTLSAuthentication with neither identities nor identityRefs', source: () => linkerd('MeshTLSAuthentication'), mutate: (m) => { m.spec = {}; }, expected: /must match exactly one schema in oneOf/ },
+    {
+      name: 'a misspelt field (readOnlyRootFileSystem)',
+      source: deployment,
+      mutate: (d) => {
+        d.spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem = true;
+      },
+      expected: /unknown field "spec\.template\.spec\.containers\[0\]\.securityContext\.readOnlyRootFileSystem"/,
+    },
+    {
+      name: 'a wrong type (replicas: "two")',
+      source: deployment,
+      mutate: (d) => {
+        d.spec.replicas = 'two';
+      },
+      expected: /spec\/replicas must be integer/,
+    },
+    {
+      name: 'a missing required field (container name)',
+      source: deployment,
+      mutate: (d) => {
+        delete d.spec.template.spec.containers[0].name;
+      },
+      expected: /must have required property '?name'?/,
+    },
+    {
+      name: 'an unknown metadata field',
+      source: deployment,
+      mutate: (d) => {
+        d.metadata.lables = {};
+      },
+      expected: /unknown field "metadata\.lables"/,
+    },
+    {
+      name: 'a kind the API version does not serve',
+      source: deployment,
+      mutate: (d) => {
+        d.apiVersion = 'extensions/v1beta1';
+      },
+      expected: /not a kind served by Kubernetes 1\.33|neither/,
+    },
+    {
+      name: 'a Linkerd Server with an unknown field',
+      source: () => linkerd('Server'),
+      mutate: (s) => {
+        s.spec.proxyprotocol = 'HTTP/1';
+      },
+      expected: /must NOT have additional properties "proxyprotocol"/,
+    },
+    {
+      name: 'a Linkerd Server without port',
+      source: () => linkerd('Server'),
+      mutate: (s) => {
+        delete s.spec.port;
+      },
+      expected: /must have required property 'port'/,
+    },
+    {
+      name: 'a Linkerd kind at a version 2.20 does not serve here',
+      source: () => linkerd('AuthorizationPolicy'),
+      mutate: (a) => {
+        a.apiVersion = 'policy.linkerd.io/v1beta9';
+      },
+      expected: /not a Linkerd 2\.20 kind\/version/,
+    },
+    {
+      name: 'an AuthorizationPolicy aimed at a Gateway API HTTPRoute',
+      source: () => linkerd('AuthorizationPolicy'),
+      mutate: (a) => {
+        a.spec.targetRef = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'x' };
+      },
+      expected: /targetRef\.group/,
+    },
+    {
+      name: 'an AuthorizationPolicy with two MeshTLSAuthentications',
+      source: () => linkerd('AuthorizationPolicy'),
+      mutate: (a) => {
+        a.spec.requiredAuthenticationRefs = [
+          { group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name: 'a' },
+          { group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name: 'b' },
+        ];
+      },
+      expected: /only a single MeshTLSAuthentication/,
+    },
+    {
+      name: 'an HTTPRoute with a bad method',
+      source: () => linkerd('HTTPRoute'),
+      mutate: (r) => {
+        r.spec.rules[0].matches[0].method = 'FETCH';
+      },
+      expected: /must be equal to one of the allowed values/,
+    },
+    {
+      name: 'a MeshTLSAuthentication with neither identities nor identityRefs',
+      source: () => linkerd('MeshTLSAuthentication'),
+      mutate: (m) => {
+        m.spec = {};
+      },
+      expected: /must match exactly one schema in oneOf/,
+    },
   ];
   for (const b of broken) {
     it(`rejects ${b.name}`, () => {

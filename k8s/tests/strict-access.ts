@@ -50,7 +50,7 @@ export function record(root: unknown): Recording {
     const walk = (value: unknown, path: string): void => {
       if (value === null || typeof value !== 'object') return;
       if (Array.isArray(value)) {
-        value.forEach((item, i) => walk(item, `${path}[${i}]`));
+        for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
         return;
       }
       const s = seen.get(value);

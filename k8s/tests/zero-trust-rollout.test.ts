@@ -4,16 +4,22 @@
 import { expect } from 'chai';
 import { describeRendered, id, type K8sObject, render } from '../../test/lib/manifests.ts';
 import { linkerdRefsResolve, meshInjected, pongerHttpOnlyFromPinger } from './invariants-cluster.ts';
-import { appFlowAllowed, dnsBothProtocols, networkPolicyPlacement, pingerTargetResolves, servicesSelectPods } from './invariants-network.ts';
+import {
+  appFlowAllowed,
+  dnsBothProtocols,
+  networkPolicyPlacement,
+  pingerTargetResolves,
+  servicesSelectPods,
+} from './invariants-network.ts';
 import { imagesPinned, probesOnDeclaredPorts, resourcesEverywhere, restrictedSecurityContext } from './invariants-pods.ts';
 import { allowedImages, OVERLAYS, ROLLOUT_NAMESPACE, ROLLOUT_STAGES } from './project.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: negative tests mutate deep into rendered objects
 type Loose = any;
 const get = (objs: K8sObject[], kind: string, name: string): Loose => objs.find((o) => o.kind === kind && o.metadata.name === name);
 /** A render with the namespace and the traces switch taken out, to compare with the mesh overlay. */
-const normalized = (objs: K8sObject[], ns: string) => JSON.parse(JSON.stringify(objs).replaceAll(ns, 'NS')
-  .replaceAll(',{"name":"OTEL_TRACES_EXPORTER","value":"none"}', '')) as K8sObject[];
+const normalized = (objs: K8sObject[], ns: string) =>
+  JSON.parse(JSON.stringify(objs).replaceAll(ns, 'NS').replaceAll(',{"name":"OTEL_TRACES_EXPORTER","value":"none"}', '')) as K8sObject[];
 
 describeRendered('k8s: the zero-trust rollout stages', () => {
   for (const [stage, dir] of Object.entries(ROLLOUT_STAGES)) {
@@ -21,14 +27,24 @@ describeRendered('k8s: the zero-trust rollout stages', () => {
       const objs = render(dir);
       expect(objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).to.deep.equal([ROLLOUT_NAMESPACE]);
       expect(objs.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== ROLLOUT_NAMESPACE).map(id)).to.deep.equal([]);
-      const checks = [restrictedSecurityContext, probesOnDeclaredPorts, resourcesEverywhere, imagesPinned(allowedImages()), servicesSelectPods,
-        pingerTargetResolves, dnsBothProtocols, networkPolicyPlacement, appFlowAllowed, linkerdRefsResolve];
+      const checks = [
+        restrictedSecurityContext,
+        probesOnDeclaredPorts,
+        resourcesEverywhere,
+        imagesPinned(allowedImages()),
+        servicesSelectPods,
+        pingerTargetResolves,
+        dnsBothProtocols,
+        networkPolicyPlacement,
+        appFlowAllowed,
+        linkerdRefsResolve,
+      ];
       expect(checks.flatMap((c) => c(objs))).to.deep.equal([]);
       expect(get(objs, 'Namespace', ROLLOUT_NAMESPACE).metadata.labels['pod-security.kubernetes.io/enforce']).to.equal('restricted');
     });
   }
 
-  it('audit: inbound policy audit, ponger\'s Server in audit, and pinger not authorized yet', () => {
+  it("audit: inbound policy audit, ponger's Server in audit, and pinger not authorized yet", () => {
     const objs = render(ROLLOUT_STAGES.audit);
     expect(get(objs, 'Namespace', ROLLOUT_NAMESPACE).metadata.annotations['config.linkerd.io/default-inbound-policy']).to.equal('audit');
     expect(get(objs, 'Server', 'ponger-http').spec.accessPolicy).to.equal('audit');
@@ -36,7 +52,7 @@ describeRendered('k8s: the zero-trust rollout stages', () => {
     expect(pongerHttpOnlyFromPinger(objs).join('\n')).to.match(/no AuthorizationPolicy/);
   });
 
-  it('authorized: the audit stage plus exactly the missing authorization (pinger\'s ServiceAccount only)', () => {
+  it("authorized: the audit stage plus exactly the missing authorization (pinger's ServiceAccount only)", () => {
     const audit = render(ROLLOUT_STAGES.audit);
     const authorized = render(ROLLOUT_STAGES.authorized);
     expect(get(authorized, 'Server', 'ponger-http').spec.accessPolicy).to.equal('audit');
@@ -50,7 +66,9 @@ describeRendered('k8s: the zero-trust rollout stages', () => {
     expect(meshInjected(deny)).to.deep.equal([]);
     expect(get(deny, 'Server', 'ponger-http').spec.accessPolicy).to.equal('deny');
     expect(normalized(deny, ROLLOUT_NAMESPACE)).to.deep.equal(normalized(render(OVERLAYS.mesh), 'pingpong-mesh'));
-    const env = deny.filter((o) => o.kind === 'Deployment').map((d: Loose) => d.spec.template.spec.containers[0].env.find((e: Loose) => e.name === 'OTEL_TRACES_EXPORTER')?.value);
+    const env = deny
+      .filter((o) => o.kind === 'Deployment')
+      .map((d: Loose) => d.spec.template.spec.containers[0].env.find((e: Loose) => e.name === 'OTEL_TRACES_EXPORTER')?.value);
     expect(env).to.deep.equal(['none', 'none']);
   });
 });

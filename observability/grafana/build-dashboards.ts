@@ -7,7 +7,7 @@ import { buildDashboards } from './dashboards.ts';
 export const DASHBOARD_DIR = join(import.meta.dirname, 'dashboards');
 
 export function renderDashboard(json: Record<string, unknown>): string {
-  return JSON.stringify(json, null, 2) + '\n';
+  return `${JSON.stringify(json, null, 2)}\n`;
 }
 
 if (import.meta.main) {

@@ -2,8 +2,27 @@
 // schema v42, the classic dashboard JSON Grafana 13 provisions). dashboards.ts says what each
 // dashboard shows as plain data; this file turns that into panels. build-dashboards.ts writes
 // grafana/dashboards/*.json, and a test checks that the committed files are what this produces.
-import { DashboardBuilder, DashboardCursorSync, QueryVariableBuilder, RowBuilder, VariableHide, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
-import { BigValueColorMode, BigValueGraphMode, LegendDisplayMode, LegendPlacement, ReduceDataOptionsBuilder, SortOrder, TooltipDisplayMode, VizLegendOptionsBuilder, VizTooltipOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
+
+import {
+  BigValueColorMode,
+  BigValueGraphMode,
+  LegendDisplayMode,
+  LegendPlacement,
+  ReduceDataOptionsBuilder,
+  SortOrder,
+  TooltipDisplayMode,
+  VizLegendOptionsBuilder,
+  VizTooltipOptionsBuilder,
+} from '@grafana/grafana-foundation-sdk/common';
+import {
+  DashboardBuilder,
+  DashboardCursorSync,
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableHide,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
@@ -51,22 +70,35 @@ export interface DashboardSpec {
 
 function panel(spec: PanelSpec): TimeseriesPanel | StatPanel {
   const kind = spec.kind ?? 'timeseries';
-  const p = kind === 'stat'
-    ? new StatPanel().reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false)).colorMode(BigValueColorMode.Value).graphMode(BigValueGraphMode.Area)
-    : new TimeseriesPanel()
-      .legend(new VizLegendOptionsBuilder().displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom).showLegend(true))
-      .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending));
-  p.title(spec.title).description(spec.description).datasource(PROMETHEUS).unit(spec.unit ?? 'short').height(spec.height ?? 8).span(spec.width ?? 12);
+  const p =
+    kind === 'stat'
+      ? new StatPanel()
+          .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+          .colorMode(BigValueColorMode.Value)
+          .graphMode(BigValueGraphMode.Area)
+      : new TimeseriesPanel()
+          .legend(new VizLegendOptionsBuilder().displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom).showLegend(true))
+          .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending));
+  p.title(spec.title)
+    .description(spec.description)
+    .datasource(PROMETHEUS)
+    .unit(spec.unit ?? 'short')
+    .height(spec.height ?? 8)
+    .span(spec.width ?? 12);
   if (spec.min !== undefined) p.min(spec.min);
   if (spec.max !== undefined) p.max(spec.max);
-  spec.targets.forEach((t, i) => p.withTarget(new DataqueryBuilder()
-    .refId(String.fromCharCode(65 + i))
-    .datasource(PROMETHEUS)
-    .expr(t.expr)
-    .legendFormat(t.legend ?? '__auto')
-    .range()
-    // exemplars (trace_id -> Jaeger) on latency panels
-    .exemplar(kind === 'timeseries' && /_bucket\b/.test(t.expr))));
+  for (const [i, t] of spec.targets.entries()) {
+    p.withTarget(
+      new DataqueryBuilder()
+        .refId(String.fromCharCode(65 + i))
+        .datasource(PROMETHEUS)
+        .expr(t.expr)
+        .legendFormat(t.legend ?? '__auto')
+        .range()
+        // exemplars (trace_id -> Jaeger) on latency panels
+        .exemplar(kind === 'timeseries' && /_bucket\b/.test(t.expr)),
+    );
+  }
   return p;
 }
 
@@ -81,8 +113,19 @@ export function dashboard(spec: DashboardSpec): Record<string, unknown> {
     .time({ from: 'now-30m', to: 'now' })
     .timezone('browser');
   for (const v of spec.variables) {
-    b.withVariable(new QueryVariableBuilder(v.name).label(v.label).datasource(PROMETHEUS).query(v.query).definition(v.query).regex(v.regex ?? '')
-      .refresh(VariableRefresh.OnTimeRangeChanged).sort(VariableSort.AlphabeticalAsc).includeAll(false).multi(false).hide(VariableHide.DontHide));
+    b.withVariable(
+      new QueryVariableBuilder(v.name)
+        .label(v.label)
+        .datasource(PROMETHEUS)
+        .query(v.query)
+        .definition(v.query)
+        .regex(v.regex ?? '')
+        .refresh(VariableRefresh.OnTimeRangeChanged)
+        .sort(VariableSort.AlphabeticalAsc)
+        .includeAll(false)
+        .multi(false)
+        .hide(VariableHide.DontHide),
+    );
   }
   for (const row of spec.rows) {
     b.withRow(new RowBuilder(row.title));
@@ -90,7 +133,9 @@ export function dashboard(spec: DashboardSpec): Record<string, unknown> {
   }
   // Grafana numbers panels itself when they have no id; ours are numbered in order for stable links.
   const json = b.build() as unknown as { panels: Array<Record<string, unknown>> };
-  json.panels.forEach((p, i) => { p['id'] = i + 1; });
+  json.panels.forEach((p, i) => {
+    p['id'] = i + 1;
+  });
   return json as unknown as Record<string, unknown>;
 }
 
@@ -102,7 +147,7 @@ export function quantile(q: number, bucket: string, selector: string, by: string
 
 /** The three usual percentiles as targets. */
 export function percentiles(bucket: string, selector: string, by: string[] = [], legendPrefix = ''): Target[] {
-  const suffix = by.length > 0 ? ' ' + by.map((l) => `{{${l}}}`).join(' ') : '';
+  const suffix = by.length > 0 ? ` ${by.map((l) => `{{${l}}}`).join(' ')}` : '';
   return [0.5, 0.95, 0.99].map((q) => ({
     expr: quantile(q, bucket, selector, by),
     legend: `${legendPrefix}p${Math.round(q * 100)}${suffix}`,

@@ -2,7 +2,7 @@
 // span_metrics connector (collector, see otel-collector/config.yaml) and the Linkerd proxy.
 // Every query is plain PromQL that Prometheus 2.42 (Debian, used by the tests) also runs.
 import { PING_OUTCOMES } from '../../services/pinger/src/metrics.ts';
-import { dashboard, percentiles, quantile, type DashboardSpec } from './dashboard-kit.ts';
+import { type DashboardSpec, dashboard, percentiles, quantile } from './dashboard-kit.ts';
 
 const R = '$__rate_interval';
 const BOTH = 'namespace=~"pingpong-plain|pingpong-mesh"';
@@ -120,11 +120,17 @@ const plainVsMesh: DashboardSpec = {
           title: 'Client p95 by namespace',
           description: 'http_client_request_duration_seconds p95 of successful pings, both namespaces.',
           unit: 's',
-          targets: [{ expr: quantile(0.95, 'http_client_request_duration_seconds_bucket', `${BOTH}, outcome="success"`, ['namespace']), legend: 'p95 {{namespace}}' }],
+          targets: [
+            {
+              expr: quantile(0.95, 'http_client_request_duration_seconds_bucket', `${BOTH}, outcome="success"`, ['namespace']),
+              legend: 'p95 {{namespace}}',
+            },
+          ],
         },
         {
           title: 'Mesh minus plain (client p50 / p95)',
-          description: 'Client-side percentile in pingpong-mesh minus the same percentile in pingpong-plain: the latency the two proxies add.',
+          description:
+            'Client-side percentile in pingpong-mesh minus the same percentile in pingpong-plain: the latency the two proxies add.',
           unit: 's',
           targets: [0.5, 0.95].map((q) => ({
             expr:
@@ -165,9 +171,15 @@ const plainVsMesh: DashboardSpec = {
         },
         {
           title: 'Requests by client identity',
-          description: 'ponger_requests_by_client_identity_total by client_id (bounded: none, invalid, other or at most identity.maxSeries identities).',
+          description:
+            'ponger_requests_by_client_identity_total by client_id (bounded: none, invalid, other or at most identity.maxSeries identities).',
           unit: 'reqps',
-          targets: [{ expr: `sum by (namespace, client_id) (rate(ponger_requests_by_client_identity_total{${BOTH}}[${R}]))`, legend: '{{namespace}} {{client_id}}' }],
+          targets: [
+            {
+              expr: `sum by (namespace, client_id) (rate(ponger_requests_by_client_identity_total{${BOTH}}[${R}]))`,
+              legend: '{{namespace}} {{client_id}}',
+            },
+          ],
         },
       ],
     },
@@ -179,8 +191,14 @@ const plainVsMesh: DashboardSpec = {
           description: 'inbound_http_authz_allow_total / inbound_http_authz_deny_total of the proxies in the pingpong namespaces.',
           unit: 'reqps',
           targets: [
-            { expr: `sum by (namespace, deployment) (rate(inbound_http_authz_allow_total{namespace=~"pingpong-.*"}[${R}]))`, legend: 'allow {{namespace}}/{{deployment}}' },
-            { expr: `sum by (namespace, deployment) (rate(inbound_http_authz_deny_total{namespace=~"pingpong-.*"}[${R}]))`, legend: 'deny {{namespace}}/{{deployment}}' },
+            {
+              expr: `sum by (namespace, deployment) (rate(inbound_http_authz_allow_total{namespace=~"pingpong-.*"}[${R}]))`,
+              legend: 'allow {{namespace}}/{{deployment}}',
+            },
+            {
+              expr: `sum by (namespace, deployment) (rate(inbound_http_authz_deny_total{namespace=~"pingpong-.*"}[${R}]))`,
+              legend: 'deny {{namespace}}/{{deployment}}',
+            },
           ],
         },
         {
@@ -188,8 +206,14 @@ const plainVsMesh: DashboardSpec = {
           description: 'Inbound requests over mTLS by client identity, outbound by server identity (proxy request_total, tls="true").',
           unit: 'reqps',
           targets: [
-            { expr: `sum by (deployment, client_id) (rate(request_total{direction="inbound", tls="true", namespace=~"pingpong-.*"}[${R}]))`, legend: '{{client_id}} -> {{deployment}}' },
-            { expr: `sum by (deployment, server_id) (rate(request_total{direction="outbound", tls="true", namespace=~"pingpong-.*"}[${R}]))`, legend: '{{deployment}} -> {{server_id}}' },
+            {
+              expr: `sum by (deployment, client_id) (rate(request_total{direction="inbound", tls="true", namespace=~"pingpong-.*"}[${R}]))`,
+              legend: '{{client_id}} -> {{deployment}}',
+            },
+            {
+              expr: `sum by (deployment, server_id) (rate(request_total{direction="outbound", tls="true", namespace=~"pingpong-.*"}[${R}]))`,
+              legend: '{{deployment}} -> {{server_id}}',
+            },
           ],
         },
         {
@@ -197,7 +221,12 @@ const plainVsMesh: DashboardSpec = {
           description: 'Proxy inbound requests whose tls label is not "true" (should stay 0 in pingpong-mesh, apart from probes).',
           unit: 'reqps',
           width: 24,
-          targets: [{ expr: `sum by (namespace, deployment) (rate(request_total{direction="inbound", tls!="true", namespace=~"pingpong-.*"}[${R}]))`, legend: '{{namespace}}/{{deployment}}' }],
+          targets: [
+            {
+              expr: `sum by (namespace, deployment) (rate(request_total{direction="inbound", tls!="true", namespace=~"pingpong-.*"}[${R}]))`,
+              legend: '{{namespace}}/{{deployment}}',
+            },
+          ],
         },
       ],
     },
@@ -208,35 +237,56 @@ const plainVsMesh: DashboardSpec = {
       panels: [
         {
           title: 'Ping success rate by namespace',
-          description: 'Successful pings over attempted pings, as pinger sees them. Under an injected fault, plain gets every 500 ponger sends; in the mesh pinger\'s proxy retries them first.',
+          description:
+            "Successful pings over attempted pings, as pinger sees them. Under an injected fault, plain gets every 500 ponger sends; in the mesh pinger's proxy retries them first.",
           unit: 'percentunit',
           min: 0,
           max: 1,
-          targets: [{
-            expr: `sum by (namespace) (rate(pinger_requests_total{${BOTH}, outcome="success"}[${R}])) / sum by (namespace) (rate(pinger_requests_total{${BOTH}, outcome!="skipped"}[${R}]))`,
-            legend: '{{namespace}}',
-          }],
+          targets: [
+            {
+              expr: `sum by (namespace) (rate(pinger_requests_total{${BOTH}, outcome="success"}[${R}])) / sum by (namespace) (rate(pinger_requests_total{${BOTH}, outcome!="skipped"}[${R}]))`,
+              legend: '{{namespace}}',
+            },
+          ],
         },
         {
           title: 'Client p99 by namespace (every outcome)',
           description: 'http_client_request_duration_seconds p99 of all pings: what the retries cost in latency in the mesh.',
           unit: 's',
-          targets: [{ expr: quantile(0.99, 'http_client_request_duration_seconds_bucket', BOTH, ['namespace']), legend: 'p99 {{namespace}}' }],
-        },
-        {
-          title: 'Retries by pinger\'s proxy (mesh)',
-          description: 'outbound_http_route_retry_*_total for pinger -> the ponger Service: retries sent, retries that got a success, and retryable failures not retried because the limit (retry.linkerd.io/limit) was reached.',
-          unit: 'reqps',
           targets: [
-            { expr: `sum(rate(outbound_http_route_retry_requests_total{namespace="pingpong-mesh", deployment="pinger", parent_name="ponger"}[${R}]))`, legend: 'retries' },
-            { expr: `sum(rate(outbound_http_route_retry_successes_total{namespace="pingpong-mesh", deployment="pinger", parent_name="ponger"}[${R}]))`, legend: 'retries that succeeded' },
-            { expr: `sum(rate(outbound_http_route_retry_limit_exceeded_total{namespace="pingpong-mesh", deployment="pinger", parent_name="ponger"}[${R}]))`, legend: 'limit reached' },
+            { expr: quantile(0.99, 'http_client_request_duration_seconds_bucket', BOTH, ['namespace']), legend: 'p99 {{namespace}}' },
           ],
         },
         {
-          title: 'ponger endpoints in pinger\'s balancer (mesh)',
-          description: 'outbound_http_balancer_endpoints by endpoint_state: an endpoint whose failure-accrual breaker is shut is not ready (pending) until a probe request succeeds.',
-          targets: [{ expr: `sum by (endpoint_state) (outbound_http_balancer_endpoints{namespace="pingpong-mesh", deployment="pinger", backend_name="ponger"})`, legend: '{{endpoint_state}}' }],
+          title: "Retries by pinger's proxy (mesh)",
+          description:
+            'outbound_http_route_retry_*_total for pinger -> the ponger Service: retries sent, retries that got a success, and retryable failures not retried because the limit (retry.linkerd.io/limit) was reached.',
+          unit: 'reqps',
+          targets: [
+            {
+              expr: `sum(rate(outbound_http_route_retry_requests_total{namespace="pingpong-mesh", deployment="pinger", parent_name="ponger"}[${R}]))`,
+              legend: 'retries',
+            },
+            {
+              expr: `sum(rate(outbound_http_route_retry_successes_total{namespace="pingpong-mesh", deployment="pinger", parent_name="ponger"}[${R}]))`,
+              legend: 'retries that succeeded',
+            },
+            {
+              expr: `sum(rate(outbound_http_route_retry_limit_exceeded_total{namespace="pingpong-mesh", deployment="pinger", parent_name="ponger"}[${R}]))`,
+              legend: 'limit reached',
+            },
+          ],
+        },
+        {
+          title: "ponger endpoints in pinger's balancer (mesh)",
+          description:
+            'outbound_http_balancer_endpoints by endpoint_state: an endpoint whose failure-accrual breaker is shut is not ready (pending) until a probe request succeeds.',
+          targets: [
+            {
+              expr: `sum by (endpoint_state) (outbound_http_balancer_endpoints{namespace="pingpong-mesh", deployment="pinger", backend_name="ponger"})`,
+              legend: '{{endpoint_state}}',
+            },
+          ],
         },
       ],
     },
@@ -248,7 +298,12 @@ const plainVsMesh: DashboardSpec = {
           description: 'http_server_request_duration_seconds_count (prom-client in ponger).',
           unit: 'reqps',
           width: 8,
-          targets: [{ expr: `sum by (namespace) (rate(http_server_request_duration_seconds_count{${BOTH}, http_route="/ping"}[${R}]))`, legend: '{{namespace}}' }],
+          targets: [
+            {
+              expr: `sum by (namespace) (rate(http_server_request_duration_seconds_count{${BOTH}, http_route="/ping"}[${R}]))`,
+              legend: '{{namespace}}',
+            },
+          ],
         },
         {
           title: 'ponger /ping rate: span metrics',
@@ -268,7 +323,10 @@ const plainVsMesh: DashboardSpec = {
           unit: 'reqps',
           width: 8,
           targets: [
-            { expr: `sum by (namespace) (rate(request_total{direction="inbound", deployment="ponger", target_addr=~".+:8080", namespace=~"pingpong-.*"}[${R}]))`, legend: '{{namespace}}' },
+            {
+              expr: `sum by (namespace) (rate(request_total{direction="inbound", deployment="ponger", target_addr=~".+:8080", namespace=~"pingpong-.*"}[${R}]))`,
+              legend: '{{namespace}}',
+            },
           ],
         },
       ],
@@ -287,7 +345,11 @@ const linkerd: DashboardSpec = {
   tags: ['linkerd'],
   variables: [
     { name: 'namespace', label: 'Namespace', query: 'label_values(request_total{direction="inbound"}, namespace)' },
-    { name: 'deployment', label: 'Deployment', query: 'label_values(request_total{direction="inbound", namespace="$namespace"}, deployment)' },
+    {
+      name: 'deployment',
+      label: 'Deployment',
+      query: 'label_values(request_total{direction="inbound", namespace="$namespace"}, deployment)',
+    },
   ],
   rows: [
     {
@@ -299,7 +361,12 @@ const linkerd: DashboardSpec = {
           unit: 'percentunit',
           kind: 'stat',
           width: 8,
-          targets: [{ expr: `sum(rate(response_total{direction="inbound", classification="success"}[${R}])) / sum(rate(response_total{direction="inbound"}[${R}]))`, legend: 'success' }],
+          targets: [
+            {
+              expr: `sum(rate(response_total{direction="inbound", classification="success"}[${R}])) / sum(rate(response_total{direction="inbound"}[${R}]))`,
+              legend: 'success',
+            },
+          ],
         },
         {
           title: 'Request volume',
@@ -344,7 +411,10 @@ const linkerd: DashboardSpec = {
           unit: 'percentunit',
           width: 8,
           targets: [
-            { expr: `sum(rate(response_total{${DEP}, direction="inbound", classification="success"}[${R}])) / sum(rate(response_total{${DEP}, direction="inbound"}[${R}]))`, legend: 'success' },
+            {
+              expr: `sum(rate(response_total{${DEP}, direction="inbound", classification="success"}[${R}])) / sum(rate(response_total{${DEP}, direction="inbound"}[${R}]))`,
+              legend: 'success',
+            },
           ],
         },
         {
@@ -365,14 +435,19 @@ const linkerd: DashboardSpec = {
           title: 'Inbound by client identity',
           description: 'Who calls the deployment (client_id of mTLS requests).',
           unit: 'reqps',
-          targets: [{ expr: `sum by (client_id) (rate(request_total{${DEP}, direction="inbound", tls="true"}[${R}]))`, legend: '{{client_id}}' }],
+          targets: [
+            { expr: `sum by (client_id) (rate(request_total{${DEP}, direction="inbound", tls="true"}[${R}]))`, legend: '{{client_id}}' },
+          ],
         },
         {
           title: 'Outbound by destination',
           description: 'Whom the deployment calls (dst_deployment, server_id).',
           unit: 'reqps',
           targets: [
-            { expr: `sum by (dst_namespace, dst_deployment, server_id) (rate(request_total{${DEP}, direction="outbound"}[${R}]))`, legend: '{{dst_namespace}}/{{dst_deployment}} {{server_id}}' },
+            {
+              expr: `sum by (dst_namespace, dst_deployment, server_id) (rate(request_total{${DEP}, direction="outbound"}[${R}]))`,
+              legend: '{{dst_namespace}}/{{dst_deployment}} {{server_id}}',
+            },
           ],
         },
         {

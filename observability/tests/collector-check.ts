@@ -13,7 +13,7 @@
 // practice of processor/memorylimiterprocessor/README.md), batch last, nothing defined and
 // unused, current component names, endpoints that other pods reach, ports and endpoints that
 // agree with the Services, and no client-controlled span-metrics dimension.
-import { containerPort, get, isObj, servicePort, type K8sObject, type Obj, type PodTemplate } from '../../test/lib/manifests.ts';
+import { containerPort, get, isObj, type K8sObject, type Obj, type PodTemplate, servicePort } from '../../test/lib/manifests.ts';
 
 const KINDS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'] as const;
 // old spellings the 0.15x contrib collector still accepts as deprecated aliases
@@ -24,7 +24,18 @@ const DEPRECATED: Record<string, string> = {
   healthcheck: 'health_check',
 };
 // span attributes a client controls (or that grow without bound): never metric dimensions
-export const UNTRUSTED_DIMENSIONS = ['linkerd.client_id', 'url.full', 'url.path', 'url.query', 'http.target', 'http.url', 'user_agent.original', 'client.address', 'network.peer.address', 'http.request.header.l5d-client-id'];
+export const UNTRUSTED_DIMENSIONS = [
+  'linkerd.client_id',
+  'url.full',
+  'url.path',
+  'url.query',
+  'http.target',
+  'http.url',
+  'user_agent.original',
+  'client.address',
+  'network.peer.address',
+  'http.request.header.l5d-client-id',
+];
 
 export interface CollectorContext {
   collectorService: K8sObject;
@@ -80,7 +91,8 @@ export function collectorProblems(cfg: Obj, ctx: CollectorContext): string[] {
   if (!isObj(pipelines) || Object.keys(pipelines).length === 0) problems.push('service.pipelines: expected at least one pipeline');
   for (const [name, p] of Object.entries(isObj(pipelines) ? pipelines : {})) {
     const ptype = typeOf(name);
-    if (!['traces', 'metrics', 'logs'].includes(ptype)) problems.push(`service.pipelines.${name}: type "${ptype}" is not traces, metrics or logs`);
+    if (!['traces', 'metrics', 'logs'].includes(ptype))
+      problems.push(`service.pipelines.${name}: type "${ptype}" is not traces, metrics or logs`);
     if (!isObj(p)) {
       problems.push(`service.pipelines.${name}: expected receivers, processors, exporters`);
       continue;
@@ -107,7 +119,8 @@ export function collectorProblems(cfg: Obj, ctx: CollectorContext): string[] {
     const ml = procs.findIndex((x) => typeOf(x) === 'memory_limiter');
     if (ml !== 0) problems.push(`service.pipelines.${name}.processors: expected memory_limiter first, got [${procs.join(', ')}]`);
     const batch = procs.findIndex((x) => typeOf(x) === 'batch');
-    if (batch !== -1 && batch !== procs.length - 1) problems.push(`service.pipelines.${name}.processors: expected batch last, got [${procs.join(', ')}]`);
+    if (batch !== -1 && batch !== procs.length - 1)
+      problems.push(`service.pipelines.${name}.processors: expected batch last, got [${procs.join(', ')}]`);
   }
   for (const kind of KINDS) {
     for (const id of defined[kind] ?? []) {
@@ -115,7 +128,8 @@ export function collectorProblems(cfg: Obj, ctx: CollectorContext): string[] {
     }
   }
   for (const c of defined['connectors'] ?? []) {
-    if (connectorAsExporter.has(c) !== connectorAsReceiver.has(c)) problems.push(`connectors.${c}: must be an exporter of one pipeline and a receiver of another`);
+    if (connectorAsExporter.has(c) !== connectorAsReceiver.has(c))
+      problems.push(`connectors.${c}: must be an exporter of one pipeline and a receiver of another`);
   }
 
   // ports: config <-> container ports <-> Service ports
@@ -172,7 +186,8 @@ export function collectorProblems(cfg: Obj, ctx: CollectorContext): string[] {
     if (host !== `${svcName}.observability.svc.cluster.local` && host !== `${svcName}.observability`) {
       problems.push(`app OTEL_EXPORTER_OTLP_ENDPOINT "${ep}": host ${host}, expected the collector Service ${svcName}.observability`);
     }
-    if (Number(url.port) !== httpPort) problems.push(`app OTEL_EXPORTER_OTLP_ENDPOINT "${ep}": port ${url.port}, expected the Service's otlp-http port ${httpPort}`);
+    if (Number(url.port) !== httpPort)
+      problems.push(`app OTEL_EXPORTER_OTLP_ENDPOINT "${ep}": port ${url.port}, expected the Service's otlp-http port ${httpPort}`);
   }
 
   // traces go to the Jaeger Service's otlp-grpc port
@@ -192,11 +207,14 @@ export function collectorProblems(cfg: Obj, ctx: CollectorContext): string[] {
     const dims = isObj(conn) && Array.isArray(conn['dimensions']) ? conn['dimensions'].filter(isObj) : [];
     for (const d of dims) {
       const name = String(d['name']);
-      if (UNTRUSTED_DIMENSIONS.includes(name)) problems.push(`connectors.${id}.dimensions: "${name}" is client-controlled or unbounded; it must not become a metric dimension`);
+      if (UNTRUSTED_DIMENSIONS.includes(name))
+        problems.push(`connectors.${id}.dimensions: "${name}" is client-controlled or unbounded; it must not become a metric dimension`);
     }
-    if (!isObj(conn) || typeof conn['aggregation_cardinality_limit'] !== 'number') problems.push(`connectors.${id}.aggregation_cardinality_limit: expected a number (cardinality backstop)`);
+    if (!isObj(conn) || typeof conn['aggregation_cardinality_limit'] !== 'number')
+      problems.push(`connectors.${id}.aggregation_cardinality_limit: expected a number (cardinality backstop)`);
     const unit = isObj(conn) && isObj(conn['histogram']) ? conn['histogram']['unit'] : undefined;
-    if (unit !== 's') problems.push(`connectors.${id}.histogram.unit: expected "s" (buckets in seconds, like the apps), got ${JSON.stringify(unit)}`);
+    if (unit !== 's')
+      problems.push(`connectors.${id}.histogram.unit: expected "s" (buckets in seconds, like the apps), got ${JSON.stringify(unit)}`);
   }
   return problems;
 }

@@ -1,10 +1,22 @@
-import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'chai';
 import { parse } from 'yaml';
 import { OVERLAYS } from '../../k8s/tests/project.ts';
-import { containerPort, describeRendered, find, get, isObj, podTemplate, podTemplates, render, REPO_ROOT, servicePort, type Obj } from '../../test/lib/manifests.ts';
-import { collectorProblems, type CollectorContext } from './collector-check.ts';
+import {
+  containerPort,
+  describeRendered,
+  find,
+  get,
+  isObj,
+  type Obj,
+  podTemplate,
+  podTemplates,
+  REPO_ROOT,
+  render,
+  servicePort,
+} from '../../test/lib/manifests.ts';
+import { type CollectorContext, collectorProblems } from './collector-check.ts';
 
 const OBS = join(REPO_ROOT, 'observability');
 const readYaml = (rel: string): Obj => {
@@ -15,7 +27,11 @@ const readYaml = (rel: string): Obj => {
 
 /** OTEL_EXPORTER_OTLP_ENDPOINT of every app container the overlays render. */
 function renderedAppEndpoints(): string[] {
-  return Object.values(OVERLAYS).flatMap((d) => podTemplates(render(d))).flatMap((t) => t.spec.containers.flatMap((c) => (c.env ?? []).filter((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT').map((e) => e.value ?? '')));
+  return Object.values(OVERLAYS)
+    .flatMap((d) => podTemplates(render(d)))
+    .flatMap((t) =>
+      t.spec.containers.flatMap((c) => (c.env ?? []).filter((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT').map((e) => e.value ?? '')),
+    );
 }
 
 function load(): { cfg: Obj; ctx: CollectorContext } {
@@ -43,7 +59,7 @@ describeRendered('observability: OpenTelemetry Collector config', () => {
     expect(collectorProblems(cfg, ctx)).to.deep.equal([]);
   });
 
-  it('the apps of both overlays and the contract all send to the collector Service\'s OTLP/HTTP port', () => {
+  it("the apps of both overlays and the contract all send to the collector Service's OTLP/HTTP port", () => {
     const { ctx } = load();
     expect(ctx.appEndpoints).to.have.length(1 + 4); // the contract, pinger and ponger in plain and mesh
     expect([...new Set(ctx.appEndpoints)]).to.deep.equal(['http://otel-collector.observability.svc.cluster.local:4318']);
@@ -51,19 +67,76 @@ describeRendered('observability: OpenTelemetry Collector config', () => {
 
   describe('catches broken configs', () => {
     const cases: Array<[string, (cfg: Obj, ctx: CollectorContext) => void, RegExp]> = [
-      ['a pipeline processor that is not defined', (c) => delete (c['processors'] as Obj)['k8s_attributes'], /pipelines\.traces\.processors: "k8s_attributes" is not defined/],
-      ['a defined exporter no pipeline uses', (c) => ((c['exporters'] as Obj)['debug'] = {}), /exporters\.debug: defined but used by no pipeline/],
-      ['an extension not listed in service.extensions', (c) => ((c['extensions'] as Obj)['pprof'] = {}), /extensions\.pprof: defined but used/],
-      ['a connector used on one side only', (c) => ((get(c, 'service.pipelines') as Obj)['metrics/spanmetrics'] = { receivers: ['otlp'], processors: ['memory_limiter'], exporters: ['prometheus'] }), /connectors\.span_metrics: must be an exporter of one pipeline and a receiver/],
-      ['receiver port that differs from the Service', (c) => ((get(c, 'receivers.otlp.protocols.http') as Obj)['endpoint'] = '${env:MY_POD_IP}:4319'), /receivers\.otlp\.protocols\.http\.endpoint: port 4319, but the container port named otlp-http is 4318/],
-      ['a receiver bound to localhost', (c) => ((get(c, 'receivers.otlp.protocols.grpc') as Obj)['endpoint'] = 'localhost:4317'), /binds "localhost"/],
-      ['an exporter pointing past the Jaeger Service', (c) => ((get(c, 'exporters') as Obj)['otlp_grpc/jaeger'] = { endpoint: 'jaeger-collector.observability.svc.cluster.local:4317' }), /expected the Jaeger Service "jaeger\.observability\.svc\.cluster\.local:4317"/],
-      ['an app endpoint on the gRPC port', (_c, x) => x.appEndpoints.push('http://otel-collector.observability.svc.cluster.local:4317'), /port 4317, expected the Service's otlp-http port 4318/],
-      ['an app endpoint naming another host', (_c, x) => x.appEndpoints.push('http://collector.monitoring:4318'), /host collector\.monitoring, expected the collector Service/],
-      ['linkerd.client_id as a span-metrics dimension', (c) => ((get(c, 'connectors.span_metrics') as Obj)['dimensions'] as Obj[]).push({ name: 'linkerd.client_id' }), /"linkerd\.client_id" is client-controlled/],
-      ['memory_limiter not first', (c) => ((get(c, 'service.pipelines.traces') as Obj)['processors'] = ['k8s_attributes', 'memory_limiter', 'batch']), /expected memory_limiter first/],
-      ['a deprecated component name', (c) => ((c['connectors'] as Obj)['spanmetrics'] = (c['connectors'] as Obj)['span_metrics']), /"spanmetrics" is a deprecated alias, expected "span_metrics"/],
-      ['an env variable the container does not set', (c) => ((get(c, 'exporters.prometheus') as Obj)['endpoint'] = '${env:POD_IP}:8889'), /\$\{env:POD_IP\} is used in the config but not set/],
+      [
+        'a pipeline processor that is not defined',
+        (c) => delete (c['processors'] as Obj)['k8s_attributes'],
+        /pipelines\.traces\.processors: "k8s_attributes" is not defined/,
+      ],
+      [
+        'a defined exporter no pipeline uses',
+        (c) => ((c['exporters'] as Obj)['debug'] = {}),
+        /exporters\.debug: defined but used by no pipeline/,
+      ],
+      [
+        'an extension not listed in service.extensions',
+        (c) => ((c['extensions'] as Obj)['pprof'] = {}),
+        /extensions\.pprof: defined but used/,
+      ],
+      [
+        'a connector used on one side only',
+        (c) =>
+          ((get(c, 'service.pipelines') as Obj)['metrics/spanmetrics'] = {
+            receivers: ['otlp'],
+            processors: ['memory_limiter'],
+            exporters: ['prometheus'],
+          }),
+        /connectors\.span_metrics: must be an exporter of one pipeline and a receiver/,
+      ],
+      [
+        'receiver port that differs from the Service',
+        (c) => ((get(c, 'receivers.otlp.protocols.http') as Obj)['endpoint'] = '${env:MY_POD_IP}:4319'),
+        /receivers\.otlp\.protocols\.http\.endpoint: port 4319, but the container port named otlp-http is 4318/,
+      ],
+      [
+        'a receiver bound to localhost',
+        (c) => ((get(c, 'receivers.otlp.protocols.grpc') as Obj)['endpoint'] = 'localhost:4317'),
+        /binds "localhost"/,
+      ],
+      [
+        'an exporter pointing past the Jaeger Service',
+        (c) => ((get(c, 'exporters') as Obj)['otlp_grpc/jaeger'] = { endpoint: 'jaeger-collector.observability.svc.cluster.local:4317' }),
+        /expected the Jaeger Service "jaeger\.observability\.svc\.cluster\.local:4317"/,
+      ],
+      [
+        'an app endpoint on the gRPC port',
+        (_c, x) => x.appEndpoints.push('http://otel-collector.observability.svc.cluster.local:4317'),
+        /port 4317, expected the Service's otlp-http port 4318/,
+      ],
+      [
+        'an app endpoint naming another host',
+        (_c, x) => x.appEndpoints.push('http://collector.monitoring:4318'),
+        /host collector\.monitoring, expected the collector Service/,
+      ],
+      [
+        'linkerd.client_id as a span-metrics dimension',
+        (c) => ((get(c, 'connectors.span_metrics') as Obj)['dimensions'] as Obj[]).push({ name: 'linkerd.client_id' }),
+        /"linkerd\.client_id" is client-controlled/,
+      ],
+      [
+        'memory_limiter not first',
+        (c) => ((get(c, 'service.pipelines.traces') as Obj)['processors'] = ['k8s_attributes', 'memory_limiter', 'batch']),
+        /expected memory_limiter first/,
+      ],
+      [
+        'a deprecated component name',
+        (c) => ((c['connectors'] as Obj)['spanmetrics'] = (c['connectors'] as Obj)['span_metrics']),
+        /"spanmetrics" is a deprecated alias, expected "span_metrics"/,
+      ],
+      [
+        'an env variable the container does not set',
+        (c) => ((get(c, 'exporters.prometheus') as Obj)['endpoint'] = '${env:POD_IP}:8889'),
+        /\$\{env:POD_IP\} is used in the config but not set/,
+      ],
     ];
     for (const [what, breakIt, expected] of cases) {
       it(what, () => {

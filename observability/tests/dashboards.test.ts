@@ -1,14 +1,21 @@
-import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'chai';
 import { parse } from 'yaml';
-import { buildDashboards } from '../grafana/dashboards.ts';
 import { renderDashboard } from '../grafana/build-dashboards.ts';
-import { dashboardQueries, datasourceUids, loadDashboards, substitute, variableQueryExpr, type DashboardFile } from './dashboard-queries.ts';
+import { buildDashboards } from '../grafana/dashboards.ts';
+import {
+  type DashboardFile,
+  dashboardQueries,
+  datasourceUids,
+  loadDashboards,
+  substitute,
+  variableQueryExpr,
+} from './dashboard-queries.ts';
 import { assertParses, metricNames, promqlErrors } from './promql.ts';
 
 const OBS = join(import.meta.dirname, '..');
-export const VARIABLE_VALUES = { namespace: 'pingpong-plain', deployment: 'ponger' };
+const VARIABLE_VALUES = { namespace: 'pingpong-plain', deployment: 'ponger' };
 
 function provisionedDatasources(): Array<Record<string, unknown>> {
   const doc = parse(readFileSync(join(OBS, 'grafana/provisioning/datasources.yaml'), 'utf8')) as { datasources?: unknown };
@@ -23,7 +30,9 @@ describe('observability: Grafana dashboards', () => {
     expect(dashboards.map((d) => d.file)).to.deep.equal(['pingpong-linkerd.json', 'pingpong-overview.json', 'pingpong-plain-vs-mesh.json']);
     const uids = dashboards.map((d) => d.json['uid']);
     for (const d of dashboards) {
-      expect(d.json['uid'], d.file).to.be.a('string').and.match(/^[a-z0-9-]{1,40}$/);
+      expect(d.json['uid'], d.file)
+        .to.be.a('string')
+        .and.match(/^[a-z0-9-]{1,40}$/);
       expect(`${String(d.json['uid'])}.json`, d.file).to.equal(d.file);
       expect(d.json['title'], d.file).to.be.a('string').and.not.equal('');
     }
@@ -67,7 +76,13 @@ describe('observability: Grafana dashboards', () => {
   });
 
   it('the PromQL check catches broken expressions', () => {
-    for (const broken of ['sum(rate(pinger_requests_total[5m])', 'rate(pinger_requests_total{outcome="x"}[5m]) +', 'sum by (le (rate(x[1m]))', 'histogram_quantile(0.9, )', '']) {
+    for (const broken of [
+      'sum(rate(pinger_requests_total[5m])',
+      'rate(pinger_requests_total{outcome="x"}[5m]) +',
+      'sum by (le (rate(x[1m]))',
+      'histogram_quantile(0.9, )',
+      '',
+    ]) {
       expect(promqlErrors(broken), broken).to.not.be.empty;
       expect(() => assertParses(broken, 'test')).to.throw(/does not parse/);
     }
@@ -89,10 +104,17 @@ describe('observability: Grafana dashboards', () => {
     const overview = dashboards.find((d) => d.file === 'pingpong-overview.json');
     if (!overview) throw new Error('pingpong-overview.json missing');
     const names = new Set(dashboardQueries(overview, VARIABLE_VALUES).flatMap((q) => metricNames(q.expr)));
-    for (const m of ['pinger_requests_total', 'http_client_request_duration_seconds_bucket', 'http_server_request_duration_seconds_bucket', 'http_server_request_duration_seconds_count']) {
+    for (const m of [
+      'pinger_requests_total',
+      'http_client_request_duration_seconds_bucket',
+      'http_server_request_duration_seconds_bucket',
+      'http_server_request_duration_seconds_count',
+    ]) {
       expect(names.has(m), m).to.equal(true);
     }
-    const raw = dashboardQueries(overview, VARIABLE_VALUES).map((q) => q.raw).join('\n');
+    const raw = dashboardQueries(overview, VARIABLE_VALUES)
+      .map((q) => q.raw)
+      .join('\n');
     expect(raw).to.include('namespace="$namespace"');
   });
 

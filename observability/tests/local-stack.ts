@@ -1,6 +1,6 @@
 // Runs the real services and Debian's Prometheus on loopback for the scrape test: free ports,
 // child processes that are always killed, bounded polling.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 
 /** A free TCP port on 127.0.0.1 (listen on 0, read the port, close). */

@@ -2,12 +2,13 @@
 // NetworkPolicies are held to the same rules as the apps' in k8s/tests/invariants.test.ts, its
 // schemas in k8s/tests/schema.test.ts, its flows in k8s/tests/flows.test.ts; here: what is
 // particular to the stack.
-import { expect } from 'chai';
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeRendered, find, podTemplates, render, REPO_ROOT, servicePorts, type K8sObject } from '../../test/lib/manifests.ts';
+import { expect } from 'chai';
+import { describeRendered, find, type K8sObject, podTemplates, REPO_ROOT, render, servicePorts } from '../../test/lib/manifests.ts';
 
 const OBS = join(REPO_ROOT, 'observability');
 
@@ -16,7 +17,9 @@ describeRendered('observability: the rendered stack', () => {
 
   it('every object in namespace observability but the cluster-scoped ones; the namespace meshed, Pod Security restricted', () => {
     const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
-    const misplaced = objs().filter((o) => (clusterScoped.has(o.kind) ? o.metadata.namespace !== undefined : o.metadata.namespace !== 'observability'));
+    const misplaced = objs().filter((o) =>
+      clusterScoped.has(o.kind) ? o.metadata.namespace !== undefined : o.metadata.namespace !== 'observability',
+    );
     expect(misplaced.map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal([]);
     const ns = find(objs(), 'Namespace', 'observability');
     expect(ns.metadata.annotations).to.include({ 'linkerd.io/inject': 'enabled' });
@@ -25,13 +28,24 @@ describeRendered('observability: the rendered stack', () => {
 
   it('the dashboards ConfigMap carries exactly the dashboard files', () => {
     const cm = objs().find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('grafana-dashboards-'));
-    const onDisk = readdirSync(join(OBS, 'grafana/dashboards')).filter((f) => f.endsWith('.json')).sort();
+    const onDisk = readdirSync(join(OBS, 'grafana/dashboards'))
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     expect(Object.keys((cm?.['data'] ?? {}) as object).sort()).to.deep.equal(onDisk);
   });
 
   it('each Deployment runs as its own ServiceAccount, and every ConfigMap and Secret it uses is rendered (hash suffixes included)', () => {
-    expect(objs().filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name).sort()).to.deep.equal(['grafana', 'jaeger', 'otel-collector', 'prometheus']);
-    const names = new Set(objs().filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret').map((o) => `${o.kind}/${o.metadata.name}`));
+    expect(
+      objs()
+        .filter((o) => o.kind === 'ServiceAccount')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).to.deep.equal(['grafana', 'jaeger', 'otel-collector', 'prometheus']);
+    const names = new Set(
+      objs()
+        .filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret')
+        .map((o) => `${o.kind}/${o.metadata.name}`),
+    );
     const refs: string[] = [];
     for (const t of podTemplates(objs())) {
       expect(t.spec.serviceAccountName, t.owner.metadata.name).to.equal(t.owner.metadata.name);
@@ -39,17 +53,25 @@ describeRendered('observability: the rendered stack', () => {
         if (v.configMap) refs.push(`ConfigMap/${v.configMap.name}`);
         for (const s of v.projected?.sources ?? []) if (s.configMap) refs.push(`ConfigMap/${s.configMap.name}`);
       }
-      for (const c of t.spec.containers) for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) refs.push(`Secret/${e.valueFrom.secretKeyRef.name}`);
+      for (const c of t.spec.containers)
+        for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) refs.push(`Secret/${e.valueFrom.secretKeyRef.name}`);
     }
     // kube-root-ca.crt is published into every namespace by Kubernetes itself
     const ours = refs.filter((r) => r !== 'ConfigMap/kube-root-ca.crt');
     expect(ours.length).to.be.greaterThan(8);
-    expect(ours.filter((r) => !names.has(r)), 'referenced but not rendered').to.deep.equal([]);
+    expect(
+      ours.filter((r) => !names.has(r)),
+      'referenced but not rendered',
+    ).to.deep.equal([]);
     expect(ours.some((n) => /^Secret\/grafana-admin-[a-z0-9]+$/.test(n))).to.equal(true);
   });
 
   it('Services have the ports of the contract (docs/interfaces.md)', () => {
-    const ports = Object.fromEntries(objs().filter((o) => o.kind === 'Service').map((s) => [s.metadata.name, Object.fromEntries(servicePorts(s).map((p) => [p.name, p.port]))]));
+    const ports = Object.fromEntries(
+      objs()
+        .filter((o) => o.kind === 'Service')
+        .map((s) => [s.metadata.name, Object.fromEntries(servicePorts(s).map((p) => [p.name, p.port]))]),
+    );
     expect(ports).to.deep.equal({
       prometheus: { http: 9090 },
       grafana: { http: 3000 },
@@ -64,14 +86,18 @@ describe('observability: the Grafana admin Secret input', () => {
     const kust = readFileSync(join(OBS, 'kustomization.yaml'), 'utf8');
     expect(kust).to.match(/- name: grafana-admin\n\s+envs:\n\s+- grafana\/admin\.secret\.env\n/);
     expect(readFileSync(join(OBS, '.gitignore'), 'utf8').split('\n')).to.include('grafana/admin.secret.env');
-    const tracked = spawnSync('git', ['ls-files', '--error-unmatch', 'observability/grafana/admin.secret.env'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const tracked = spawnSync('git', ['ls-files', '--error-unmatch', 'observability/grafana/admin.secret.env'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
     expect(tracked.status, 'admin.secret.env must not be tracked').to.not.equal(0);
   });
 
   it('the generator writes a random 32-character password once and keeps an existing file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'obs-grafana-'));
     try {
-      const run = (out: string) => spawnSync('bash', [join(OBS, 'scripts/gen-grafana-admin.sh'), out], { encoding: 'utf8', timeout: 10000 });
+      const run = (out: string) =>
+        spawnSync('bash', [join(OBS, 'scripts/gen-grafana-admin.sh'), out], { encoding: 'utf8', timeout: 10000 });
       const [a, b] = [join(dir, 'a.env'), join(dir, 'b.env')];
       expect(run(a).status).to.equal(0);
       expect(run(b).status).to.equal(0);

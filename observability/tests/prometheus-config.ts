@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { findTool } from '../../scripts/lib/find-tool.ts';
-import { find, isObj, REPO_ROOT, type K8sObject, type Obj } from '../../test/lib/manifests.ts';
-import { relabel, targetLabels, type Labels, type RelabelConfig } from './relabel.ts';
+import { find, isObj, type K8sObject, type Obj, REPO_ROOT } from '../../test/lib/manifests.ts';
+import { type Labels, type RelabelConfig, relabel, targetLabels } from './relabel.ts';
 
 export const PROMETHEUS_YML = join(REPO_ROOT, 'observability/prometheus/prometheus.yml');
 
@@ -40,7 +40,10 @@ export function job(cfg: Obj, name: string): Job {
 
 /** Runs a job's relabeling on discovered targets; returns the kept ones as address + labels. */
 export function keptTargets(j: Job, discovered: Labels[]): Array<{ address: string; labels: Labels }> {
-  return discovered.map((d) => relabel(d, j.relabel_configs ?? [])).filter((r) => r !== null).map(targetLabels);
+  return discovered
+    .map((d) => relabel(d, j.relabel_configs ?? []))
+    .filter((r) => r !== null)
+    .map(targetLabels);
 }
 
 /**
@@ -56,12 +59,23 @@ export function staticEquivalent(j: Job, discovered: Labels[], overrides: Obj = 
 
 /** Discovery roles the rendered Prometheus ClusterRole does not grant get+list+watch for. */
 export function sdRoleProblems(cfg: Obj, grantedResources: string[]): string[] {
-  const ROLE_RESOURCE: Record<string, string> = { pod: 'pods', service: 'services', endpoints: 'endpoints', endpointslice: 'endpointslices', node: 'nodes', ingress: 'ingresses' };
-  return jobs(cfg).flatMap((j) => (j.kubernetes_sd_configs ?? []).flatMap((sd) => {
-    const res = ROLE_RESOURCE[sd.role];
-    if (!res) return [`job ${j.job_name}: kubernetes_sd_configs role "${sd.role}" is not a known role`];
-    return grantedResources.includes(res) ? [] : [`job ${j.job_name}: kubernetes_sd_configs role "${sd.role}" needs ${res}, which the ClusterRole does not grant`];
-  }));
+  const ROLE_RESOURCE: Record<string, string> = {
+    pod: 'pods',
+    service: 'services',
+    endpoints: 'endpoints',
+    endpointslice: 'endpointslices',
+    node: 'nodes',
+    ingress: 'ingresses',
+  };
+  return jobs(cfg).flatMap((j) =>
+    (j.kubernetes_sd_configs ?? []).flatMap((sd) => {
+      const res = ROLE_RESOURCE[sd.role];
+      if (!res) return [`job ${j.job_name}: kubernetes_sd_configs role "${sd.role}" is not a known role`];
+      return grantedResources.includes(res)
+        ? []
+        : [`job ${j.job_name}: kubernetes_sd_configs role "${sd.role}" needs ${res}, which the ClusterRole does not grant`];
+    }),
+  );
 }
 
 /** Resources the rendered Prometheus ClusterRole grants get+list+watch on. */
@@ -97,7 +111,7 @@ export function promtoolCheck(tool: { path: string; version: [number, number] },
   const checked = structuredClone(cfg);
   const [major, minor] = tool.version;
   const storage = checked['storage'];
-  if ((major === 3 && minor < 14) && isObj(storage) && isObj(storage['tsdb'])) {
+  if (major === 3 && minor < 14 && isObj(storage) && isObj(storage['tsdb'])) {
     delete storage['tsdb']['retention'];
     if (Object.keys(storage['tsdb']).length === 0) delete storage['tsdb'];
     if (Object.keys(storage).length === 0) delete checked['storage'];

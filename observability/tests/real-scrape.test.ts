@@ -1,15 +1,16 @@
 // The real thing on loopback: ponger + pinger twice (as if in pingpong-plain and in
 // pingpong-mesh), Debian's Prometheus scraping them with the static equivalent of the k8s
 // job, and every app-level dashboard query answered with data.
-import { expect } from 'chai';
+
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'chai';
 import { stringify } from 'yaml';
-import { dashboardQueries, loadDashboards, variables, variableQueryExpr, substitute, type Query } from './dashboard-queries.ts';
-import { exposedSampleNames, freePort, httpOk, poll, start, stop, type Proc } from './local-stack.ts';
 import { findTool } from '../../scripts/lib/find-tool.ts';
 import { missingTool, REPO_ROOT } from '../../test/lib/manifests.ts';
+import { dashboardQueries, loadDashboards, type Query, substitute, variableQueryExpr, variables } from './dashboard-queries.ts';
+import { exposedSampleNames, freePort, httpOk, type Proc, poll, start, stop } from './local-stack.ts';
 import { job, loadPrometheusConfig, staticEquivalent } from './prometheus-config.ts';
 import { metricNames } from './promql.ts';
 import { podPortTarget } from './relabel.ts';
@@ -63,8 +64,24 @@ describe('observability: real scrape of the services (loopback)', function () {
     for (const namespace of NAMESPACES) {
       const set: AppSet = { namespace, ponger: { app: await freePort(), admin: await freePort() }, pingerAdmin: await freePort() };
       sets.push(set);
-      procs.push(start(`ponger/${namespace}`, process.execPath, [PONGER], { ...common, PORT: String(set.ponger.app), METRICS_PORT: String(set.ponger.admin), FAULT_ERROR_RATE: '0.2', FAULT_LATENCY_MS: '2' }));
-      procs.push(start(`pinger/${namespace}`, process.execPath, [PINGER], { ...common, METRICS_PORT: String(set.pingerAdmin), PONGER_URL: `http://127.0.0.1:${set.ponger.app}`, PING_INTERVAL_MS: '100', PING_TIMEOUT_MS: '500' }));
+      procs.push(
+        start(`ponger/${namespace}`, process.execPath, [PONGER], {
+          ...common,
+          PORT: String(set.ponger.app),
+          METRICS_PORT: String(set.ponger.admin),
+          FAULT_ERROR_RATE: '0.2',
+          FAULT_LATENCY_MS: '2',
+        }),
+      );
+      procs.push(
+        start(`pinger/${namespace}`, process.execPath, [PINGER], {
+          ...common,
+          METRICS_PORT: String(set.pingerAdmin),
+          PONGER_URL: `http://127.0.0.1:${set.ponger.app}`,
+          PING_INTERVAL_MS: '100',
+          PING_TIMEOUT_MS: '500',
+        }),
+      );
     }
     try {
       for (const s of sets) {
@@ -107,17 +124,49 @@ describe('observability: real scrape of the services (loopback)', function () {
     if (!PROMETHEUS) missingTool(this, 'prometheus not found in ./.bin or on PATH (apt-get install prometheus; .ci/run installs it)');
     const k8sJob = job(loadPrometheusConfig(), 'pingpong-apps');
     const discovered = sets.flatMap((s) => [
-      podPortTarget({ namespace: s.namespace, pod: 'ponger-local', address: `127.0.0.1:${s.ponger.admin}`, container: 'ponger', portName: 'admin', podLabels: { 'app.kubernetes.io/name': 'ponger' } }),
-      podPortTarget({ namespace: s.namespace, pod: 'pinger-local', address: `127.0.0.1:${s.pingerAdmin}`, container: 'pinger', portName: 'admin', podLabels: { 'app.kubernetes.io/name': 'pinger' } }),
+      podPortTarget({
+        namespace: s.namespace,
+        pod: 'ponger-local',
+        address: `127.0.0.1:${s.ponger.admin}`,
+        container: 'ponger',
+        portName: 'admin',
+        podLabels: { 'app.kubernetes.io/name': 'ponger' },
+      }),
+      podPortTarget({
+        namespace: s.namespace,
+        pod: 'pinger-local',
+        address: `127.0.0.1:${s.pingerAdmin}`,
+        container: 'pinger',
+        portName: 'admin',
+        podLabels: { 'app.kubernetes.io/name': 'pinger' },
+      }),
       // what the k8s job must not scrape: the app port
-      podPortTarget({ namespace: s.namespace, pod: 'ponger-local', address: `127.0.0.1:${s.ponger.app}`, container: 'ponger', portName: 'http', podLabels: { 'app.kubernetes.io/name': 'ponger' } }),
+      podPortTarget({
+        namespace: s.namespace,
+        pod: 'ponger-local',
+        address: `127.0.0.1:${s.ponger.app}`,
+        container: 'ponger',
+        portName: 'http',
+        podLabels: { 'app.kubernetes.io/name': 'ponger' },
+      }),
     ]);
     const staticJob = staticEquivalent(k8sJob, discovered, { scrape_interval: '1s', scrape_timeout: '1s' });
     expect((staticJob['static_configs'] as unknown[]).length).to.equal(4);
     const cfgFile = join(dir, 'prometheus.yml');
     writeFileSync(cfgFile, stringify({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: [staticJob] }));
     const port = await freePort();
-    const prom = start('prometheus', PROMETHEUS, [`--config.file=${cfgFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--enable-feature=exemplar-storage', '--log.level=warn'], {});
+    const prom = start(
+      'prometheus',
+      PROMETHEUS,
+      [
+        `--config.file=${cfgFile}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--enable-feature=exemplar-storage',
+        '--log.level=warn',
+      ],
+      {},
+    );
     procs.push(prom);
     const api = `http://127.0.0.1:${port}/api/v1`;
     await poll('Prometheus ready', 20_000, () => httpOk(`http://127.0.0.1:${port}/-/ready`)).catch((e: Error) => {
@@ -137,7 +186,10 @@ describe('observability: real scrape of the services (loopback)', function () {
       return r.length === 4 ? r : undefined;
     });
     expect(ups.map((u) => `${u.metric['namespace']}/${u.metric['app']}/${u.metric['pod']}`).sort()).to.deep.equal([
-      'pingpong-mesh/pinger/pinger-local', 'pingpong-mesh/ponger/ponger-local', 'pingpong-plain/pinger/pinger-local', 'pingpong-plain/ponger/ponger-local',
+      'pingpong-mesh/pinger/pinger-local',
+      'pingpong-mesh/ponger/ponger-local',
+      'pingpong-plain/pinger/pinger-local',
+      'pingpong-plain/ponger/ponger-local',
     ]);
 
     // the overview's namespace variable lists both namespaces
@@ -151,11 +203,16 @@ describe('observability: real scrape of the services (loopback)', function () {
 
     const queries = appQueries();
     expect(queries.length).to.be.greaterThan(15);
-    const empty = await poll('every app-level query to return data', 40_000, async () => {
-      const missing: string[] = [];
-      for (const q of queries) if ((await query(q.expr)).length === 0) missing.push(`${q.where}: ${q.expr}`);
-      return missing.length === 0 ? missing : undefined;
-    }, 1000).catch(async (e: Error) => {
+    const empty = await poll(
+      'every app-level query to return data',
+      40_000,
+      async () => {
+        const missing: string[] = [];
+        for (const q of queries) if ((await query(q.expr)).length === 0) missing.push(`${q.where}: ${q.expr}`);
+        return missing.length === 0 ? missing : undefined;
+      },
+      1000,
+    ).catch(async (e: Error) => {
       const missing: string[] = [];
       for (const q of queries) if ((await query(q.expr)).length === 0) missing.push(`${q.where}: ${q.expr}`);
       throw new Error(`${e.message}; still empty:\n${missing.join('\n')}`);
@@ -168,17 +225,26 @@ describe('observability: real scrape of the services (loopback)', function () {
     if (!mesh) throw new Error('no pingpong-mesh app set');
     const shareExpr = substitute(
       (plainVsMesh ? dashboardQueries(plainVsMesh, TEST_VARS) : []).find((q) => q.where.includes('verified identity'))?.raw ?? '',
-      TEST_VARS, 'identity share',
+      TEST_VARS,
+      'identity share',
     );
     expect(shareExpr).to.include('client_id!~"none|invalid|other"');
-    const byNs = await poll('a verified-identity share > 0 in pingpong-mesh', 20_000, async () => {
-      for (let i = 0; i < 5; i++) {
-        await fetch(`http://127.0.0.1:${mesh.ponger.app}/ping`, { headers: { 'l5d-client-id': MESH_CLIENT_ID }, signal: AbortSignal.timeout(2000) }).then((r) => r.text());
-      }
-      const share = (await query(shareExpr)) as Array<{ metric: Record<string, string>; value: [number, string] }>;
-      const m = Object.fromEntries(share.map((s) => [s.metric['namespace'], Number(s.value[1])]));
-      return (m['pingpong-mesh'] ?? 0) > 0 ? m : undefined;
-    }, 500);
+    const byNs = await poll(
+      'a verified-identity share > 0 in pingpong-mesh',
+      20_000,
+      async () => {
+        for (let i = 0; i < 5; i++) {
+          await fetch(`http://127.0.0.1:${mesh.ponger.app}/ping`, {
+            headers: { 'l5d-client-id': MESH_CLIENT_ID },
+            signal: AbortSignal.timeout(2000),
+          }).then((r) => r.text());
+        }
+        const share = (await query(shareExpr)) as Array<{ metric: Record<string, string>; value: [number, string] }>;
+        const m = Object.fromEntries(share.map((s) => [s.metric['namespace'], Number(s.value[1])]));
+        return (m['pingpong-mesh'] ?? 0) > 0 ? m : undefined;
+      },
+      500,
+    );
     expect(byNs['pingpong-plain']).to.equal(0);
     expect(byNs['pingpong-mesh']).to.be.within(0.01, 1);
   });

@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { checkDockerfile, checkDockerignore, contractPorts, parseDockerfile, type Contract } from './dockerfile-check.ts';
+import { expect } from 'chai';
+import { type Contract, checkDockerfile, checkDockerignore, contractPorts, parseDockerfile } from './dockerfile-check.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (p: string): string => readFileSync(`${REPO_ROOT}/${p}`, 'utf8');
@@ -34,7 +34,10 @@ describe('scripts/docker dockerfile-check: services/Dockerfile keeps the image c
 
   it('joins continued lines and drops comments inside them', () => {
     const stages = parseDockerfile('ARG X\nFROM a AS b\nRUN one \\\n  # note\n  two\nFROM b\nUSER 1\n');
-    expect(stages.map((s) => [s.base, s.name])).to.deep.equal([['a', 'b'], ['b', undefined]]);
+    expect(stages.map((s) => [s.base, s.name])).to.deep.equal([
+      ['a', 'b'],
+      ['b', undefined],
+    ]);
     expect(stages[0]?.instructions[0]).to.deep.include({ cmd: 'RUN', args: 'one two', line: 3 });
   });
 
@@ -46,14 +49,38 @@ describe('scripts/docker dockerfile-check: services/Dockerfile keeps the image c
     ['another entrypoint', (t) => t.replace('dist/ponger/src/main.js', 'dist/pinger/src/main.js'), /ENTRYPOINT/],
     ['a port missing', (t) => t.replace('EXPOSE 8080 2112', 'EXPOSE 8080'), /EXPOSE 8080 \(expected 2112 8080/],
     ['dev dependencies shipped', (t) => t.replace('npm ci --omit=dev', 'npm ci'), /lacks --omit=dev/],
-    ['npm without the CA secret', (t) => t.replace(/RUN --mount=type=secret,id=npm_ca,target=\/run\/secrets\/npm_ca \\\n/, 'RUN \\\n'), /without --mount=type=secret,id=npm_ca/],
-    ['the CA copied into the image', (t) => t.replace('USER 10001:10001', 'COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/\nUSER 10001:10001'), /never copied or set/],
-    ['the whole build tree copied', (t) => t.replace('COPY --from=build /src/dist/ponger/ dist/ponger/', 'COPY --from=build /src/dist/ dist/'), /expected only dist\/shared and dist\/ponger/],
-    ['sources copied from the context', (t) => t.replace('USER 10001:10001', 'COPY services/ services/\nUSER 10001:10001'), /copies from build stages only/],
-    ['a missing OCI label', (t) => t.replace(/org\.opencontainers\.image\.licenses="[^"]*" \\\n\s*/, ''), /org.opencontainers.image.licenses missing/],
+    [
+      'npm without the CA secret',
+      (t) => t.replace(/RUN --mount=type=secret,id=npm_ca,target=\/run\/secrets\/npm_ca \\\n/, 'RUN \\\n'),
+      /without --mount=type=secret,id=npm_ca/,
+    ],
+    [
+      'the CA copied into the image',
+      (t) => t.replace('USER 10001:10001', 'COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/\nUSER 10001:10001'),
+      /never copied or set/,
+    ],
+    [
+      'the whole build tree copied',
+      (t) => t.replace('COPY --from=build /src/dist/ponger/ dist/ponger/', 'COPY --from=build /src/dist/ dist/'),
+      /expected only dist\/shared and dist\/ponger/,
+    ],
+    [
+      'sources copied from the context',
+      (t) => t.replace('USER 10001:10001', 'COPY services/ services/\nUSER 10001:10001'),
+      /copies from build stages only/,
+    ],
+    [
+      'a missing OCI label',
+      (t) => t.replace(/org\.opencontainers\.image\.licenses="[^"]*" \\\n\s*/, ''),
+      /org.opencontainers.image.licenses missing/,
+    ],
     ['a single stage', (t) => `FROM node:${nodeVersion}-bookworm-slim AS ponger\n${t.replace(/^FROM .*$/gm, '')}`, /a single stage/],
     ['no target for the service', (t) => t.replace('AS ponger', 'AS pong'), /no stage named ponger: expected one target per service/],
-    ['the runtime stage not inherited', (t) => t.replace('FROM runtime AS ponger', `FROM node:${nodeVersion}-bookworm-slim AS ponger`), /runtime USER is undefined/],
+    [
+      'the runtime stage not inherited',
+      (t) => t.replace('FROM runtime AS ponger', `FROM node:${nodeVersion}-bookworm-slim AS ponger`),
+      /runtime USER is undefined/,
+    ],
   ];
   for (const [what, mutate, message] of broken) {
     it(`catches ${what}`, () => {
@@ -66,6 +93,8 @@ describe('scripts/docker dockerfile-check: services/Dockerfile keeps the image c
   it('catches a .dockerignore that lets node_modules or tests in', () => {
     expect(checkDockerignore('node_modules\ndist\n')).to.include('first rule is "node_modules" (expected "*": an allow-list)');
     expect(checkDockerignore('*\n!node_modules\n')).to.include('re-includes node_modules');
-    expect(checkDockerignore('*\n!services\nservices/**/node_modules\n')).to.include('re-includes services/ without excluding services/**/*.test.ts');
+    expect(checkDockerignore('*\n!services\nservices/**/node_modules\n')).to.include(
+      're-includes services/ without excluding services/**/*.test.ts',
+    );
   });
 });

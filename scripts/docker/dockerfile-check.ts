@@ -96,7 +96,8 @@ export function checkDockerfile(text: string, c: Contract): string[] {
     if (s.base !== base && !names.has(s.base)) problems.push(`FROM ${s.base}: expected ${base} (package.json devDependencies "node")`);
     for (const i of s.instructions) {
       if (i.cmd === 'RUN' && /\bnpm (ci|install)\b/.test(i.args)) {
-        if (!/--mount=type=secret,id=npm_ca\b/.test(i.args)) problems.push(`line ${i.line}: RUN npm ci without --mount=type=secret,id=npm_ca (the CA must reach npm as a build secret)`);
+        if (!/--mount=type=secret,id=npm_ca\b/.test(i.args))
+          problems.push(`line ${i.line}: RUN npm ci without --mount=type=secret,id=npm_ca (the CA must reach npm as a build secret)`);
         if (/\bnpm install\b/.test(i.args)) problems.push(`line ${i.line}: npm install (expected npm ci: the lock file decides)`);
       }
       if ((i.cmd === 'COPY' || i.cmd === 'ADD' || i.cmd === 'ENV' || i.cmd === 'ARG') && CA_MARKERS.test(i.args)) {
@@ -106,7 +107,8 @@ export function checkDockerfile(text: string, c: Contract): string[] {
   }
   if (stages.length === 0) return ['no FROM: expected a multi-stage build'];
   if (stages.length < 2) problems.push('a single stage: expected a build stage and a runtime stage');
-  if (!names.has(c.service)) return [...problems, `no stage named ${c.service}: expected one target per service (docker build --target ${c.service})`];
+  if (!names.has(c.service))
+    return [...problems, `no stage named ${c.service}: expected one target per service (docker build --target ${c.service})`];
   // The image of the target: its stage and the stages it derives from (the runtime stage, the base).
   const final = chain(stages, c.service);
   const of = (cmd: string): Instruction[] => final.filter((i) => i.cmd === cmd);
@@ -120,15 +122,22 @@ export function checkDockerfile(text: string, c: Contract): string[] {
     problems.push(`runtime ENTRYPOINT is ${JSON.stringify(entry)} (expected ${wantEntry})`);
   }
   if (of('CMD').length > 0) problems.push('runtime CMD set: arguments come from the manifests (args: ["-c", ...])');
-  const exposed = of('EXPOSE').flatMap((i) => i.args.split(' ')).map((p) => Number(p.replace(/\/tcp$/, ''))).sort((a, b) => a - b);
-  if (JSON.stringify(exposed) !== JSON.stringify(c.ports)) problems.push(`runtime EXPOSE ${exposed.join(' ')} (expected ${c.ports.join(' ')} from docs/interfaces.md)`);
+  const exposed = of('EXPOSE')
+    .flatMap((i) => i.args.split(' '))
+    .map((p) => Number(p.replace(/\/tcp$/, '')))
+    .sort((a, b) => a - b);
+  if (JSON.stringify(exposed) !== JSON.stringify(c.ports))
+    problems.push(`runtime EXPOSE ${exposed.join(' ')} (expected ${c.ports.join(' ')} from docs/interfaces.md)`);
 
-  const labels = of('LABEL').map((i) => i.args).join(' ');
+  const labels = of('LABEL')
+    .map((i) => i.args)
+    .join(' ');
   for (const l of OCI_LABELS) {
     if (!labels.includes(`org.opencontainers.image.${l}=`)) problems.push(`runtime LABEL org.opencontainers.image.${l} missing`);
   }
   const title = /org\.opencontainers\.image\.title="?([^"\s]+)"?/.exec(labels)?.[1];
-  if (title !== undefined && title !== c.service) problems.push(`label org.opencontainers.image.title is "${title}" (expected "${c.service}")`);
+  if (title !== undefined && title !== c.service)
+    problems.push(`label org.opencontainers.image.title is "${title}" (expected "${c.service}")`);
 
   // Runtime contents: no npm run in the image's own stages, node_modules from a stage that omitted
   // dev deps, dist of this service and shared only.
@@ -140,13 +149,22 @@ export function checkDockerfile(text: string, c: Contract): string[] {
     const from = /--from=(\S+)/.exec(i.args)?.[1];
     const src = i.args.replace(/--\S+/g, '').trim().split(' ')[0] ?? '';
     if (from === undefined) {
-      if (!/^package(-lock)?\.json$/.test(src)) problems.push(`line ${i.line}: COPY ${i.args}: the runtime stage copies from build stages only (expected --from=...)`);
+      if (!/^package(-lock)?\.json$/.test(src))
+        problems.push(`line ${i.line}: COPY ${i.args}: the runtime stage copies from build stages only (expected --from=...)`);
       continue;
     }
-    if (!names.has(from)) { problems.push(`line ${i.line}: COPY --from=${from}: no stage named ${from}`); continue; }
+    if (!names.has(from)) {
+      problems.push(`line ${i.line}: COPY --from=${from}: no stage named ${from}`);
+      continue;
+    }
     if (/node_modules/.test(src)) {
-      const ci = chain(stages, from).filter((x) => x.cmd === 'RUN' && /\bnpm ci\b/.test(x.args)).at(-1);
-      if (!ci || !/--omit=dev\b/.test(ci.args)) problems.push(`line ${i.line}: node_modules from stage ${from} whose npm ci lacks --omit=dev (dev dependencies, e.g. the node binary package, would ship)`);
+      const ci = chain(stages, from)
+        .filter((x) => x.cmd === 'RUN' && /\bnpm ci\b/.test(x.args))
+        .at(-1);
+      if (!ci || !/--omit=dev\b/.test(ci.args))
+        problems.push(
+          `line ${i.line}: node_modules from stage ${from} whose npm ci lacks --omit=dev (dev dependencies, e.g. the node binary package, would ship)`,
+        );
     }
     if (/dist/.test(src) && !new RegExp(`dist/(shared|${c.service})(/|$)`).test(src)) {
       problems.push(`line ${i.line}: COPY ${src}: expected only dist/shared and dist/${c.service}`);
@@ -156,20 +174,30 @@ export function checkDockerfile(text: string, c: Contract): string[] {
 }
 
 function safeJson(s: string): unknown {
-  try { return JSON.parse(s); } catch { return s; }
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Problems of .dockerignore: it must be an allow-list that keeps secrets, deps, outputs and tests out. */
 export function checkDockerignore(text: string): string[] {
-  const rules = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const rules = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const problems: string[] = [];
   if (rules[0] !== '*') problems.push(`first rule is ${JSON.stringify(rules[0])} (expected "*": an allow-list)`);
   for (const forbidden of ['node_modules', 'dist', '.git', '.bin']) {
-    if (rules.some((r) => r.startsWith('!') && (r === `!${forbidden}` || r.startsWith(`!${forbidden}/`)))) problems.push(`re-includes ${forbidden}`);
+    if (rules.some((r) => r.startsWith('!') && (r === `!${forbidden}` || r.startsWith(`!${forbidden}/`))))
+      problems.push(`re-includes ${forbidden}`);
   }
   if (rules.includes('!services') || rules.includes('!services/')) {
-    if (!rules.some((r) => /^services\/\*\*\/\*\.test\.ts$/.test(r))) problems.push('re-includes services/ without excluding services/**/*.test.ts');
-    if (!rules.some((r) => /^services\/\*\*\/node_modules$/.test(r))) problems.push('re-includes services/ without excluding services/**/node_modules');
+    if (!rules.some((r) => /^services\/\*\*\/\*\.test\.ts$/.test(r)))
+      problems.push('re-includes services/ without excluding services/**/*.test.ts');
+    if (!rules.some((r) => /^services\/\*\*\/node_modules$/.test(r)))
+      problems.push('re-includes services/ without excluding services/**/node_modules');
   }
   return problems;
 }

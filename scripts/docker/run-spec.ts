@@ -65,7 +65,16 @@ export function parseQuantity(q: unknown, where: string, key: string): number {
   const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T|m)?$/.exec(s);
   if (!m) fail(where, key, 'a Kubernetes quantity like 256Mi', q);
   const factors: Record<string, number> = {
-    '': 1, m: 0.001, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
+    '': 1,
+    m: 0.001,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
   };
   return Number(m[1]) * (factors[m[2] ?? ''] ?? 1);
 }
@@ -164,9 +173,21 @@ export function runSpecFromObjects(objects: Obj[], service: Service): RunSpec {
   }
 
   return {
-    service, source: 'manifests', user: `${CONTRACT_ID}:${CONTRACT_ID}`, readOnlyRoot: true, capDropAll: true,
-    noNewPrivileges: true, memoryBytes, cpus, tmpfsBytes, args, env, configDir: CONFIG_DIR, configYaml,
-    graceSeconds: grace, ports,
+    service,
+    source: 'manifests',
+    user: `${CONTRACT_ID}:${CONTRACT_ID}`,
+    readOnlyRoot: true,
+    capDropAll: true,
+    noNewPrivileges: true,
+    memoryBytes,
+    cpus,
+    tmpfsBytes,
+    args,
+    env,
+    configDir: CONFIG_DIR,
+    configYaml,
+    graceSeconds: grace,
+    ports,
   };
 }
 
@@ -174,10 +195,21 @@ export function runSpecFromObjects(objects: Obj[], service: Service): RunSpec {
 export function defaultRunSpec(service: Service): RunSpec {
   const configYaml = service === 'pinger' ? 'ponger:\n  url: http://ponger:8080\n' : 'service:\n  port: 8080\n';
   return {
-    service, source: 'defaults', user: `${CONTRACT_ID}:${CONTRACT_ID}`, readOnlyRoot: true, capDropAll: true,
-    noNewPrivileges: true, memoryBytes: parseQuantity(DEFAULT_MEMORY, 'default', 'memory'), cpus: undefined,
-    tmpfsBytes: 64 * 1024 ** 2, args: ['-c', `${CONFIG_DIR}/config.yaml`], env: {}, configDir: CONFIG_DIR, configYaml,
-    graceSeconds: DEFAULT_GRACE_SECONDS, ports: service === 'ponger' ? { http: 8080, admin: 2112 } : { admin: 2112 },
+    service,
+    source: 'defaults',
+    user: `${CONTRACT_ID}:${CONTRACT_ID}`,
+    readOnlyRoot: true,
+    capDropAll: true,
+    noNewPrivileges: true,
+    memoryBytes: parseQuantity(DEFAULT_MEMORY, 'default', 'memory'),
+    cpus: undefined,
+    tmpfsBytes: 64 * 1024 ** 2,
+    args: ['-c', `${CONFIG_DIR}/config.yaml`],
+    env: {},
+    configDir: CONFIG_DIR,
+    configYaml,
+    graceSeconds: DEFAULT_GRACE_SECONDS,
+    ports: service === 'ponger' ? { http: 8080, admin: 2112 } : { admin: 2112 },
   };
 }
 
@@ -193,7 +225,14 @@ export function renderBase(repoRoot: string, dir = 'k8s/base'): Obj[] | undefine
 
 /** docker run flags (without image) that reproduce `spec`. */
 export function dockerRunFlags(spec: RunSpec, configHostDir: string): string[] {
-  const flags = ['--user', spec.user, '--memory', String(Math.floor(spec.memoryBytes)), '--memory-swap', String(Math.floor(spec.memoryBytes))];
+  const flags = [
+    '--user',
+    spec.user,
+    '--memory',
+    String(Math.floor(spec.memoryBytes)),
+    '--memory-swap',
+    String(Math.floor(spec.memoryBytes)),
+  ];
   if (spec.readOnlyRoot) flags.push('--read-only');
   flags.push('--tmpfs', `/tmp:rw,nosuid,nodev,size=${Math.floor(spec.tmpfsBytes)},mode=1777`);
   if (spec.capDropAll) flags.push('--cap-drop', 'ALL');

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { defaultRunSpec, dockerRunFlags, renderBase, runSpecFromObjects, type RunSpec, type Service } from './run-spec.ts';
 import { parseExposition, sum } from '../../services/shared/test/exposition.ts';
+import { defaultRunSpec, dockerRunFlags, type RunSpec, renderBase, runSpecFromObjects, type Service } from './run-spec.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DOCKER = process.env['DOCKER'] ?? 'docker';
@@ -85,16 +85,35 @@ async function start(spec: RunSpec, image: string, network: string, cfgRoot: str
   const name = `${RUN_ID}-${spec.service}`;
   const publish = Object.values(spec.ports).flatMap((p) => ['-p', `127.0.0.1::${p}`]);
   await docker([
-    'run', '-d', '--name', name, '--label', SMOKE_LABEL, '--network', network, '--network-alias', spec.service,
-    ...dockerRunFlags(spec, dir), '-e', 'OTEL_TRACES_EXPORTER=none', ...publish, image, ...spec.args,
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--label',
+    SMOKE_LABEL,
+    '--network',
+    network,
+    '--network-alias',
+    spec.service,
+    ...dockerRunFlags(spec, dir),
+    '-e',
+    'OTEL_TRACES_EXPORTER=none',
+    ...publish,
+    image,
+    ...spec.args,
   ]);
   const addr: Record<string, string> = {};
   for (const [portName, port] of Object.entries(spec.ports)) {
-    const out = (await docker(['port', name, `${port}/tcp`]).catch(async (err: unknown) => {
-      const state = (await docker(['inspect', '--format', '{{.State.Status}} (exit code {{.State.ExitCode}})', name])).trim();
-      if (!state.startsWith('running')) throw new SmokeFailure(`${name} is ${state} right after start`);
-      throw err;
-    })).trim().split('\n')[0] ?? '';
+    const out =
+      (
+        await docker(['port', name, `${port}/tcp`]).catch(async (err: unknown) => {
+          const state = (await docker(['inspect', '--format', '{{.State.Status}} (exit code {{.State.ExitCode}})', name])).trim();
+          if (!state.startsWith('running')) throw new SmokeFailure(`${name} is ${state} right after start`);
+          throw err;
+        })
+      )
+        .trim()
+        .split('\n')[0] ?? '';
     check(/^127\.0\.0\.1:\d+$/.test(out), `${name}: port ${port} published as "${out}" (expected 127.0.0.1:<port>)`);
     addr[portName] = out;
   }
@@ -126,7 +145,11 @@ async function checkLogs(r: Running): Promise<void> {
   const out = await docker(['logs', r.name]);
   const lines = out.split('\n').filter((l) => l.trim() !== '');
   const parsed = lines.map((l) => {
-    try { return JSON.parse(l) as Record<string, unknown>; } catch { return undefined; }
+    try {
+      return JSON.parse(l) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
   });
   const bad = lines.filter((_, i) => parsed[i] === undefined);
   check(lines.length > 0, `${r.spec.service}: no log lines on stdout`);
@@ -165,8 +188,23 @@ async function stopGracefully(r: Running): Promise<void> {
 async function rejectsBadConfig(spec: RunSpec, image: string, cfgRoot: string, env: string, key: string): Promise<void> {
   const dir = join(cfgRoot, spec.service);
   const name = `${RUN_ID}-${spec.service}-badconfig`;
-  const run = docker(['run', '--name', name, '--label', SMOKE_LABEL, ...dockerRunFlags(spec, dir),
-    '-e', 'OTEL_TRACES_EXPORTER=none', '-e', env, image, ...spec.args], 30_000).catch(() => '');
+  const run = docker(
+    [
+      'run',
+      '--name',
+      name,
+      '--label',
+      SMOKE_LABEL,
+      ...dockerRunFlags(spec, dir),
+      '-e',
+      'OTEL_TRACES_EXPORTER=none',
+      '-e',
+      env,
+      image,
+      ...spec.args,
+    ],
+    30_000,
+  ).catch(() => '');
   await run;
   const exit = (await docker(['inspect', '--format', '{{.State.ExitCode}}', name])).trim();
   const out = await new Promise<string>((resolve) => {
@@ -202,7 +240,9 @@ async function main(): Promise<void> {
 
   const cfgRoot = mkdtempSync(join(tmpdir(), 'pingpong-smoke-'));
   chmodSync(cfgRoot, 0o755);
-  const onSignal = (): void => { void cleanup(cfgRoot).finally(() => process.exit(130)); };
+  const onSignal = (): void => {
+    void cleanup(cfgRoot).finally(() => process.exit(130));
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const running: Running[] = [];
@@ -227,7 +267,7 @@ async function main(): Promise<void> {
     });
     say(`pinger: pinger_requests_total{outcome="success"} = ${successes} (reached ponger by its Service name)`);
     const seen = await metric(ponger, 'ponger_requests_by_client_identity_total');
-    check(seen > 0, 'ponger: ponger_requests_by_client_identity_total is 0 (expected pinger\'s requests counted)');
+    check(seen > 0, "ponger: ponger_requests_by_client_identity_total is 0 (expected pinger's requests counted)");
     say(`ponger: ponger_requests_by_client_identity_total = ${seen}`);
 
     await checkLogs(ponger);

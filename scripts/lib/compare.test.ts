@@ -1,8 +1,22 @@
-import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
 import { promqlErrors } from '../../observability/tests/promql.ts';
-import { authzQueries, collect, collectAuthz, collectResilience, formatAuthz, formatResilience, formatTable, queries, resilienceQueries, scalarOf, urlQuery, vectorOf, type Metric } from './compare.ts';
+import {
+  authzQueries,
+  collect,
+  collectAuthz,
+  collectResilience,
+  formatAuthz,
+  formatResilience,
+  formatTable,
+  type Metric,
+  queries,
+  resilienceQueries,
+  scalarOf,
+  urlQuery,
+  vectorOf,
+} from './compare.ts';
 
 const vector = (v: string | null) =>
   JSON.stringify({ status: 'success', data: { resultType: 'vector', result: v === null ? [] : [{ metric: {}, value: [1, v] }] } });
@@ -48,14 +62,19 @@ describe('compare: answers', () => {
   it('turns a Prometheus error or a malformed answer into a clear error', () => {
     expect(() => scalarOf(JSON.stringify({ status: 'error', error: 'parse error at char 3' }), 'q')).to.throw(/rejected q: parse error/);
     expect(() => scalarOf('<html>', 'q')).to.throw(/not JSON/);
-    expect(() => scalarOf(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }), 'q')).to.throw(/expected data.resultType "vector"/);
+    expect(() => scalarOf(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }), 'q')).to.throw(
+      /expected data.resultType "vector"/,
+    );
   });
 
   it('prints the table', () => {
-    const table = formatTable([
-      { namespace: 'pingpong-plain', successRate: 1, p50Seconds: 0.0012, p99Seconds: 0.004, identityShare: 0, mtlsShare: null },
-      { namespace: 'pingpong-mesh', successRate: 0.999, p50Seconds: 0.0021, p99Seconds: 0.0093, identityShare: 1, mtlsShare: 1 },
-    ], '5m');
+    const table = formatTable(
+      [
+        { namespace: 'pingpong-plain', successRate: 1, p50Seconds: 0.0012, p99Seconds: 0.004, identityShare: 0, mtlsShare: null },
+        { namespace: 'pingpong-mesh', successRate: 0.999, p50Seconds: 0.0021, p99Seconds: 0.0093, identityShare: 1, mtlsShare: 1 },
+      ],
+      '5m',
+    );
     const lines = table.split('\n');
     expect(lines[1]).to.match(/^namespace\s+success rate\s+p50\s+p99/);
     expect(lines[3]).to.match(/^pingpong-plain\s+100\.0%\s+1\.2 ms\s+4\.0 ms\s+0\.0%\s+no data$/);
@@ -73,7 +92,11 @@ describe('compare: against a fake Prometheus on loopback', () => {
       const q = url.searchParams.get('query') ?? '';
       seen.push(q);
       res.setHeader('content-type', 'application/json');
-      if (url.pathname !== '/api/v1/query') { res.statusCode = 404; res.end('{}'); return; }
+      if (url.pathname !== '/api/v1/query') {
+        res.statusCode = 404;
+        res.end('{}');
+        return;
+      }
       const mesh = q.includes('pingpong-mesh');
       let v: string | null = '1';
       if (q.includes('histogram_quantile(0.5')) v = mesh ? '0.002' : '0.001';
@@ -99,7 +122,11 @@ describe('compare: against a fake Prometheus on loopback', () => {
   it('reports an HTTP error from Prometheus', async () => {
     const query = urlQuery(`${base}/wrong-prefix`);
     let err: unknown;
-    try { await query('up'); } catch (e) { err = e; }
+    try {
+      await query('up');
+    } catch (e) {
+      err = e;
+    }
     expect(String(err)).to.match(/HTTP 404/);
   });
 });
@@ -114,34 +141,74 @@ describe('compare: resilience and authorization queries', () => {
     });
   }
 
-  it('reads the proxy metrics linkerd2-proxy v2.359.0 emits, for pinger\'s calls to the ponger Service', () => {
+  it("reads the proxy metrics linkerd2-proxy v2.359.0 emits, for pinger's calls to the ponger Service", () => {
     const q = resilienceQueries('pingpong-mesh', '2m');
-    expect(q.retries).to.equal('sum(increase(outbound_http_route_retry_requests_total{namespace="pingpong-mesh",deployment="pinger",parent_name="ponger"}[2m]))');
+    expect(q.retries).to.equal(
+      'sum(increase(outbound_http_route_retry_requests_total{namespace="pingpong-mesh",deployment="pinger",parent_name="ponger"}[2m]))',
+    );
     expect(q.retrySuccesses).to.include('outbound_http_route_retry_successes_total');
     expect(q.retryLimitExceeded).to.include('outbound_http_route_retry_limit_exceeded_total');
-    expect(q.ejectedMax).to.match(/^max_over_time\(sum\(outbound_http_balancer_endpoints\{[^}]*backend_name="ponger",endpoint_state="pending"\}\)\[2m:10s\]\)$/);
+    expect(q.ejectedMax).to.match(
+      /^max_over_time\(sum\(outbound_http_balancer_endpoints\{[^}]*backend_name="ponger",endpoint_state="pending"\}\)\[2m:10s\]\)$/,
+    );
     expect(() => resilienceQueries('pingpong-mesh', '2 minutes')).to.throw(/WINDOW/);
   });
 
-  it('authorization queries parse, and name ponger\'s http Server; a bad namespace is refused', () => {
+  it("authorization queries parse, and name ponger's http Server; a bad namespace is refused", () => {
     const q = authzQueries('zero-trust-rollout');
     for (const expr of [q.allow, q.deny]) expect(promqlErrors(expr), expr).to.deep.equal([]);
-    expect(q.allow).to.equal('sum by (client_id, authz_kind, authz_name) (inbound_http_authz_allow_total{namespace="zero-trust-rollout",deployment="ponger",srv_name="ponger-http"})');
+    expect(q.allow).to.equal(
+      'sum by (client_id, authz_kind, authz_name) (inbound_http_authz_allow_total{namespace="zero-trust-rollout",deployment="ponger",srv_name="ponger-http"})',
+    );
     expect(() => authzQueries('x"} or up{')).to.throw(/namespace: expected a DNS label/);
   });
 
   it('vectorOf keeps every series with its labels; scalarOf still refuses more than one', () => {
-    const body = JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [
-      { metric: { client_id: 'a' }, value: [1, '3'] }, { metric: { client_id: 'b' }, value: [1, 'NaN'] }] } });
-    expect(vectorOf(body, 'q')).to.deep.equal([{ metric: { client_id: 'a' }, value: 3 }, { metric: { client_id: 'b' }, value: 0 }]);
+    const body = JSON.stringify({
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: [
+          { metric: { client_id: 'a' }, value: [1, '3'] },
+          { metric: { client_id: 'b' }, value: [1, 'NaN'] },
+        ],
+      },
+    });
+    expect(vectorOf(body, 'q')).to.deep.equal([
+      { metric: { client_id: 'a' }, value: 3 },
+      { metric: { client_id: 'b' }, value: 0 },
+    ]);
     expect(() => scalarOf(body, 'q')).to.throw(/expected one series, got 2/);
   });
 
   it('formats the resilience table and one RESULT line per namespace; no proxy reads n/a', () => {
-    const out = formatResilience([
-      { namespace: 'pingpong-plain', attempted: 120, successRate: 0.5083, p50Seconds: 0.002, p99Seconds: 0.009, retries: null, retrySuccesses: null, retryLimitExceeded: null, ejectedMax: null },
-      { namespace: 'pingpong-mesh', attempted: 119, successRate: 0.9412, p50Seconds: 0.004, p99Seconds: 0.031, retries: 101, retrySuccesses: 55, retryLimitExceeded: 7, ejectedMax: 1 },
-    ], '120s');
+    const out = formatResilience(
+      [
+        {
+          namespace: 'pingpong-plain',
+          attempted: 120,
+          successRate: 0.5083,
+          p50Seconds: 0.002,
+          p99Seconds: 0.009,
+          retries: null,
+          retrySuccesses: null,
+          retryLimitExceeded: null,
+          ejectedMax: null,
+        },
+        {
+          namespace: 'pingpong-mesh',
+          attempted: 119,
+          successRate: 0.9412,
+          p50Seconds: 0.004,
+          p99Seconds: 0.031,
+          retries: 101,
+          retrySuccesses: 55,
+          retryLimitExceeded: 7,
+          ejectedMax: 1,
+        },
+      ],
+      '120s',
+    );
     const lines = out.split('\n');
     expect(lines[3]).to.match(/^pingpong-plain\s+120\s+50\.8%\s+2\.0 ms\s+9\.0 ms\s+n\/a\s+n\/a\s+n\/a\s+n\/a$/);
     expect(lines[4]).to.match(/^pingpong-mesh\s+119\s+94\.1%\s+4\.0 ms\s+31\.0 ms\s+101\s+55\s+7\s+1$/);
@@ -152,13 +219,30 @@ describe('compare: resilience and authorization queries', () => {
   it('sorts authorization counters into allowed, audit (served, would be denied) and denied, per caller', async () => {
     const answers: Record<string, unknown[]> = {
       allow: [
-        { metric: { client_id: 'pinger.z.serviceaccount.identity.linkerd.cluster.local', authz_kind: 'authorizationpolicy', authz_name: 'ponger-ping-from-pinger' }, value: [1, '40'] },
-        { metric: { client_id: 'intruder.z.serviceaccount.identity.linkerd.cluster.local', authz_kind: 'default', authz_name: 'audit' }, value: [1, '1'] },
+        {
+          metric: {
+            client_id: 'pinger.z.serviceaccount.identity.linkerd.cluster.local',
+            authz_kind: 'authorizationpolicy',
+            authz_name: 'ponger-ping-from-pinger',
+          },
+          value: [1, '40'],
+        },
+        {
+          metric: { client_id: 'intruder.z.serviceaccount.identity.linkerd.cluster.local', authz_kind: 'default', authz_name: 'audit' },
+          value: [1, '1'],
+        },
       ],
       deny: [{ metric: { client_id: '' }, value: [1, '2'] }],
     };
     const q = authzQueries('z');
-    const samples = await collectAuthz(async (promql) => JSON.stringify({ status: 'success', data: { resultType: 'vector', result: promql === q.allow ? answers['allow'] : answers['deny'] } }), 'z');
+    const samples = await collectAuthz(
+      async (promql) =>
+        JSON.stringify({
+          status: 'success',
+          data: { resultType: 'vector', result: promql === q.allow ? answers['allow'] : answers['deny'] },
+        }),
+      'z',
+    );
     expect(formatAuthz(samples).split('\n')).to.deep.equal([
       'AUTHZ verdict=allowed client=pinger.z.serviceaccount.identity.linkerd.cluster.local authz=ponger-ping-from-pinger requests=40',
       'AUTHZ verdict=audit client=intruder.z.serviceaccount.identity.linkerd.cluster.local authz=audit requests=1',
@@ -173,9 +257,15 @@ describe('compare: resilience and authorization queries', () => {
       seen.push(promql);
       const mesh = promql.includes('pingpong-mesh');
       const v = promql.includes('outbound_http') ? (mesh ? '4' : null) : '0.5';
-      return JSON.stringify({ status: 'success', data: { resultType: 'vector', result: v === null ? [] : [{ metric: {}, value: [1, v] }] } });
+      return JSON.stringify({
+        status: 'success',
+        data: { resultType: 'vector', result: v === null ? [] : [{ metric: {}, value: [1, v] }] },
+      });
     }, '2m');
-    expect(rows.map((r) => [r.namespace, r.retries, r.ejectedMax, r.successRate])).to.deep.equal([['pingpong-plain', null, null, 0.5], ['pingpong-mesh', 4, 4, 0.5]]);
+    expect(rows.map((r) => [r.namespace, r.retries, r.ejectedMax, r.successRate])).to.deep.equal([
+      ['pingpong-plain', null, null, 0.5],
+      ['pingpong-mesh', 4, 4, 0.5],
+    ]);
     expect(seen).to.have.length(2 * 8);
   });
 });

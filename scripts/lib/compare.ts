@@ -63,7 +63,7 @@ function vectorResult(body: string, promql: string): unknown[] {
     throw new Error(`Prometheus answer to ${promql}: not JSON: ${body.slice(0, 200)}`);
   }
   const p = parsed as { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
-  if (p.status !== 'success') throw new Error(`Prometheus rejected ${promql}: ${p.error ?? 'status ' + String(p.status)}`);
+  if (p.status !== 'success') throw new Error(`Prometheus rejected ${promql}: ${p.error ?? `status ${String(p.status)}`}`);
   const result = p.data?.result;
   if (p.data?.resultType !== 'vector' || !Array.isArray(result)) {
     throw new Error(`Prometheus answer to ${promql}: expected data.resultType "vector" with a result array`);
@@ -115,9 +115,20 @@ const ms = (v: number | null) => (v === null ? 'no data' : `${(v * 1000).toFixed
 
 export function formatTable(rows: readonly Row[], window: string): string {
   const header = ['namespace', 'success rate', 'p50', 'p99', 'identity seen by ponger', 'pinger->ponger over mTLS'];
-  const body = rows.map((r) => [r.namespace, pct(r.successRate), ms(r.p50Seconds), ms(r.p99Seconds), pct(r.identityShare), pct(r.mtlsShare)]);
+  const body = rows.map((r) => [
+    r.namespace,
+    pct(r.successRate),
+    ms(r.p50Seconds),
+    ms(r.p99Seconds),
+    pct(r.identityShare),
+    pct(r.mtlsShare),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [
     `over the last ${window} (pinger's view of latency; identity = requests whose l5d-client-id is a Linkerd identity)`,
     line(header),
@@ -160,18 +171,28 @@ export function resilienceQueries(ns: string, window: string): Record<Resilience
     retrySuccesses: retry('successes'),
     retryLimitExceeded: retry('limit_exceeded'),
     // a subquery at the scrape interval: the most endpoints out of pinger's balancer at once
-    ejectedMax:
-      `max_over_time(sum(outbound_http_balancer_endpoints{namespace="${ns}",deployment="pinger",backend_name="ponger",endpoint_state="pending"})[${window}:10s])`,
+    ejectedMax: `max_over_time(sum(outbound_http_balancer_endpoints{namespace="${ns}",deployment="pinger",backend_name="ponger",endpoint_state="pending"})[${window}:10s])`,
   };
 }
 
-export async function collectResilience(query: Query, window: string, namespaces: readonly string[] = NAMESPACES): Promise<ResilienceRow[]> {
+export async function collectResilience(
+  query: Query,
+  window: string,
+  namespaces: readonly string[] = NAMESPACES,
+): Promise<ResilienceRow[]> {
   const rows: ResilienceRow[] = [];
   for (const ns of namespaces) {
     const q = resilienceQueries(ns, window);
     const row: ResilienceRow = {
-      namespace: ns, attempted: null, successRate: null, p50Seconds: null, p99Seconds: null,
-      retries: null, retrySuccesses: null, retryLimitExceeded: null, ejectedMax: null,
+      namespace: ns,
+      attempted: null,
+      successRate: null,
+      p50Seconds: null,
+      p99Seconds: null,
+      retries: null,
+      retrySuccesses: null,
+      retryLimitExceeded: null,
+      ejectedMax: null,
     };
     for (const metric of Object.keys(q) as ResilienceMetric[]) row[metric] = scalarOf(await query(q[metric]), q[metric]);
     rows.push(row);
@@ -182,11 +203,34 @@ export async function collectResilience(query: Query, window: string, namespaces
 const count = (v: number | null) => (v === null ? 'n/a' : String(Math.round(v)));
 
 export function formatResilience(rows: readonly ResilienceRow[], window: string): string {
-  const header = ['namespace', 'pings', 'success rate', 'p50', 'p99', 'proxy retries', 'retries that succeeded', 'retry limit hit', 'endpoints ejected (max)'];
-  const body = rows.map((r) => [r.namespace, count(r.attempted), pct(r.successRate), ms(r.p50Seconds), ms(r.p99Seconds),
-    count(r.retries), count(r.retrySuccesses), count(r.retryLimitExceeded), count(r.ejectedMax)]);
+  const header = [
+    'namespace',
+    'pings',
+    'success rate',
+    'p50',
+    'p99',
+    'proxy retries',
+    'retries that succeeded',
+    'retry limit hit',
+    'endpoints ejected (max)',
+  ];
+  const body = rows.map((r) => [
+    r.namespace,
+    count(r.attempted),
+    pct(r.successRate),
+    ms(r.p50Seconds),
+    ms(r.p99Seconds),
+    count(r.retries),
+    count(r.retrySuccesses),
+    count(r.retryLimitExceeded),
+    count(r.ejectedMax),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   const result = (r: ResilienceRow) =>
     `RESULT namespace=${r.namespace} pings=${count(r.attempted)} success_rate=${r.successRate === null ? 'none' : r.successRate.toFixed(4)}` +
     ` p99_ms=${r.p99Seconds === null ? 'none' : (r.p99Seconds * 1000).toFixed(1)} retries=${count(r.retries)} ejected_max=${count(r.ejectedMax)}`;
@@ -207,7 +251,12 @@ export function formatResilience(rows: readonly ResilienceRow[], window: string)
 // A refused one counts in inbound_http_authz_deny_total (and gets 403). client_id is the caller's
 // mTLS identity, empty without one.
 
-export interface AuthzSample { verdict: 'allowed' | 'audit' | 'denied'; clientId: string; authz: string; value: number }
+export interface AuthzSample {
+  verdict: 'allowed' | 'audit' | 'denied';
+  clientId: string;
+  authz: string;
+  value: number;
+}
 
 export function authzQueries(ns: string): { allow: string; deny: string } {
   if (!/^[a-z0-9-]+$/.test(ns)) throw new Error(`namespace: expected a DNS label, got "${ns}"`);
@@ -223,16 +272,24 @@ export async function collectAuthz(query: Query, ns: string): Promise<AuthzSampl
   const out: AuthzSample[] = [];
   for (const s of vectorOf(await query(q.allow), q.allow)) {
     const audit = s.metric['authz_kind'] === 'default' && s.metric['authz_name'] === 'audit';
-    out.push({ verdict: audit ? 'audit' : 'allowed', clientId: s.metric['client_id'] ?? '', authz: s.metric['authz_name'] ?? '', value: s.value });
+    out.push({
+      verdict: audit ? 'audit' : 'allowed',
+      clientId: s.metric['client_id'] ?? '',
+      authz: s.metric['authz_name'] ?? '',
+      value: s.value,
+    });
   }
-  for (const s of vectorOf(await query(q.deny), q.deny)) out.push({ verdict: 'denied', clientId: s.metric['client_id'] ?? '', authz: '', value: s.value });
+  for (const s of vectorOf(await query(q.deny), q.deny))
+    out.push({ verdict: 'denied', clientId: s.metric['client_id'] ?? '', authz: '', value: s.value });
   return out.sort((a, b) => a.verdict.localeCompare(b.verdict) || a.clientId.localeCompare(b.clientId));
 }
 
 /** One line per (verdict, caller): "AUTHZ verdict=audit client=<identity or none> authz=audit requests=12". */
 export function formatAuthz(samples: readonly AuthzSample[]): string {
   if (samples.length === 0) return 'AUTHZ none: Prometheus has no authorization counters for ponger yet';
-  return samples.map((s) => `AUTHZ verdict=${s.verdict} client=${s.clientId || 'none'} authz=${s.authz || '-'} requests=${Math.round(s.value)}`).join('\n');
+  return samples
+    .map((s) => `AUTHZ verdict=${s.verdict} client=${s.clientId || 'none'} authz=${s.authz || '-'} requests=${Math.round(s.value)}`)
+    .join('\n');
 }
 
 // ------------------------------------------------------------------ command line
@@ -240,7 +297,8 @@ export function formatAuthz(samples: readonly AuthzSample[]): string {
 async function main(): Promise<void> {
   const [mode = 'compare', arg] = process.argv.slice(2);
   const window = process.env['WINDOW'] ?? '5m';
-  if (!['compare', 'resilience', 'authz'].includes(mode)) throw new Error(`mode: expected compare, resilience or authz NAMESPACE, got "${mode}"`);
+  if (!['compare', 'resilience', 'authz'].includes(mode))
+    throw new Error(`mode: expected compare, resilience or authz NAMESPACE, got "${mode}"`);
   if (mode === 'authz' && !arg) throw new Error('authz: expected a namespace argument');
   let promUrl = process.env['PROM_URL'];
   const forward = promUrl ? undefined : await portForward('observability', 'prometheus', 9090);

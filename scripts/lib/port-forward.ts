@@ -28,7 +28,10 @@ export function portForward(namespace: string, service: string, port: number, ti
       }
     };
     const timer = setTimeout(
-      () => finish(new Error(`port-forward to ${namespace}/svc/${service}:${port}: no "Forwarding from" within ${timeoutMs} ms: ${out.trim()}`)),
+      () =>
+        finish(
+          new Error(`port-forward to ${namespace}/svc/${service}:${port}: no "Forwarding from" within ${timeoutMs} ms: ${out.trim()}`),
+        ),
       timeoutMs,
     );
     const onData = (chunk: Buffer) => {

@@ -4,15 +4,16 @@
 // files, YAML bombs, credentials, garbage OTEL_*) that must be refused or loaded within 1 s of an
 // ordinary config error. Every child is watched: killed past KILL_MB of RSS or its deadline, so
 // a regression fails fast instead of eating the machine. Figures are printed, one line each.
-import { expect } from 'chai';
+
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { expect } from 'chai';
 import { readMemory } from '../../bench/procfs.ts';
-import { get, startService, stopAll, type Service } from './helpers/processes.ts';
-import { startServer, type Handler, type TestServer } from './helpers/loopback-servers.ts';
+import { type Handler, startServer, type TestServer } from './helpers/loopback-servers.ts';
+import { get, type Service, startService, stopAll } from './helpers/processes.ts';
 
 const RSS_BOUND_MB = 150;
 /** A child past this is killed at once: the bound is already broken, no need to watch it grow. */
@@ -88,24 +89,40 @@ describe('hostile inputs, client and config side (pinger process, loopback)', fu
     const cases: [string, Handler][] = [
       ['100 MB body', streamBody(100 * 1024 * 1024, filler, { 'content-length': String(100 * 1024 * 1024) })],
       ['endless body', streamBody(undefined, filler, {})],
-      [`gzip bomb (${(bomb.length / 1e6).toFixed(1)} MB -> 1 GiB)`, streamBody(bomb.length, bomb, { 'content-encoding': 'gzip', 'content-length': String(bomb.length) })],
+      [
+        `gzip bomb (${(bomb.length / 1e6).toFixed(1)} MB -> 1 GiB)`,
+        streamBody(bomb.length, bomb, { 'content-encoding': 'gzip', 'content-length': String(bomb.length) }),
+      ],
     ];
     for (const [what, handler] of cases) {
       it(what, async () => {
         const server = await startServer(handler);
         servers.push(server);
         const pinger = startService('pinger', {
-          PONGER_URL: server.url, PING_INTERVAL_MS: '200', PING_TIMEOUT_MS: '4000', HOST: '127.0.0.1', METRICS_PORT: '0',
-          OTEL_SDK_DISABLED: 'true', SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_TIMEOUT_MS: '2000',
+          PONGER_URL: server.url,
+          PING_INTERVAL_MS: '200',
+          PING_TIMEOUT_MS: '4000',
+          HOST: '127.0.0.1',
+          METRICS_PORT: '0',
+          OTEL_SDK_DISABLED: 'true',
+          SHUTDOWN_DRAIN_MS: '0',
+          SHUTDOWN_TIMEOUT_MS: '2000',
         });
         const w = watch(pinger, 12_000);
         const pings = () => pinger.lines.filter((l) => l.msg === 'ping' && l.outcome !== 'skipped');
         try {
-          await pinger.waitForLine(() => pings().length >= 3 || w.killed !== undefined || pinger.child.exitCode !== null, 15_000, 'three pings');
+          await pinger.waitForLine(
+            () => pings().length >= 3 || w.killed !== undefined || pinger.child.exitCode !== null,
+            15_000,
+            'three pings',
+          );
           const started = pinger.lines.find((l) => l.msg === 'pinger started');
-          const metrics = w.killed === undefined && started ? (await get(`http://127.0.0.1:${String(started.admin_port)}/metrics`)).body : '';
+          const metrics =
+            w.killed === undefined && started ? (await get(`http://127.0.0.1:${String(started.admin_port)}/metrics`)).body : '';
           const outcomes = pings().map((l) => l.outcome);
-          console.log(`      hostile ponger, ${what}: pinger peak RSS ${w.peakMb.toFixed(0)} MB, outcomes ${outcomes.join(',') || 'none'}${w.killed ? `, killed: ${w.killed}` : ''}`);
+          console.log(
+            `      hostile ponger, ${what}: pinger peak RSS ${w.peakMb.toFixed(0)} MB, outcomes ${outcomes.join(',') || 'none'}${w.killed ? `, killed: ${w.killed}` : ''}`,
+          );
           expect(w.killed, 'pinger was killed').to.equal(undefined);
           expect(w.peakMb).to.be.below(RSS_BOUND_MB);
           expect(outcomes.slice(0, 3)).to.deep.equal(['body_too_large', 'body_too_large', 'body_too_large']);
@@ -156,46 +173,101 @@ describe('hostile inputs, client and config side (pinger process, loopback)', fu
     };
 
     const cases: [string, () => string, RegExp][] = [
-      ['a FIFO', () => {
-        const p = join(dir, 'fifo.yaml');
-        execFileSync('mkfifo', [p]);
-        return p;
-      }, /a regular file, got a FIFO/],
+      [
+        'a FIFO',
+        () => {
+          const p = join(dir, 'fifo.yaml');
+          execFileSync('mkfifo', [p]);
+          return p;
+        },
+        /a regular file, got a FIFO/,
+      ],
       ['/dev/zero', () => '/dev/zero', /a regular file, got a device/],
       ['a directory', () => dir, /a regular file, got a directory/],
-      ['a 50 MB file (a 5-million-item list)', () => file('list.yaml', `ping:\n${'- 1\n'.repeat(50 * 1024 * 1024 / 4)}`), /at most 65536 bytes/],
+      [
+        'a 50 MB file (a 5-million-item list)',
+        () => file('list.yaml', `ping:\n${'- 1\n'.repeat((50 * 1024 * 1024) / 4)}`),
+        /at most 65536 bytes/,
+      ],
       ['1 MiB of unknown keys', () => file('unknown-1m.yaml', unknownKeys(1024 * 1024)), /at most 65536 bytes/],
-      ['an alias bomb', () => file('aliases.yaml', `a: &a [x,x,x,x,x,x,x,x,x]\n${'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`).join('\n')}\n`), /no YAML anchors or aliases/],
+      [
+        'an alias bomb',
+        () =>
+          file(
+            'aliases.yaml',
+            `a: &a [x,x,x,x,x,x,x,x,x]\n${'bcdefghi'
+              .split('')
+              .map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)
+              .join('\n')}\n`,
+          ),
+        /no YAML anchors or aliases/,
+      ],
       ['32 K nested flow collections', () => file('deep.yaml', `a: ${'['.repeat(32 * 1024)}\n`), /mappings at most 8 deep/],
       ['an unknown tag', () => file('tag.yaml', 'ping:\n  intervalMs: !shell 100\n'), /Unresolved tag/],
-      ['a key given dotted and nested', () => file('both.yaml', 'ping:\n  intervalMs: 100\nping.intervalMs: 5\n'), /ping\.intervalMs given twice/],
+      [
+        'a key given dotted and nested',
+        () => file('both.yaml', 'ping:\n  intervalMs: 100\nping.intervalMs: 5\n'),
+        /ping\.intervalMs given twice/,
+      ],
     ];
     for (const [what, make, message] of cases) {
       it(what, async () => {
         const path = make();
         const r = await run({}, ['-c', path]);
-        console.log(`      config ${what}: exit ${String(r.code)} in ${r.ms.toFixed(0)} ms (${(r.ms - baselineMs).toFixed(0)} ms over baseline), peak RSS ${r.peakMb.toFixed(0)} MB${r.killed ? `, killed: ${r.killed}` : ''}`);
+        console.log(
+          `      config ${what}: exit ${String(r.code)} in ${r.ms.toFixed(0)} ms (${(r.ms - baselineMs).toFixed(0)} ms over baseline), peak RSS ${r.peakMb.toFixed(0)} MB${r.killed ? `, killed: ${r.killed}` : ''}`,
+        );
         expect(r.killed, 'killed').to.equal(undefined);
         expect(r.code).to.equal(78);
-        expect(r.stderr).to.match(/^config error: /).and.match(message);
+        expect(r.stderr)
+          .to.match(/^config error: /)
+          .and.match(message);
         expect(r.stderr.split('\n')).to.have.length(1);
         expect(r.ms - baselineMs).to.be.below(CONFIG_BOUND_MS);
       });
     }
 
     const startup: [string, Record<string, string>, string[], string][] = [
-      ['a password in PONGER_URL', { PONGER_URL: 'http://:s3cret@127.0.0.1:9' }, [], 'config error: ponger.url (PONGER_URL or TARGET): expected an http:// URL'],
-      ['a user and password in TARGET', { TARGET: 'http://pinger:s3cret@127.0.0.1:9/ping' }, [], 'config error: ponger.url (PONGER_URL or TARGET)'],
+      [
+        'a password in PONGER_URL',
+        { PONGER_URL: 'http://:s3cret@127.0.0.1:9' },
+        [],
+        'config error: ponger.url (PONGER_URL or TARGET): expected an http:// URL',
+      ],
+      [
+        'a user and password in TARGET',
+        { TARGET: 'http://pinger:s3cret@127.0.0.1:9/ping' },
+        [],
+        'config error: ponger.url (PONGER_URL or TARGET)',
+      ],
       ['a password in ponger.url from YAML', {}, ['-c', 'creds.yaml'], 'config error: ponger.url (PONGER_URL or TARGET)'],
       ['http:///ping', { PONGER_URL: 'http:///ping' }, [], 'config error: ponger.url (PONGER_URL or TARGET)'],
-      ['garbage OTEL_PROPAGATORS', { OTEL_SDK_DISABLED: 'false', OTEL_PROPAGATORS: 'tracecontext,garbage' }, [], 'config error: OTEL_PROPAGATORS: expected a comma-separated list'],
-      ['garbage OTEL_TRACES_SAMPLER', { OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'none', OTEL_TRACES_SAMPLER: 'sometimes' }, [], 'config error: OTEL_TRACES_SAMPLER: expected one of'],
-      ['a drain the flush no longer fits after', { OTEL_SDK_DISABLED: 'false', SHUTDOWN_DRAIN_MS: '8000', SHUTDOWN_TIMEOUT_MS: '10000' }, [], 'config error: shutdown.timeoutMs (SHUTDOWN_TIMEOUT_MS): expected at least 11500 ms'],
+      [
+        'garbage OTEL_PROPAGATORS',
+        { OTEL_SDK_DISABLED: 'false', OTEL_PROPAGATORS: 'tracecontext,garbage' },
+        [],
+        'config error: OTEL_PROPAGATORS: expected a comma-separated list',
+      ],
+      [
+        'garbage OTEL_TRACES_SAMPLER',
+        { OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'none', OTEL_TRACES_SAMPLER: 'sometimes' },
+        [],
+        'config error: OTEL_TRACES_SAMPLER: expected one of',
+      ],
+      [
+        'a drain the flush no longer fits after',
+        { OTEL_SDK_DISABLED: 'false', SHUTDOWN_DRAIN_MS: '8000', SHUTDOWN_TIMEOUT_MS: '10000' },
+        [],
+        'config error: shutdown.timeoutMs (SHUTDOWN_TIMEOUT_MS): expected at least 11500 ms',
+      ],
     ];
     for (const [what, env, args, start] of startup) {
       it(`refuses ${what} at start`, async () => {
         if (args.length > 0) file('creds.yaml', 'ponger:\n  url: http://:s3cret@127.0.0.1:9\n');
-        const r = await run(env, args.map((a) => (a === 'creds.yaml' ? join(dir, a) : a)));
+        const r = await run(
+          env,
+          args.map((a) => (a === 'creds.yaml' ? join(dir, a) : a)),
+        );
         console.log(`      start-up ${what}: exit ${String(r.code)} in ${r.ms.toFixed(0)} ms: ${r.stderr.slice(0, 120)}`);
         expect(r.code).to.equal(78);
         expect(r.stderr.startsWith(start), r.stderr).to.equal(true);

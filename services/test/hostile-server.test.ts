@@ -1,15 +1,16 @@
 // Hostile input against the servers (issue 11, server side), on loopback: the real ponger (and
 // pinger's admin port) in child processes where memory and exit codes matter, the same server
 // code in-process where a timeout is shortened. Each test prints the figure it measures.
-import { expect } from 'chai';
-import { connect, type Socket } from 'node:net';
+
 import type { Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { expect } from 'chai';
 import { createPongerApp } from '../ponger/src/app.ts';
 import { APP_LIMITS } from '../shared/src/http-server.ts';
 import { listen } from '../shared/src/listen.ts';
-import { captureLogger, closeNow, httpRequest, pollUntil } from '../shared/test/helpers.ts';
 import { find, parseExposition, value } from '../shared/test/exposition.ts';
-import { spawnService, stopAll, type Service } from '../shared/test/spawn.ts';
+import { captureLogger, closeNow, httpRequest, pollUntil } from '../shared/test/helpers.ts';
+import { type Service, spawnService, stopAll } from '../shared/test/spawn.ts';
 import { KIND, startTraceReceiver, type TraceReceiver } from '../shared/test/trace-receiver.ts';
 
 const PONGER = 'services/ponger/src/main.ts';
@@ -74,9 +75,17 @@ describe('hostile input: servers', function () {
     receiver = await startTraceReceiver();
     const drainMs = 300;
     // batch delay 30 s: the span reaches the receiver only if shutdown flushes it
-    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '30000', SHUTDOWN_DRAIN_MS: String(drainMs), SHUTDOWN_TIMEOUT_MS: '10000' };
+    const otel = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '30000',
+      SHUTDOWN_DRAIN_MS: String(drainMs),
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    };
     const { ponger, app, admin } = await startPonger(otel);
-    const pinger = spawnService(PINGER, { name: 'pinger', env: { HOST: '127.0.0.1', METRICS_PORT: '0', PONGER_URL: `http://127.0.0.1:${app}`, PING_INTERVAL_MS: '60000', ...otel } });
+    const pinger = spawnService(PINGER, {
+      name: 'pinger',
+      env: { HOST: '127.0.0.1', METRICS_PORT: '0', PONGER_URL: `http://127.0.0.1:${app}`, PING_INTERVAL_MS: '60000', ...otel },
+    });
     const pingerAdmin = (await pinger.waitForLine((l) => l.msg === 'pinger started', 15_000)).admin_port as number;
     expect((await httpRequest(app, '/ping')).status).to.equal(200);
 
@@ -96,14 +105,22 @@ describe('hostile input: servers', function () {
     const t0 = Date.now();
     ponger.kill('SIGTERM');
     pinger.kill('SIGTERM');
-    const [pongerExit, pingerExit] = await Promise.all([ponger.exited.then((e) => ({ ...e, ms: Date.now() - t0 })), pinger.exited.then((e) => ({ ...e, ms: Date.now() - t0 }))]);
+    const [pongerExit, pingerExit] = await Promise.all([
+      ponger.exited.then((e) => ({ ...e, ms: Date.now() - t0 })),
+      pinger.exited.then((e) => ({ ...e, ms: Date.now() - t0 })),
+    ]);
     for (const s of sockets) s.destroy();
-    console.log(`      shutdown with 3 idle/silent/half-sent connections per port: ponger exit ${String(pongerExit.code)} after ${pongerExit.ms} ms, pinger exit ${String(pingerExit.code)} after ${pingerExit.ms} ms (drain ${drainMs} ms)`);
+    console.log(
+      `      shutdown with 3 idle/silent/half-sent connections per port: ponger exit ${String(pongerExit.code)} after ${pongerExit.ms} ms, pinger exit ${String(pingerExit.code)} after ${pingerExit.ms} ms (drain ${drainMs} ms)`,
+    );
     expect(pongerExit.code).to.equal(0);
     expect(pingerExit.code).to.equal(0);
     expect(pongerExit.ms).to.be.below(drainMs + 1000);
     expect(pingerExit.ms).to.be.below(drainMs + 1000);
-    expect(receiver.spans.filter((s) => s.service === 'ponger' && s.kind === KIND.SERVER && s.name === 'GET /ping').length, 'ponger span flushed').to.be.at.least(1);
+    expect(
+      receiver.spans.filter((s) => s.service === 'ponger' && s.kind === KIND.SERVER && s.name === 'GET /ping').length,
+      'ponger span flushed',
+    ).to.be.at.least(1);
   });
 
   describe('timeouts fire at the second they name (shortened here, same server code)', () => {
@@ -113,7 +130,10 @@ describe('hostile input: servers', function () {
       server = undefined;
     });
 
-    async function cutAfter(limits: Partial<typeof APP_LIMITS>, send: (s: Socket) => NodeJS.Timeout): Promise<{ ms: number; answer: string }> {
+    async function cutAfter(
+      limits: Partial<typeof APP_LIMITS>,
+      send: (s: Socket) => NodeJS.Timeout,
+    ): Promise<{ ms: number; answer: string }> {
       const ponger = createPongerApp({ errorRate: 0, latencyMs: 0, maxSeries: 5, logger: captureLogger().logger });
       server = ponger.createHttpServer({ ...APP_LIMITS, ...limits });
       const { port } = await listen(server, 0, '127.0.0.1');
@@ -161,7 +181,9 @@ describe('hostile input: servers', function () {
     }
     const done = await flood.waitForLine((l) => l.msg === 'flood done', 5000);
     const sorted = latencies.sort((a, b) => a - b);
-    console.log(`      /readyz under a 2,000-connection flood (${String(done.connected)} connected, ${String(done.closed)} closed by ponger): ${sorted.length} probes, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${(sorted.at(-1) ?? 0).toFixed(1)} ms`);
+    console.log(
+      `      /readyz under a 2,000-connection flood (${String(done.connected)} connected, ${String(done.closed)} closed by ponger): ${sorted.length} probes, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${(sorted.at(-1) ?? 0).toFixed(1)} ms`,
+    );
     expect(percentile(sorted, 99)).to.be.below(1000);
   });
 
@@ -177,13 +199,23 @@ describe('hostile input: servers', function () {
     const omSamples = parseExposition(om.body);
     expect(value(textSamples, 'ponger_requests_by_client_identity_total', { client_id: 'none' })).to.equal(1);
     expect(value(omSamples, 'ponger_requests_by_client_identity_total', { client_id: 'none' })).to.equal(1);
-    expect(textSamples.filter((s) => s.exemplar), 'no exemplars in Prometheus text').to.have.length(0);
-    expect(find(omSamples, 'http_server_request_duration_seconds_bucket').some((s) => s.exemplar?.labels.trace_id === '0af7651916cd43dd8448eb211c80319c')).to.equal(true);
+    expect(
+      textSamples.filter((s) => s.exemplar),
+      'no exemplars in Prometheus text',
+    ).to.have.length(0);
+    expect(
+      find(omSamples, 'http_server_request_duration_seconds_bucket').some(
+        (s) => s.exemplar?.labels.trace_id === '0af7651916cd43dd8448eb211c80319c',
+      ),
+    ).to.equal(true);
 
     const pingP50 = async (n: number): Promise<number> => {
       const t: number[] = [];
       for (let i = 0; i < n; i++) t.push(await timed(() => httpRequest(app, '/ping')));
-      return percentile(t.sort((a, b) => a - b), 50);
+      return percentile(
+        t.sort((a, b) => a - b),
+        50,
+      );
     };
     const quiet = await pingP50(40);
     let stop = false;
@@ -215,7 +247,9 @@ describe('hostile input: servers', function () {
       ponger.kill('SIGKILL');
       await ponger.exited;
     }
-    console.log(`      15,001-character path: longest span attribute ${lengths[0]} characters by default, ${lengths[1]} with OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT=100`);
+    console.log(
+      `      15,001-character path: longest span attribute ${lengths[0]} characters by default, ${lengths[1]} with OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT=100`,
+    );
     expect(lengths[0]).to.equal(1024);
     expect(lengths[1]).to.equal(100);
   });
@@ -223,7 +257,10 @@ describe('hostile input: servers', function () {
   it('a collector answering in 5 s: spans dropped from the full queue are counted on /metrics and warned about once', async () => {
     receiver = await startTraceReceiver({ delayMs: 5000 });
     const { ponger, app, admin } = await startPonger({
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '20', OTEL_BSP_MAX_QUEUE_SIZE: '50', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '20',
+      OTEL_BSP_MAX_QUEUE_SIZE: '50',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10',
     });
     for (let i = 0; i < 300; i++) await httpRequest(app, '/ping');
     const samples = parseExposition((await httpRequest(admin, '/metrics')).body);

@@ -1,16 +1,17 @@
 // Process lifecycle of the real services: ponger drains in-flight requests on SIGTERM and flushes
 // their spans; pinger survives ponger being down (at start and later) on its schedule and exits 0
 // on SIGTERM; pinger's config errors exit 78 naming the key.
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseExposition, sum, value } from '../shared/test/exposition.ts';
-import { get, startService, stopAll, type LogLine, type Service } from './helpers/processes.ts';
 import { freePort, pollUntil } from '../shared/test/helpers.ts';
 import { KIND, startTraceReceiver, type TraceReceiver } from '../shared/test/trace-receiver.ts';
+import { get, type LogLine, type Service, startService, stopAll } from './helpers/processes.ts';
 
-const pings = (s: Service, outcome?: string): LogLine[] => s.lines.filter((l) => l.msg === 'ping' && (outcome === undefined || l.outcome === outcome));
+const pings = (s: Service, outcome?: string): LogLine[] =>
+  s.lines.filter((l) => l.msg === 'ping' && (outcome === undefined || l.outcome === outcome));
 const numberField = (l: LogLine, k: string): number => {
   const v = l[k];
   if (typeof v !== 'number') throw new Error(`${k} missing in ${JSON.stringify(l)}`);
@@ -30,7 +31,15 @@ describe('processes: shutdown and failure handling', function () {
     receiver = await startTraceReceiver();
     // a long batch delay: spans only reach the receiver in time because shutdown flushes them
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '30000' };
-    const ponger = startService('ponger', { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', FAULT_LATENCY_MS: '700', SHUTDOWN_DRAIN_MS: '300', SHUTDOWN_TIMEOUT_MS: '5000', ...otel });
+    const ponger = startService('ponger', {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      METRICS_PORT: '0',
+      FAULT_LATENCY_MS: '700',
+      SHUTDOWN_DRAIN_MS: '300',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      ...otel,
+    });
     const listening = await ponger.waitForLine((l) => l.msg === 'listening', 15_000);
     const pinger = startService('pinger', {
       HOST: '127.0.0.1',
@@ -45,10 +54,14 @@ describe('processes: shutdown and failure handling', function () {
     const started = await pinger.waitForLine((l) => l.msg === 'pinger started', 15_000);
     const admin = numberField(started, 'admin_port');
     // wait until several pings are in flight at ponger (and the first ones have come back)
-    await pollUntil(async () => {
-      const s = parseExposition((await get(`http://127.0.0.1:${admin}/metrics`)).body);
-      return value(s, 'pinger_requests_in_flight') >= 5 && value(s, 'pinger_requests_total', { outcome: 'success' }) >= 1;
-    }, 15_000, 'pings in flight');
+    await pollUntil(
+      async () => {
+        const s = parseExposition((await get(`http://127.0.0.1:${admin}/metrics`)).body);
+        return value(s, 'pinger_requests_in_flight') >= 5 && value(s, 'pinger_requests_total', { outcome: 'success' }) >= 1;
+      },
+      15_000,
+      'pings in flight',
+    );
     const sigtermAt = Date.now();
     ponger.kill('SIGTERM');
     const exit = await ponger.exited;
@@ -56,11 +69,17 @@ describe('processes: shutdown and failure handling', function () {
     expect(ponger.lines.some((l) => l.msg === 'shutdown: done')).to.equal(true);
 
     // pings whose request began at least 20 ms before the SIGTERM and ended after it were in flight
-    const inFlight = await pollUntil(() => {
-      const ended = pings(pinger).filter((l) => Date.parse(String(l.time)) >= sigtermAt);
-      const overlapping = ended.filter((l) => typeof l.latency_ms === 'number' && Date.parse(String(l.time)) - l.latency_ms < sigtermAt - 20);
-      return overlapping.length >= 5 ? overlapping : undefined;
-    }, 10_000, 'the pings in flight at SIGTERM to finish');
+    const inFlight = await pollUntil(
+      () => {
+        const ended = pings(pinger).filter((l) => Date.parse(String(l.time)) >= sigtermAt);
+        const overlapping = ended.filter(
+          (l) => typeof l.latency_ms === 'number' && Date.parse(String(l.time)) - l.latency_ms < sigtermAt - 20,
+        );
+        return overlapping.length >= 5 ? overlapping : undefined;
+      },
+      10_000,
+      'the pings in flight at SIGTERM to finish',
+    );
     for (const l of inFlight) expect(l, 'a ping in flight at SIGTERM').to.include({ outcome: 'success', status: 200 });
 
     // ponger's SERVER spans of those pings reached the receiver before ponger exited
@@ -124,7 +143,12 @@ describe('processes: shutdown and failure handling', function () {
     after(() => rmSync(dir, { recursive: true, force: true }));
 
     const cases: [string, Record<string, string>, string | undefined, RegExp][] = [
-      ['interval 0', { PING_INTERVAL_MS: '0' }, undefined, /ping\.intervalMs \(PING_INTERVAL_MS or TICK_MS\): expected an integer in 1\.\./],
+      [
+        'interval 0',
+        { PING_INTERVAL_MS: '0' },
+        undefined,
+        /ping\.intervalMs \(PING_INTERVAL_MS or TICK_MS\): expected an integer in 1\.\./,
+      ],
       ['negative TICK_MS', { TICK_MS: '-100' }, undefined, /ping\.intervalMs.*got "-100" \(from env TICK_MS\)/],
       ['non-http URL', { PONGER_URL: 'ftp://ponger:21' }, undefined, /ponger\.url \(PONGER_URL or TARGET\): expected an http:\/\/ URL/],
       ['unknown YAML key', {}, 'ponger:\n  url: http://ponger:8080\n  timeout: 3\n', /ponger\.timeout: expected a known key/],

@@ -2,10 +2,10 @@
 // from both /metrics, a 100 ms schedule, one trace across both services with the mesh identity,
 // B3 accepted by ponger.
 import { expect } from 'chai';
-import { find, parseExposition, sum, value, type Sample } from '../shared/test/exposition.ts';
-import { get, startIdentityProxy, startService, stopAll, type LogLine, type Service } from './helpers/processes.ts';
+import { find, parseExposition, type Sample, sum, value } from '../shared/test/exposition.ts';
 import { pollUntil } from '../shared/test/helpers.ts';
-import { KIND, startTraceReceiver, type ReceivedSpan, type TraceReceiver } from '../shared/test/trace-receiver.ts';
+import { KIND, type ReceivedSpan, startTraceReceiver, type TraceReceiver } from '../shared/test/trace-receiver.ts';
+import { get, type LogLine, type Service, startIdentityProxy, startService, stopAll } from './helpers/processes.ts';
 
 const IDENTITY = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
 const INTERVAL_MS = 100;
@@ -49,7 +49,11 @@ describe('processes: pinger -> (identity proxy) -> ponger, 100 ms schedule', fun
     pingerAdmin = port(started, 'admin_port');
     pingerStartedAt = Date.parse(String(started.time));
     // at least 15 pongs
-    await pollUntil(() => pinger.lines.filter((l) => l.msg === 'ping' && l.outcome === 'success').length >= 15, 15_000, '15 successful pings');
+    await pollUntil(
+      () => pinger.lines.filter((l) => l.msg === 'ping' && l.outcome === 'success').length >= 15,
+      15_000,
+      '15 successful pings',
+    );
   });
 
   after(async () => {
@@ -62,7 +66,10 @@ describe('processes: pinger -> (identity proxy) -> ponger, 100 ms schedule', fun
     const pingerMetrics = await scrape(pingerAdmin);
     const pongerMetrics = await scrape(pongerPorts.admin);
     const pingerOk = value(pingerMetrics, 'pinger_requests_total', { outcome: 'success' });
-    const pongerOk = value(pongerMetrics, 'http_server_request_duration_seconds_count', { http_route: '/ping', http_response_status_code: '200' });
+    const pongerOk = value(pongerMetrics, 'http_server_request_duration_seconds_count', {
+      http_route: '/ping',
+      http_response_status_code: '200',
+    });
     const pongerById = value(pongerMetrics, 'ponger_requests_by_client_identity_total', { client_id: IDENTITY });
     expect(pingerOk).to.be.at.least(15);
     // ponger was scraped a moment later and counts a request before pinger sees its answer
@@ -71,7 +78,9 @@ describe('processes: pinger -> (identity proxy) -> ponger, 100 ms schedule', fun
     for (const outcome of ['http_error', 'timeout', 'connection_error']) {
       expect(value(pingerMetrics, 'pinger_requests_total', { outcome }), outcome).to.equal(0);
     }
-    expect(value(pingerMetrics, 'http_client_request_duration_seconds_count', { http_request_method: 'GET', outcome: 'success' })).to.equal(pingerOk);
+    expect(value(pingerMetrics, 'http_client_request_duration_seconds_count', { http_request_method: 'GET', outcome: 'success' })).to.equal(
+      pingerOk,
+    );
     expect(value(pingerMetrics, 'pinger_last_success_timestamp_seconds')).to.be.closeTo(Date.now() / 1000, 2);
     expect(find(pingerMetrics, 'process_cpu_seconds_total')).to.have.length(1);
   });
@@ -116,10 +125,16 @@ describe('processes: pinger -> (identity proxy) -> ponger, 100 ms schedule', fun
   it('one trace per ping: ping span -> pinger CLIENT span -> ponger SERVER span with linkerd.client_id', async () => {
     const line = pinger.lines.find((l) => l.msg === 'ping' && l.outcome === 'success' && typeof l.trace_id === 'string');
     const traceId = String(line?.trace_id);
-    const spans = await pollUntil(() => {
-      const t = receiver.spans.filter((s) => s.traceId === traceId);
-      return t.some((s) => s.service === 'ponger' && s.kind === KIND.SERVER) && t.some((s) => s.service === 'pinger' && s.name === 'ping') ? t : undefined;
-    }, 10_000, `spans of trace ${traceId} from both services`);
+    const spans = await pollUntil(
+      () => {
+        const t = receiver.spans.filter((s) => s.traceId === traceId);
+        return t.some((s) => s.service === 'ponger' && s.kind === KIND.SERVER) && t.some((s) => s.service === 'pinger' && s.name === 'ping')
+          ? t
+          : undefined;
+      },
+      10_000,
+      `spans of trace ${traceId} from both services`,
+    );
     expect(receiver.errors).to.deep.equal([]);
     const ping = spans.find((s) => s.service === 'pinger' && s.name === 'ping') as ReceivedSpan;
     const clients = spans.filter((s) => s.service === 'pinger' && s.kind === KIND.CLIENT);
@@ -147,7 +162,11 @@ describe('processes: pinger -> (identity proxy) -> ponger, 100 ms schedule', fun
     const single = { traceId: '80f198ee56343ba864fe8b2a57d3eff7', parent: 'e457b5a2e4d86bd1' };
     const multi = { traceId: '463ac35c9f6413ad48485a3953bb6124', parent: '0020000000000001' };
     expect((await get(`http://127.0.0.1:${pongerPorts.app}/ping`, { b3: `${single.traceId}-${single.parent}-1` })).body).to.equal('pong');
-    const res = await get(`http://127.0.0.1:${pongerPorts.app}/ping`, { 'x-b3-traceid': multi.traceId, 'x-b3-spanid': multi.parent, 'x-b3-sampled': '1' });
+    const res = await get(`http://127.0.0.1:${pongerPorts.app}/ping`, {
+      'x-b3-traceid': multi.traceId,
+      'x-b3-spanid': multi.parent,
+      'x-b3-sampled': '1',
+    });
     expect(res.status).to.equal(200);
     for (const want of [single, multi]) {
       const server = await pollUntil(

@@ -7,7 +7,9 @@ describeRendered('test/lib/manifests: rendering', () => {
   });
 
   it('renders observability/ from a copy with a generated Grafana admin Secret (the real file is gitignored)', () => {
-    const secrets = render('observability').filter((o) => o.kind === 'Secret').map((o) => o.metadata.name);
+    const secrets = render('observability')
+      .filter((o) => o.kind === 'Secret')
+      .map((o) => o.metadata.name);
     expect(secrets).to.have.length(1);
     expect(secrets[0]).to.match(/^grafana-admin-[a-z0-9]+$/);
   });
@@ -24,8 +26,21 @@ describe('test/lib/manifests: parsing and selectors', () => {
     const labels = { app: 'a', tier: 'web' };
     expect(selects(undefined, labels)).to.equal(false);
     expect(selects({}, labels)).to.equal(true);
-    expect(selects({ matchLabels: { app: 'a' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['db'] }] }, labels)).to.equal(false);
-    expect(selects({ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['x'] }, { key: 'zone', operator: 'DoesNotExist' }, { key: 'app', operator: 'Exists' }] }, labels)).to.equal(true);
+    expect(selects({ matchLabels: { app: 'a' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['db'] }] }, labels)).to.equal(
+      false,
+    );
+    expect(
+      selects(
+        {
+          matchExpressions: [
+            { key: 'zone', operator: 'NotIn', values: ['x'] },
+            { key: 'zone', operator: 'DoesNotExist' },
+            { key: 'app', operator: 'Exists' },
+          ],
+        },
+        labels,
+      ),
+    ).to.equal(true);
     expect(() => selects({ matchExpressions: [{ key: 'app', operator: 'Equals' }] }, labels)).to.throw(/operator Equals is not one of/);
     expect(mapSelects({}, labels), 'an empty Service selector selects nothing').to.equal(false);
     expect(mapSelects({ app: 'a' }, labels)).to.equal(true);

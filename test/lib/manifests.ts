@@ -5,8 +5,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IContainer, IPodSpec, IServicePort } from 'kubernetes-models/v1';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import type { IContainer, IPodSpec, IServicePort } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 import { findTool, REPO_ROOT } from '../../scripts/lib/find-tool.ts';
 
@@ -59,7 +59,9 @@ export function describeRendered(title: string, body: (this: Mocha.Suite) => voi
     return;
   }
   describe(title, () => {
-    it('renders the manifests', function () { missingTool(this, `kubectl not found in ./.bin or on PATH: ${HOW}`); });
+    it('renders the manifests', function () {
+      missingTool(this, `kubectl not found in ./.bin or on PATH: ${HOW}`);
+    });
   });
 }
 
@@ -84,7 +86,12 @@ function kustomize(absDir: string, label: string): K8sObject[] {
   if (!kubectl) throw new Error(`kubectl kustomize ${label}: kubectl not found in ./.bin or on PATH: ${HOW}`);
   let text: string;
   try {
-    text = execFileSync(kubectl, ['kustomize', absDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
+    text = execFileSync(kubectl, ['kustomize', absDir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? String(err);
     throw new Error(`kubectl kustomize ${label} failed: ${stderr.trim()}`);
@@ -102,7 +109,10 @@ function kustomizeObservability(): K8sObject[] {
   try {
     const copy = join(dir, 'observability');
     const tests = join(REPO_ROOT, 'observability', 'tests');
-    cpSync(join(REPO_ROOT, 'observability'), copy, { recursive: true, filter: (src) => !src.endsWith('admin.secret.env') && !src.startsWith(tests) });
+    cpSync(join(REPO_ROOT, 'observability'), copy, {
+      recursive: true,
+      filter: (src) => !src.endsWith('admin.secret.env') && !src.startsWith(tests),
+    });
     const gen = spawnSync('bash', [join(copy, 'scripts/gen-grafana-admin.sh')], { encoding: 'utf8', timeout: 10_000 });
     if (gen.status !== 0) throw new Error(`observability/scripts/gen-grafana-admin.sh failed: ${gen.stderr}`);
     return kustomize(copy, 'observability');
@@ -158,7 +168,9 @@ export function podTemplates(objs: K8sObject[]): PodTemplate[] {
   return objs
     .filter((o) => WORKLOAD_KINDS.includes(o.kind))
     .map((o) => {
-      const template = spec<{ template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: IPodSpec } }>(o).template;
+      const template = spec<{
+        template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: IPodSpec };
+      }>(o).template;
       return {
         owner: o,
         namespace: ns(o),
@@ -229,11 +241,20 @@ export function selects(selector: Selector | undefined, labels: Record<string, s
     const has = Object.hasOwn(labels, e.key);
     const inValues = has && (e.values ?? []).includes(labels[e.key] ?? '');
     switch (e.operator) {
-      case 'In': if (!inValues) return false; break;
-      case 'NotIn': if (inValues) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: throw new Error(`matchExpressions operator ${e.operator} is not one of In, NotIn, Exists, DoesNotExist`);
+      case 'In':
+        if (!inValues) return false;
+        break;
+      case 'NotIn':
+        if (inValues) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        throw new Error(`matchExpressions operator ${e.operator} is not one of In, NotIn, Exists, DoesNotExist`);
     }
   }
   return true;

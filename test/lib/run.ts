@@ -1,5 +1,5 @@
 // Helpers for the tests of the Makefile and scripts: run a command from the repo root, bounded.
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { REPO_ROOT } from '../../scripts/lib/find-tool.ts';
 
 export { REPO_ROOT };

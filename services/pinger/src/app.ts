@@ -3,9 +3,9 @@
 // so that got's node:http is the instrumented one.
 import type { Server } from 'node:http';
 import { trace } from '@opentelemetry/api';
-import { Readiness, createAdminServer } from '../../shared/src/admin.ts';
+import { createAdminServer, Readiness } from '../../shared/src/admin.ts';
 import type { Logger } from '../../shared/src/logger.ts';
-import { createRegistry, type AppRegistry } from '../../shared/src/metrics.ts';
+import { type AppRegistry, createRegistry } from '../../shared/src/metrics.ts';
 import { createPingClient, type PingClient } from './client.ts';
 import type { PingerConfig } from './config.ts';
 import { createPingerMetrics } from './metrics.ts';

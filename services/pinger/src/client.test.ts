@@ -1,8 +1,8 @@
-import { expect } from 'chai';
 import { gzipSync } from 'node:zlib';
-import { MAX_BODY_BYTES, classifyError, classifyStatus, createPingClient, pingUrl, type PingClient } from './client.ts';
-import { pong, reset, silent, startServer, unavailable, type TestServer } from '../../test/helpers/loopback-servers.ts';
+import { expect } from 'chai';
 import { freePort } from '../../shared/test/helpers.ts';
+import { pong, reset, silent, startServer, type TestServer, unavailable } from '../../test/helpers/loopback-servers.ts';
+import { classifyError, classifyStatus, createPingClient, MAX_BODY_BYTES, type PingClient, pingUrl } from './client.ts';
 
 describe('pinger client', () => {
   let servers: TestServer[] = [];
@@ -13,7 +13,13 @@ describe('pinger client', () => {
     return s;
   };
   const client = (url: string, over: { timeoutMs?: number; retries?: number; maxBodyBytes?: number } = {}) => {
-    const c = createPingClient({ url, timeoutMs: over.timeoutMs ?? 300, retries: over.retries ?? 0, maxSockets: 1, ...(over.maxBodyBytes ? { maxBodyBytes: over.maxBodyBytes } : {}) });
+    const c = createPingClient({
+      url,
+      timeoutMs: over.timeoutMs ?? 300,
+      retries: over.retries ?? 0,
+      maxSockets: 1,
+      ...(over.maxBodyBytes ? { maxBodyBytes: over.maxBodyBytes } : {}),
+    });
     clients.push(c);
     return c;
   };
@@ -41,7 +47,13 @@ describe('pinger client', () => {
 
   it('classifies statuses', () => {
     expect([200, 204, 299].map(classifyStatus)).to.deep.equal(['success', 'success', 'success']);
-    expect([199, 301, 404, 500, 503].map(classifyStatus)).to.deep.equal(['http_error', 'http_error', 'http_error', 'http_error', 'http_error']);
+    expect([199, 301, 404, 500, 503].map(classifyStatus)).to.deep.equal([
+      'http_error',
+      'http_error',
+      'http_error',
+      'http_error',
+      'http_error',
+    ]);
     expect(classifyError(new Error('x'))).to.equal('connection_error');
   });
 
@@ -112,7 +124,12 @@ describe('pinger client', () => {
         pump();
       });
       const r = await client(s.url).ping();
-      expect(r).to.deep.include({ outcome: 'body_too_large', status: 200, clientId: 'none', error: `response body over ${MAX_BODY_BYTES} bytes` });
+      expect(r).to.deep.include({
+        outcome: 'body_too_large',
+        status: 200,
+        clientId: 'none',
+        error: `response body over ${MAX_BODY_BYTES} bytes`,
+      });
       expect(written).to.be.below(16 * 1024 * 1024); // the server was cut off long before 100 MB
     });
 
@@ -139,7 +156,7 @@ describe('pinger client', () => {
       expect((await c.ping()).outcome).to.equal('success');
     });
 
-    it('headers past Node\'s 16 KiB are a connection_error', async () => {
+    it("headers past Node's 16 KiB are a connection_error", async () => {
       const s = await serve((_req, res) => {
         res.setHeader('x-big', 'h'.repeat(20 * 1024));
         res.end('pong');
@@ -157,7 +174,10 @@ describe('pinger client', () => {
 
   it('keeps a DNS-name shaped client id and reports anything else as invalid', async () => {
     const s = await serve((_req, res, n) => {
-      res.setHeader('x-ponger-client-id', n === 1 ? 'pinger.ns.serviceaccount.identity.linkerd.cluster.local' : `EVIL value ${'x'.repeat(300)}`);
+      res.setHeader(
+        'x-ponger-client-id',
+        n === 1 ? 'pinger.ns.serviceaccount.identity.linkerd.cluster.local' : `EVIL value ${'x'.repeat(300)}`,
+      );
       res.end('pong');
     });
     const c = client(s.url);

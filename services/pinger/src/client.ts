@@ -102,7 +102,8 @@ interface Attempt {
 }
 
 export function createPingClient(options: PingClientOptions): PingClient {
-  if (!Number.isInteger(options.retries) || options.retries < 0) throw new RangeError(`retries: expected an integer >= 0, got ${options.retries}`);
+  if (!Number.isInteger(options.retries) || options.retries < 0)
+    throw new RangeError(`retries: expected an integer >= 0, got ${options.retries}`);
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const target = new URL(options.url);
   if (target.username !== '' || target.password !== '') throw new RangeError(`url: expected no credentials, got ${redactUrl(options.url)}`);

@@ -1,7 +1,7 @@
 // pinger's configuration keys (docs/interfaces.md, "Configuration keys"): the common ones, then
 // pinger's own. `TARGET` and `TICK_MS` are the second exercise's names, accepted as aliases.
 import { COMMON_KEYS, checkCommon } from '../../shared/src/common-keys.ts';
-import { loadConfig, type ConfigOf, type KeySpec, type LoadOptions } from '../../shared/src/config.ts';
+import { type ConfigOf, type KeySpec, type LoadOptions, loadConfig } from '../../shared/src/config.ts';
 
 export const PINGER_KEYS = [
   ...COMMON_KEYS,
@@ -12,9 +12,25 @@ export const PINGER_KEYS = [
     default: 'http://localhost:8080',
     doc: 'base URL; pinger calls `{url}/ping` (a URL already ending in `/ping` is used as is)',
   },
-  { key: 'ping.intervalMs', env: ['PING_INTERVAL_MS', 'TICK_MS'], type: 'int', min: 1, max: 3_600_000, default: 1000, doc: 'schedule period' },
+  {
+    key: 'ping.intervalMs',
+    env: ['PING_INTERVAL_MS', 'TICK_MS'],
+    type: 'int',
+    min: 1,
+    max: 3_600_000,
+    default: 1000,
+    doc: 'schedule period',
+  },
   { key: 'ping.timeoutMs', env: ['PING_TIMEOUT_MS'], type: 'int', min: 1, max: 600_000, default: 800, doc: 'per-request timeout' },
-  { key: 'ping.maxInFlight', env: ['PING_MAX_IN_FLIGHT'], type: 'int', min: 1, max: 1000, default: 1, doc: 'overlapping ticks beyond this are skipped' },
+  {
+    key: 'ping.maxInFlight',
+    env: ['PING_MAX_IN_FLIGHT'],
+    type: 'int',
+    min: 1,
+    max: 1000,
+    default: 1,
+    doc: 'overlapping ticks beyond this are skipped',
+  },
   { key: 'ping.retries', env: ['PING_RETRIES'], type: 'int', min: 0, max: 10, default: 0, doc: 'retries, counted apart from first tries' },
 ] as const satisfies readonly KeySpec[];
 
@@ -38,4 +54,3 @@ export function budgetWarning(cfg: PingerConfig): string | undefined {
   if (worstMs <= coveredMs) return undefined;
   return `a ping can take up to ${worstMs} ms (ping.timeoutMs x (ping.retries + 1)) but ping.intervalMs x ping.maxInFlight is ${coveredMs} ms: while ponger is slow, ticks will be counted as skipped`;
 }
-

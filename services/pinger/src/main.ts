@@ -47,7 +47,8 @@ await runMain(async () => {
     exit: (code) => process.exit(code),
     stopWork: () => app.pinger.stop(),
     settle: async () => {
-      if (!(await app.pinger.drain(pingBudgetMs))) logger.warn('shutdown: a ping was still in flight', { in_flight: app.pinger.stats.inFlight });
+      if (!(await app.pinger.drain(pingBudgetMs)))
+        logger.warn('shutdown: a ping was still in flight', { in_flight: app.pinger.stats.inFlight });
       app.client.close();
       const stats = app.pinger.stats;
       logger.info('shutdown: pings done', { ticks: stats.ticks, pings: stats.started, skipped: stats.skipped });

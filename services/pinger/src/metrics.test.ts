@@ -18,7 +18,11 @@ describe('pinger metrics', () => {
       expect(value(s, 'pinger_requests_total', { outcome }), outcome).to.equal(0);
     }
     // only what can be retried has a retries series
-    expect(find(s, 'pinger_retries_total').map((x) => x.labels.outcome).sort()).to.deep.equal(['connection_error', 'http_error', 'timeout']);
+    expect(
+      find(s, 'pinger_retries_total')
+        .map((x) => x.labels.outcome)
+        .sort(),
+    ).to.deep.equal(['connection_error', 'http_error', 'timeout']);
     expect(value(s, 'pinger_last_success_timestamp_seconds')).to.equal(0);
     expect(value(s, 'pinger_requests_in_flight')).to.equal(0);
     expect(find(s, 'http_client_request_duration_seconds_count')).to.have.length(0);

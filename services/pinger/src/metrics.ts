@@ -1,7 +1,7 @@
 // pinger's metrics (docs/interfaces.md, "Metrics"), registered on the registry it is given.
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
 import { DURATION_BUCKETS, observeWithExemplar } from '../../shared/src/metrics.ts';
-import { OUTCOMES, RETRYABLE_OUTCOMES, type Outcome } from './client.ts';
+import { OUTCOMES, type Outcome, RETRYABLE_OUTCOMES } from './client.ts';
 
 export type PingOutcome = Outcome | 'skipped';
 export const PING_OUTCOMES: readonly PingOutcome[] = [...OUTCOMES, 'skipped'];

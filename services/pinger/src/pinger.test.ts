@@ -1,14 +1,14 @@
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { expect } from 'chai';
 import { createLogger, type Logger } from '../../shared/src/logger.ts';
 import { createRegistry } from '../../shared/src/metrics.ts';
 import { parseExposition, sum, value } from '../../shared/test/exposition.ts';
-import { createPingClient, type PingClient, type PingResult } from './client.ts';
+import { freePort } from '../../shared/test/helpers.ts';
 import { FakeClock } from '../../test/helpers/fake-clock.ts';
+import { type Handler, pong, reset, silent, startServer, type TestServer, unavailable } from '../../test/helpers/loopback-servers.ts';
+import { createPingClient, type PingClient, type PingResult } from './client.ts';
 import { createPingerMetrics } from './metrics.ts';
 import { Pinger } from './pinger.ts';
-import { pong, reset, silent, startServer, unavailable, type Handler, type TestServer } from '../../test/helpers/loopback-servers.ts';
-import { freePort } from '../../shared/test/helpers.ts';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
 function captureLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
@@ -73,7 +73,14 @@ describe('pinger: schedule + client + metrics', () => {
       const clock = new FakeClock();
       const { logger } = captureLogger();
       const { client, pending } = manualClient();
-      const pinger = new Pinger({ client, metrics: createPingerMetrics(createRegistry({ defaultMetrics: false })), logger, intervalMs: 100, maxInFlight: 3, clock });
+      const pinger = new Pinger({
+        client,
+        metrics: createPingerMetrics(createRegistry({ defaultMetrics: false })),
+        logger,
+        intervalMs: 100,
+        maxInFlight: 3,
+        clock,
+      });
       pinger.start();
       clock.advance(500);
       pinger.stop();
@@ -98,12 +105,21 @@ describe('pinger: schedule + client + metrics', () => {
     it('drain gives up after its timeout while a ping hangs', async () => {
       const clock = new FakeClock();
       const { client } = manualClient();
-      const pinger = new Pinger({ client, metrics: createPingerMetrics(createRegistry({ defaultMetrics: false })), logger: captureLogger().logger, intervalMs: 100, maxInFlight: 1, clock });
+      const pinger = new Pinger({
+        client,
+        metrics: createPingerMetrics(createRegistry({ defaultMetrics: false })),
+        logger: captureLogger().logger,
+        intervalMs: 100,
+        maxInFlight: 1,
+        clock,
+      });
       pinger.start();
       pinger.stop();
       const t0 = performance.now();
       expect(await pinger.drain(50)).to.equal(false);
-      expect(performance.now() - t0).to.be.at.least(45).and.below(500);
+      expect(performance.now() - t0)
+        .to.be.at.least(45)
+        .and.below(500);
     });
   });
 
@@ -113,7 +129,15 @@ describe('pinger: schedule + client + metrics', () => {
     const clock = new FakeClock();
     const { logger, lines } = captureLogger();
     const { client, finishOne } = manualClient('http://user:s3cret@ponger.test/ping');
-    const pinger = new Pinger({ client, metrics: createPingerMetrics(createRegistry({ defaultMetrics: false })), logger, intervalMs: 100, maxInFlight: 1, clock, tracer: provider.getTracer('t') });
+    const pinger = new Pinger({
+      client,
+      metrics: createPingerMetrics(createRegistry({ defaultMetrics: false })),
+      logger,
+      intervalMs: 100,
+      maxInFlight: 1,
+      clock,
+      tracer: provider.getTracer('t'),
+    });
     pinger.start();
     await finishOne();
     pinger.stop();
@@ -196,7 +220,9 @@ describe('pinger: schedule + client + metrics', () => {
       const { s, stats } = await run(silent, 120);
       expect(stats.started).to.be.at.least(3);
       expect(value(s, 'pinger_requests_total', { outcome: 'timeout' })).to.equal(stats.started);
-      expect(value(s, 'pinger_requests_total', { outcome: 'skipped' })).to.equal(stats.skipped).and.be.at.least(stats.started);
+      expect(value(s, 'pinger_requests_total', { outcome: 'skipped' }))
+        .to.equal(stats.skipped)
+        .and.be.at.least(stats.started);
     });
   });
 });

@@ -2,13 +2,13 @@
 // line, metrics) or, when ping.maxInFlight pings are still running, counts the tick as skipped.
 // Ticks the scheduler passed over (a blocked event loop) are counted as skipped too, so
 // pings + skipped == ticks due. A ping never rejects: every failure is an outcome.
-import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { redactUrl } from '../../shared/src/config.ts';
 import type { Logger } from '../../shared/src/logger.ts';
 import { exemplarLabels } from '../../shared/src/metrics.ts';
 import type { PingClient, PingResult } from './client.ts';
 import type { PingerMetrics } from './metrics.ts';
-import { Scheduler, type Clock, type TickInfo } from './scheduler.ts';
+import { type Clock, Scheduler, type TickInfo } from './scheduler.ts';
 
 export interface PingerOptions {
   client: PingClient;
@@ -113,30 +113,35 @@ export class Pinger {
 
   #ping(t: TickInfo): Promise<void> {
     const { client, metrics, logger } = this.#o;
-    return this.#tracer.startActiveSpan('ping', { kind: SpanKind.INTERNAL, attributes: { 'url.full': redactUrl(client.url), 'pinger.tick': t.k } }, async (span) => {
-      try {
-        const result = await client.ping();
-        span.setAttribute('pinger.outcome', result.outcome);
-        if (result.status !== undefined) span.setAttribute('http.response.status_code', result.status);
-        if (result.clientId !== undefined) span.setAttribute('pinger.ponger_client_id', result.clientId);
-        if (result.retried.length > 0) span.setAttribute('pinger.retries', result.retried.length);
-        if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? `HTTP ${result.status}` });
-        metrics.recordPing(result, exemplarLabels()?.trace_id);
-        const fields = {
-          outcome: result.outcome,
-          status: result.status ?? null,
-          latency_ms: Math.round(result.latencyMs * 100) / 100,
-          client_id: result.clientId ?? null,
-          ...(result.error !== undefined ? { error: result.error } : {}),
-          ...(result.retried.length > 0 ? { retries: result.retried.length } : {}),
-          tick: t.k,
-        };
-        if (result.outcome === 'success') logger.info('ping', fields);
-        else logger.warn('ping', fields);
-        this.#o.onResult?.(result);
-      } finally {
-        span.end();
-      }
-    });
+    return this.#tracer.startActiveSpan(
+      'ping',
+      { kind: SpanKind.INTERNAL, attributes: { 'url.full': redactUrl(client.url), 'pinger.tick': t.k } },
+      async (span) => {
+        try {
+          const result = await client.ping();
+          span.setAttribute('pinger.outcome', result.outcome);
+          if (result.status !== undefined) span.setAttribute('http.response.status_code', result.status);
+          if (result.clientId !== undefined) span.setAttribute('pinger.ponger_client_id', result.clientId);
+          if (result.retried.length > 0) span.setAttribute('pinger.retries', result.retried.length);
+          if (result.outcome !== 'success')
+            span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? `HTTP ${result.status}` });
+          metrics.recordPing(result, exemplarLabels()?.trace_id);
+          const fields = {
+            outcome: result.outcome,
+            status: result.status ?? null,
+            latency_ms: Math.round(result.latencyMs * 100) / 100,
+            client_id: result.clientId ?? null,
+            ...(result.error !== undefined ? { error: result.error } : {}),
+            ...(result.retried.length > 0 ? { retries: result.retried.length } : {}),
+            tick: t.k,
+          };
+          if (result.outcome === 'success') logger.info('ping', fields);
+          else logger.warn('ping', fields);
+          this.#o.onResult?.(result);
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 }

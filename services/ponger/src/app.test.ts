@@ -1,10 +1,10 @@
-import { expect } from 'chai';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
-import { createPongerApp, type PongerApp } from './app.ts';
+import { expect } from 'chai';
 import { listen } from '../../shared/src/listen.ts';
-import { captureLogger, httpRequest, type Captured } from '../../shared/test/helpers.ts';
 import { parseExposition, value as sampleValue } from '../../shared/test/exposition.ts';
+import { type Captured, captureLogger, httpRequest } from '../../shared/test/helpers.ts';
+import { createPongerApp, type PongerApp } from './app.ts';
 
 const PINGER = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
 
@@ -15,9 +15,17 @@ interface Running {
   log: Captured;
 }
 
-async function start(options: { errorRate?: number; latencyMs?: number; maxSeries?: number; random?: () => number } = {}): Promise<Running> {
+async function start(
+  options: { errorRate?: number; latencyMs?: number; maxSeries?: number; random?: () => number } = {},
+): Promise<Running> {
   const log = captureLogger('ponger');
-  const ponger = createPongerApp({ errorRate: options.errorRate ?? 0, latencyMs: options.latencyMs ?? 0, maxSeries: options.maxSeries ?? 20, logger: log.logger, random: options.random });
+  const ponger = createPongerApp({
+    errorRate: options.errorRate ?? 0,
+    latencyMs: options.latencyMs ?? 0,
+    maxSeries: options.maxSeries ?? 20,
+    logger: log.logger,
+    random: options.random,
+  });
   const server = ponger.createHttpServer();
   const { port } = await listen(server, 0, '127.0.0.1', 'app');
   return { ponger, server, port, log };
@@ -32,10 +40,16 @@ function rawExchange(port: number, data: string | Buffer, timeoutMs = 3000): Pro
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error('server neither answered nor closed')); }, timeoutMs);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('server neither answered nor closed'));
+    }, timeoutMs);
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', () => {}); // a reset counts as closed
-    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks).toString('latin1')); });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
     socket.write(data);
   });
 }
@@ -43,7 +57,10 @@ function rawExchange(port: number, data: string | Buffer, timeoutMs = 3000): Pro
 describe('ponger/app', () => {
   const running: Running[] = [];
   afterEach(() => {
-    for (const r of running.splice(0)) { r.server.closeAllConnections(); r.server.close(); }
+    for (const r of running.splice(0)) {
+      r.server.closeAllConnections();
+      r.server.close();
+    }
   });
   async function app(options?: Parameters<typeof start>[0]): Promise<Running> {
     const r = await start(options);
@@ -76,7 +93,13 @@ describe('ponger/app', () => {
     const r = await app();
     for (let i = 0; i < 5; i++) expect((await httpRequest(r.port, `/secret-${i}`)).status).to.equal(404);
     const s = await samples(r);
-    expect(sampleValue(s, 'http_server_request_duration_seconds_count', { http_route: 'unmatched', http_response_status_code: '404', http_request_method: 'GET' })).to.equal(5);
+    expect(
+      sampleValue(s, 'http_server_request_duration_seconds_count', {
+        http_route: 'unmatched',
+        http_response_status_code: '404',
+        http_request_method: 'GET',
+      }),
+    ).to.equal(5);
     expect(s.some((x) => Object.values(x.labels).some((v) => v.includes('secret')))).to.equal(false);
   });
 
@@ -89,8 +112,16 @@ describe('ponger/app', () => {
     const ping200 = { http_request_method: 'GET', http_route: '/ping', http_response_status_code: '200' };
     expect(sampleValue(s, 'http_server_request_duration_seconds_count', ping200)).to.equal(7);
     expect(sampleValue(s, 'http_server_request_duration_seconds_bucket', { ...ping200, le: '+Inf' })).to.equal(7);
-    expect(sampleValue(s, 'http_server_request_duration_seconds_sum', ping200)).to.be.greaterThan(0).and.lessThan(7);
-    expect(sampleValue(s, 'http_server_request_duration_seconds_count', { http_request_method: 'POST', http_route: '/ping', http_response_status_code: '405' })).to.equal(1);
+    expect(sampleValue(s, 'http_server_request_duration_seconds_sum', ping200))
+      .to.be.greaterThan(0)
+      .and.lessThan(7);
+    expect(
+      sampleValue(s, 'http_server_request_duration_seconds_count', {
+        http_request_method: 'POST',
+        http_route: '/ping',
+        http_response_status_code: '405',
+      }),
+    ).to.equal(1);
     expect(sampleValue(s, 'ponger_requests_by_client_identity_total', { client_id: 'none' })).to.be.at.least(8);
   });
 
@@ -130,7 +161,12 @@ describe('ponger/app', () => {
   it('errorRate 1 answers 500 and counts them', async () => {
     const r = await app({ errorRate: 1 });
     for (let i = 0; i < 4; i++) expect((await httpRequest(r.port, '/ping')).status).to.equal(500);
-    expect(sampleValue(await samples(r), 'http_server_request_duration_seconds_count', { http_route: '/ping', http_response_status_code: '500' })).to.equal(4);
+    expect(
+      sampleValue(await samples(r), 'http_server_request_duration_seconds_count', {
+        http_route: '/ping',
+        http_response_status_code: '500',
+      }),
+    ).to.equal(4);
   });
 
   it('errorRate 0.5 uses the random source', async () => {

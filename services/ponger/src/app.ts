@@ -2,20 +2,26 @@
 // Its SERVER spans come from server-spans.ts (ADR 0013), through the global tracer provider.
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import { context, trace } from '@opentelemetry/api';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { Counter, Histogram } from 'prom-client';
-import { DURATION_BUCKETS, createRegistry, exemplarLabels, methodLabel, observeWithExemplar, type AppRegistry } from '../../shared/src/metrics.ts';
-import type { Logger } from '../../shared/src/logger.ts';
-import { APP_LIMITS, createLimitedServer, type HttpLimits } from '../../shared/src/http-server.ts';
-import { setSpanRoute, withServerSpans } from '../../shared/src/server-spans.ts';
 import type { Readiness } from '../../shared/src/admin.ts';
-import { IDENTITY_HEADER, IdentityLabeler, REPORT_HEADER, type ClientIdentity } from './identity.ts';
+import { APP_LIMITS, createLimitedServer, type HttpLimits } from '../../shared/src/http-server.ts';
+import type { Logger } from '../../shared/src/logger.ts';
+import {
+  type AppRegistry,
+  createRegistry,
+  DURATION_BUCKETS,
+  exemplarLabels,
+  methodLabel,
+  observeWithExemplar,
+} from '../../shared/src/metrics.ts';
+import { setSpanRoute, withServerSpans } from '../../shared/src/server-spans.ts';
+import { type ClientIdentity, IDENTITY_HEADER, IdentityLabeler, REPORT_HEADER } from './identity.ts';
 
 export const PING_ROUTE = '/ping';
 export const UNMATCHED_ROUTE = 'unmatched';
 export const ALLOW = 'GET, HEAD';
-
 
 export interface PongerAppOptions {
   errorRate: number;
@@ -92,17 +98,30 @@ export function createPongerApp(options: PongerAppOptions): PongerApp {
     const span = trace.getSpan(active);
     if (span?.isRecording()) span.setAttribute('linkerd.client_id', identity.reported);
     const exemplar = exemplarLabels();
-    res.on('finish', context.bind(active, () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = typeof res.locals.route === 'string' ? res.locals.route : UNMATCHED_ROUTE;
-      const labels = { http_request_method: methodLabel(req.method), http_route: route, http_response_status_code: String(res.statusCode) };
-      observeWithExemplar(metrics.duration, labels, seconds, exemplar?.trace_id);
-      metrics.byIdentity.inc({ client_id: identity.label });
-      const fields: Record<string, unknown> = { method: req.method, route, status: res.statusCode, duration_ms: Math.round(seconds * 1e4) / 10, client_id: identity.reported };
-      if (route === UNMATCHED_ROUTE) fields.path = (req.originalUrl ?? '').slice(0, 200);
-      if (identity.kind === 'invalid') fields.client_id_raw = String(req.headers[IDENTITY_HEADER]).slice(0, 100);
-      logger.info(`${req.method} ${route} ${res.statusCode}`, fields);
-    }));
+    res.on(
+      'finish',
+      context.bind(active, () => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const route = typeof res.locals.route === 'string' ? res.locals.route : UNMATCHED_ROUTE;
+        const labels = {
+          http_request_method: methodLabel(req.method),
+          http_route: route,
+          http_response_status_code: String(res.statusCode),
+        };
+        observeWithExemplar(metrics.duration, labels, seconds, exemplar?.trace_id);
+        metrics.byIdentity.inc({ client_id: identity.label });
+        const fields: Record<string, unknown> = {
+          method: req.method,
+          route,
+          status: res.statusCode,
+          duration_ms: Math.round(seconds * 1e4) / 10,
+          client_id: identity.reported,
+        };
+        if (route === UNMATCHED_ROUTE) fields.path = (req.originalUrl ?? '').slice(0, 200);
+        if (identity.kind === 'invalid') fields.client_id_raw = String(req.headers[IDENTITY_HEADER]).slice(0, 100);
+        logger.info(`${req.method} ${route} ${res.statusCode}`, fields);
+      }),
+    );
     next();
   });
 
@@ -130,7 +149,10 @@ export function createPongerApp(options: PongerAppOptions): PongerApp {
     logger.error('request failed', { err });
     if (res.headersSent) return void res.destroy();
     const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500;
-    res.status(status >= 400 && status < 600 ? status : 500).type('text/plain').send(status === 400 ? 'bad request\n' : 'internal error\n');
+    res
+      .status(status >= 400 && status < 600 ? status : 500)
+      .type('text/plain')
+      .send(status === 400 ? 'bad request\n' : 'internal error\n');
   });
 
   return {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { IdentityLabeler, MAX_IDENTITY_LENGTH, isLinkerdIdentity } from './identity.ts';
+import { IdentityLabeler, isLinkerdIdentity, MAX_IDENTITY_LENGTH } from './identity.ts';
 
 const PINGER = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
 
@@ -8,12 +8,19 @@ describe('ponger/identity', () => {
     expect(isLinkerdIdentity(PINGER)).to.equal(true);
     expect(isLinkerdIdentity('prometheus.observability.serviceaccount.identity.linkerd.example.org')).to.equal(true);
     for (const bad of [
-      '', 'pinger', 'pinger.pingpong-mesh.serviceaccount.identity.linkerd', // no trust domain
-      'pinger.pingpong-mesh.sa.identity.linkerd.cluster.local', 'Pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local',
-      'pinger..serviceaccount.identity.linkerd.cluster.local', '-x.ns.serviceaccount.identity.linkerd.cluster.local',
-      'a b.ns.serviceaccount.identity.linkerd.cluster.local', `${'a'.repeat(64)}.ns.serviceaccount.identity.linkerd.cluster.local`,
-      `${PINGER}\r\nx-evil: 1`, `${'a.'.repeat(120)}ns.serviceaccount.identity.linkerd.cluster.local`,
-    ]) expect(isLinkerdIdentity(bad), bad).to.equal(false);
+      '',
+      'pinger',
+      'pinger.pingpong-mesh.serviceaccount.identity.linkerd', // no trust domain
+      'pinger.pingpong-mesh.sa.identity.linkerd.cluster.local',
+      'Pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local',
+      'pinger..serviceaccount.identity.linkerd.cluster.local',
+      '-x.ns.serviceaccount.identity.linkerd.cluster.local',
+      'a b.ns.serviceaccount.identity.linkerd.cluster.local',
+      `${'a'.repeat(64)}.ns.serviceaccount.identity.linkerd.cluster.local`,
+      `${PINGER}\r\nx-evil: 1`,
+      `${'a.'.repeat(120)}ns.serviceaccount.identity.linkerd.cluster.local`,
+    ])
+      expect(isLinkerdIdentity(bad), bad).to.equal(false);
     const long = `a.b.serviceaccount.identity.linkerd.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(60)}`;
     expect(long.length).to.be.greaterThan(MAX_IDENTITY_LENGTH);
     expect(isLinkerdIdentity(long)).to.equal(false);

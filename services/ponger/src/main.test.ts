@@ -1,11 +1,11 @@
-import { expect } from 'chai';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:http';
-import { spawnService, type Service } from '../../shared/test/spawn.ts';
-import { httpRequest, waitFor } from '../../shared/test/helpers.ts';
+import { expect } from 'chai';
 import { listen } from '../../shared/src/listen.ts';
+import { httpRequest, waitFor } from '../../shared/test/helpers.ts';
+import { type Service, spawnService } from '../../shared/test/spawn.ts';
 
 const MAIN = 'services/ponger/src/main.ts';
 const LOOPBACK = { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', OTEL_TRACES_EXPORTER: 'none' };
@@ -15,7 +15,9 @@ describe('ponger/main (spawned)', () => {
   const children: Service[] = [];
   before(() => (dir = mkdtempSync(join(tmpdir(), 'ponger-test-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  afterEach(() => { for (const c of children.splice(0)) c.kill('SIGKILL'); });
+  afterEach(() => {
+    for (const c of children.splice(0)) c.kill('SIGKILL');
+  });
 
   function run(env: Record<string, string> = {}, args: string[] = []): Service {
     const c = spawnService(MAIN, { env: { ...LOOPBACK, ...env }, args });
@@ -29,13 +31,41 @@ describe('ponger/main (spawned)', () => {
   }
 
   const mistakes: [string, () => Service, RegExp][] = [
-    ['unknown YAML key', () => run({}, ['-c', yamlFile('unknown.yaml', 'service:\n  prot: 8080\n')]), /^config error: service\.prot: expected a known key/],
-    ['wrong type in YAML', () => run({}, ['-c', yamlFile('type.yaml', 'faults:\n  latencyMs: soon\n')]), /^config error: faults\.latencyMs \(FAULT_LATENCY_MS\): expected an integer in 0\.\.20000, got "soon"/],
-    ['port 70000 in env', () => run({ PORT: '70000' }), /^config error: service\.port \(PORT\): expected an integer in 0\.\.65535, got "70000" \(from env PORT\)/],
-    ['bad YAML', () => run({}, ['-c', yamlFile('bad.yaml', 'service: [8080\n')]), /^config error: config file .*bad\.yaml: expected valid YAML/],
-    ['TLS key', () => run({}, ['-c', yamlFile('tls.yaml', 'service:\n  tlsPrivateKey: /k.pem\n')]), /^config error: service\.tlsPrivateKey: expected no TLS settings: .*plain HTTP.*mTLS/],
-    ['missing file', () => run({}, ['-c', join(dir, 'nope.yaml')]), /^config error: config file .*nope\.yaml: expected a readable YAML file/],
-    ['rate above 1', () => run({ FAULT_ERROR_RATE: '2' }), /^config error: faults\.errorRate \(FAULT_ERROR_RATE\): expected a number in 0\.\.1/],
+    [
+      'unknown YAML key',
+      () => run({}, ['-c', yamlFile('unknown.yaml', 'service:\n  prot: 8080\n')]),
+      /^config error: service\.prot: expected a known key/,
+    ],
+    [
+      'wrong type in YAML',
+      () => run({}, ['-c', yamlFile('type.yaml', 'faults:\n  latencyMs: soon\n')]),
+      /^config error: faults\.latencyMs \(FAULT_LATENCY_MS\): expected an integer in 0\.\.20000, got "soon"/,
+    ],
+    [
+      'port 70000 in env',
+      () => run({ PORT: '70000' }),
+      /^config error: service\.port \(PORT\): expected an integer in 0\.\.65535, got "70000" \(from env PORT\)/,
+    ],
+    [
+      'bad YAML',
+      () => run({}, ['-c', yamlFile('bad.yaml', 'service: [8080\n')]),
+      /^config error: config file .*bad\.yaml: expected valid YAML/,
+    ],
+    [
+      'TLS key',
+      () => run({}, ['-c', yamlFile('tls.yaml', 'service:\n  tlsPrivateKey: /k.pem\n')]),
+      /^config error: service\.tlsPrivateKey: expected no TLS settings: .*plain HTTP.*mTLS/,
+    ],
+    [
+      'missing file',
+      () => run({}, ['-c', join(dir, 'nope.yaml')]),
+      /^config error: config file .*nope\.yaml: expected a readable YAML file/,
+    ],
+    [
+      'rate above 1',
+      () => run({ FAULT_ERROR_RATE: '2' }),
+      /^config error: faults\.errorRate \(FAULT_ERROR_RATE\): expected a number in 0\.\.1/,
+    ],
   ];
   for (const [what, start, message] of mistakes) {
     it(`exits 78 naming the key on a config mistake: ${what}`, async () => {
@@ -55,14 +85,19 @@ describe('ponger/main (spawned)', () => {
       const c = run({ PORT: String(port) });
       const { code } = await c.exited;
       expect(code).to.equal(1);
-      expect(c.stderr.join('\n')).to.include(`start-up error: app cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE); change service.port (PORT)`);
+      expect(c.stderr.join('\n')).to.include(
+        `start-up error: app cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE); change service.port (PORT)`,
+      );
     } finally {
       blocker.close();
     }
   });
 
   it('reads -c YAML with env on top', async () => {
-    const c = run({ FAULT_ERROR_RATE: '1' }, ['-c', yamlFile('ok.yaml', 'faults:\n  errorRate: 0\n  latencyMs: 5\nidentity:\n  maxSeries: 3\n')]);
+    const c = run({ FAULT_ERROR_RATE: '1' }, [
+      '-c',
+      yamlFile('ok.yaml', 'faults:\n  errorRate: 0\n  latencyMs: 5\nidentity:\n  maxSeries: 3\n'),
+    ]);
     const info = await c.listening();
     expect(info).to.include({ error_rate: 1, latency_ms: 5, identity_max_series: 3 });
     expect((await httpRequest(info.app_port as number, '/ping')).status).to.equal(500);

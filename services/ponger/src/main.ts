@@ -1,13 +1,14 @@
 // ponger entry point. Fixed order: validated config, logger, telemetry, app (dynamic import, so
 // node:http is instrumented before the app module loads), listen (app + admin), shutdown hooks.
-import { loadConfig } from '../../shared/src/config.ts';
+
+import { createAdminServer, Readiness } from '../../shared/src/admin.ts';
 import { checkCommon } from '../../shared/src/common-keys.ts';
-import { createLogger } from '../../shared/src/logger.ts';
-import { startTelemetry } from '../../shared/src/telemetry.ts';
-import { Readiness, createAdminServer } from '../../shared/src/admin.ts';
-import { listen } from '../../shared/src/listen.ts';
+import { loadConfig } from '../../shared/src/config.ts';
 import { createShutdown } from '../../shared/src/lifecycle.ts';
+import { listen } from '../../shared/src/listen.ts';
+import { createLogger } from '../../shared/src/logger.ts';
 import { runMain } from '../../shared/src/main-runner.ts';
+import { startTelemetry } from '../../shared/src/telemetry.ts';
 import { readVersion } from '../../shared/src/version.ts';
 import { PONGER_KEYS } from './config.ts';
 
@@ -37,8 +38,13 @@ await runMain(async () => {
   const adminAddr = await listen(adminServer, cfg['metrics.port'], host, 'admin', 'metrics.port (METRICS_PORT)');
   readiness.markReady();
   logger.info('listening', {
-    host, app_port: appAddr.port, admin_port: adminAddr.port, version,
-    error_rate: cfg['faults.errorRate'], latency_ms: cfg['faults.latencyMs'], identity_max_series: cfg['identity.maxSeries'],
+    host,
+    app_port: appAddr.port,
+    admin_port: adminAddr.port,
+    version,
+    error_rate: cfg['faults.errorRate'],
+    latency_ms: cfg['faults.latencyMs'],
+    identity_max_series: cfg['identity.maxSeries'],
   });
 
   createShutdown({

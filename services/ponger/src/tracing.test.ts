@@ -1,11 +1,12 @@
 // Spawned ponger exporting OTLP/HTTP JSON to a local sink: one SERVER span per request named by route, probes
 // and scrapes are not traced, incoming trace context is continued, and shutdown flushes spans.
-import { expect } from 'chai';
+
 import { createServer } from 'node:http';
-import { spawnService, type Service } from '../../shared/test/spawn.ts';
-import { httpRequest, waitFor } from '../../shared/test/helpers.ts';
-import { parseExposition } from '../../shared/test/exposition.ts';
+import { expect } from 'chai';
 import { listen } from '../../shared/src/listen.ts';
+import { parseExposition } from '../../shared/test/exposition.ts';
+import { httpRequest, waitFor } from '../../shared/test/helpers.ts';
+import { type Service, spawnService } from '../../shared/test/spawn.ts';
 import { KIND, startTraceReceiver, type TraceReceiver } from '../../shared/test/trace-receiver.ts';
 
 const PINGER = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
@@ -26,22 +27,32 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
   it('exports one `GET /ping` SERVER span per request with http.route and linkerd.client_id, none for probes, and flushes on SIGTERM', async () => {
     child = spawnService('services/ponger/src/main.ts', {
       env: {
-        HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', SHUTDOWN_DRAIN_MS: '0',
-        OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        METRICS_PORT: '0',
+        SHUTDOWN_DRAIN_MS: '0',
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       },
     });
     const info = await child.listening();
     const app = info.app_port as number;
     const admin = info.admin_port as number;
-    const res = await httpRequest(app, '/ping', { headers: { 'l5d-client-id': PINGER, traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` } });
+    const res = await httpRequest(app, '/ping', {
+      headers: { 'l5d-client-id': PINGER, traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` },
+    });
     expect(res.status).to.equal(200);
     await httpRequest(app, '/ping', { headers: { 'x-b3-traceid': 'a'.repeat(32), 'x-b3-spanid': 'b'.repeat(16), 'x-b3-sampled': '1' } });
     for (const path of ['/livez', '/readyz', '/metrics']) await httpRequest(admin, path);
     await httpRequest(app, '/metrics');
 
     // the exemplar of the traced request carries its trace id (exemplars exist only in OpenMetrics)
-    const metrics = parseExposition((await httpRequest(admin, '/metrics', { headers: { accept: 'application/openmetrics-text; version=1.0.0' } })).body);
-    const exemplars = metrics.filter((s) => s.name === 'http_server_request_duration_seconds_bucket' && s.exemplar).map((s) => s.exemplar?.labels.trace_id);
+    const metrics = parseExposition(
+      (await httpRequest(admin, '/metrics', { headers: { accept: 'application/openmetrics-text; version=1.0.0' } })).body,
+    );
+    const exemplars = metrics
+      .filter((s) => s.name === 'http_server_request_duration_seconds_bucket' && s.exemplar)
+      .map((s) => s.exemplar?.labels.trace_id);
     expect(exemplars).to.include(TRACE_ID);
 
     expect(receiver.spans).to.have.length(0); // default batch delay is 5 s: spans below arrive via the shutdown flush
@@ -55,7 +66,10 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
     const servers = spans.filter((s) => s.kind === KIND.SERVER);
     const targets = servers.map((s) => s.attributes['url.path'] ?? s.attributes['http.target']);
     expect(targets, 'probe and scrape paths are not traced').not.to.include.members(['/livez', '/readyz']);
-    expect(targets.filter((t) => t === '/metrics'), '/metrics not traced').to.have.length(0);
+    expect(
+      targets.filter((t) => t === '/metrics'),
+      '/metrics not traced',
+    ).to.have.length(0);
 
     const w3c = servers.find((s) => s.traceId === TRACE_ID);
     expect(w3c, 'server span continuing the incoming traceparent').not.to.equal(undefined);
@@ -65,7 +79,10 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
     expect(w3c?.name).to.equal('GET /ping');
     const inTrace = spans.filter((s) => s.traceId === TRACE_ID).map((s) => `${s.name} ${s.kind}`);
     expect(inTrace, 'exactly one span per request: the SERVER span (no middleware spans)').to.have.length(1);
-    expect(servers.some((s) => s.traceId === 'a'.repeat(32)), 'B3 context accepted').to.equal(true);
+    expect(
+      servers.some((s) => s.traceId === 'a'.repeat(32)),
+      'B3 context accepted',
+    ).to.equal(true);
   });
 
   it('survives an unreachable collector: requests still served, few warnings, clean exit', async () => {
@@ -74,8 +91,14 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
     closed.close();
     child = spawnService('services/ponger/src/main.ts', {
       env: {
-        HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_TIMEOUT_MS: '8000',
-        OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${deadPort}`, OTEL_BSP_SCHEDULE_DELAY: '50',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        METRICS_PORT: '0',
+        SHUTDOWN_DRAIN_MS: '0',
+        SHUTDOWN_TIMEOUT_MS: '8000',
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${deadPort}`,
+        OTEL_BSP_SCHEDULE_DELAY: '50',
       },
     });
     const info = await child.listening();
@@ -90,15 +113,29 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
     expect(child.stderr.filter((l) => l.trim() !== '')).to.deep.equal([]);
   });
 
-  const offSwitches: Record<string, string>[] = [{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' }];
+  const offSwitches: Record<string, string>[] = [
+    { OTEL_TRACES_EXPORTER: 'none' },
+    { OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' },
+  ];
   for (const off of offSwitches) {
     it(`exports nothing with ${Object.entries(off)[0]?.join('=')}`, async () => {
       receiver.spans.length = 0;
       child = spawnService('services/ponger/src/main.ts', {
-        env: { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', SHUTDOWN_DRAIN_MS: '0', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', ...off },
+        env: {
+          HOST: '127.0.0.1',
+          PORT: '0',
+          METRICS_PORT: '0',
+          SHUTDOWN_DRAIN_MS: '0',
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_BSP_SCHEDULE_DELAY: '50',
+          ...off,
+        },
       });
       const info = await child.listening();
-      for (let i = 0; i < 3; i++) expect((await httpRequest(info.app_port as number, '/ping', { headers: { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` } })).status).to.equal(200);
+      for (let i = 0; i < 3; i++)
+        expect(
+          (await httpRequest(info.app_port as number, '/ping', { headers: { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` } })).status,
+        ).to.equal(200);
       child.child.kill('SIGTERM');
       expect((await child.exited).code).to.equal(0);
       expect(receiver.spans).to.have.length(0);

@@ -1,13 +1,13 @@
-import { expect } from 'chai';
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
 import { Counter } from 'prom-client';
-import { Readiness, createAdminServer } from './admin.ts';
-import { createRegistry } from './metrics.ts';
-import { listen } from './listen.ts';
-import { closeServer } from './lifecycle.ts';
-import { httpRequest } from '../test/helpers.ts';
 import { parseExposition, value as sampleValue } from '../test/exposition.ts';
+import { httpRequest } from '../test/helpers.ts';
+import { createAdminServer, Readiness } from './admin.ts';
+import { closeServer } from './lifecycle.ts';
+import { listen } from './listen.ts';
+import { createRegistry } from './metrics.ts';
 
 describe('shared/admin', () => {
   let server: Server;
@@ -38,7 +38,8 @@ describe('shared/admin', () => {
     expect(plain.body).to.include('# TYPE demo_events_total counter\n');
     expect(plain.body).not.to.include('# EOF');
     // Prometheus v3.14.0 scrape/scrape.go acceptHeader with config.DefaultScrapeProtocols
-    const prometheus3 = 'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2';
+    const prometheus3 =
+      'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2';
     const om = await httpRequest(port, '/metrics', { headers: { accept: prometheus3 } });
     expect(om.headers['content-type']).to.match(/^application\/openmetrics-text; version=1\.0\.0/);
     expect(om.body).to.match(/# EOF\n$/);

@@ -2,7 +2,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ADMIN_LIMITS, createLimitedServer, type HttpLimits } from './http-server.ts';
 import type { Logger } from './logger.ts';
-import { CONTENT_TYPES, MetricsRenderer, negotiateFormat, type AppRegistry } from './metrics.ts';
+import { type AppRegistry, CONTENT_TYPES, MetricsRenderer, negotiateFormat } from './metrics.ts';
 
 /** Readiness: false until `markReady()`, false for good once `markShuttingDown()` ran. */
 export class Readiness {
@@ -39,24 +39,30 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body: s
 
 export function createAdminServer({ registry, readiness, logger, limits = ADMIN_LIMITS }: AdminOptions): Server {
   const renderer = new MetricsRenderer(registry);
-  return createLimitedServer(async (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const known = path === '/metrics' || path === '/livez' || path === '/readyz';
-    if (!known) return send(req, res, 404, 'not found\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
-      return send(req, res, 405, 'method not allowed\n');
-    }
-    if (readiness.shuttingDown) res.setHeader('connection', 'close');
-    if (path === '/livez') return send(req, res, 200, 'ok\n');
-    if (path === '/readyz') return readiness.ready ? send(req, res, 200, 'ready\n') : send(req, res, 503, readiness.shuttingDown ? 'shutting down\n' : 'starting\n');
-    // the format the client asked for (Accept), rendered at most once at a time (MetricsRenderer)
-    const format = negotiateFormat(req.headers.accept);
-    res.setHeader('vary', 'accept');
-    try {
-      send(req, res, 200, await renderer.render(format), CONTENT_TYPES[format]);
-    } catch (err) {
-      send(req, res, 500, `metrics collection failed: ${(err as Error).message}\n`);
-    }
-  }, { limits, logger });
+  return createLimitedServer(
+    async (req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const known = path === '/metrics' || path === '/livez' || path === '/readyz';
+      if (!known) return send(req, res, 404, 'not found\n');
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('allow', 'GET, HEAD');
+        return send(req, res, 405, 'method not allowed\n');
+      }
+      if (readiness.shuttingDown) res.setHeader('connection', 'close');
+      if (path === '/livez') return send(req, res, 200, 'ok\n');
+      if (path === '/readyz')
+        return readiness.ready
+          ? send(req, res, 200, 'ready\n')
+          : send(req, res, 503, readiness.shuttingDown ? 'shutting down\n' : 'starting\n');
+      // the format the client asked for (Accept), rendered at most once at a time (MetricsRenderer)
+      const format = negotiateFormat(req.headers.accept);
+      res.setHeader('vary', 'accept');
+      try {
+        send(req, res, 200, await renderer.render(format), CONTENT_TYPES[format]);
+      } catch (err) {
+        send(req, res, 500, `metrics collection failed: ${(err as Error).message}\n`);
+      }
+    },
+    { limits, logger },
+  );
 }

@@ -1,19 +1,27 @@
-import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { checkDocTable, parseConfigTable } from './config-doc.ts';
-import type { KeySpec } from './config.ts';
+import { expect } from 'chai';
 import { PONGER_KEYS } from '../../ponger/src/config.ts';
+import type { KeySpec } from './config.ts';
+import { checkDocTable, parseConfigTable } from './config-doc.ts';
 
 const DOC = readFileSync(new URL('../../../docs/interfaces.md', import.meta.url), 'utf8');
 
 function isKeyTable(value: unknown): value is KeySpec[] {
-  return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'object' && v !== null && 'key' in v && 'env' in v && 'default' in v);
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((v) => typeof v === 'object' && v !== null && 'key' in v && 'env' in v && 'default' in v)
+  );
 }
 
 describe('config tables match docs/interfaces.md', () => {
   it('parses the docs table', () => {
     const rows = parseConfigTable(DOC);
-    expect(rows.find((r) => r.key === 'ponger.url')).to.deep.equal({ key: 'ponger.url', env: ['PONGER_URL', 'TARGET'], default: 'http://localhost:8080' });
+    expect(rows.find((r) => r.key === 'ponger.url')).to.deep.equal({
+      key: 'ponger.url',
+      env: ['PONGER_URL', 'TARGET'],
+      default: 'http://localhost:8080',
+    });
   });
 
   it('every ponger key appears with its env names and default', () => {

@@ -14,11 +14,18 @@ export function parseConfigTable(markdown: string): DocRow[] {
   const rows: DocRow[] = [];
   for (const line of markdown.slice(start).split('\n').slice(1)) {
     if (line.startsWith('## ')) break;
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (cells.length !== 4) continue;
     const key = /^`([^`]+)`$/.exec(cells[0] ?? '')?.[1];
     if (key === undefined) continue;
-    rows.push({ key, env: [...(cells[1] ?? '').matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1] ?? ''), default: /^`([^`]*)`$/.exec(cells[2] ?? '')?.[1] ?? cells[2] ?? '' });
+    rows.push({
+      key,
+      env: [...(cells[1] ?? '').matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1] ?? ''),
+      default: /^`([^`]*)`$/.exec(cells[2] ?? '')?.[1] ?? cells[2] ?? '',
+    });
   }
   return rows;
 }
@@ -34,8 +41,10 @@ export function checkDocTable(markdown: string, specs: readonly KeySpec[]): stri
       continue;
     }
     const row = found[0] as DocRow;
-    if (row.default !== defaultText(spec)) problems.push(`${spec.key}: docs default \`${row.default}\`, code default \`${defaultText(spec)}\``);
-    if (row.env.join(',') !== spec.env.join(',')) problems.push(`${spec.key}: docs env ${row.env.join(', ') || '(none)'}, code env ${spec.env.join(', ')}`);
+    if (row.default !== defaultText(spec))
+      problems.push(`${spec.key}: docs default \`${row.default}\`, code default \`${defaultText(spec)}\``);
+    if (row.env.join(',') !== spec.env.join(','))
+      problems.push(`${spec.key}: docs env ${row.env.join(', ') || '(none)'}, code env ${spec.env.join(', ')}`);
   }
   return problems;
 }

@@ -1,8 +1,8 @@
-import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'chai';
 import { ConfigFileError, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, parseConfigYaml, readConfigFile } from './config-file.ts';
 
 function fileError(fn: () => unknown): ConfigFileError {
@@ -57,7 +57,12 @@ describe('shared/config-file', () => {
   describe('parseConfigYaml', () => {
     it('flattens nested and dotted keys; lists stay lists', () => {
       const m = parseConfigYaml('ping:\n  intervalMs: 5\nlog.level: debug\nidentity:\n  expected: [a, b]\nx: !!str 12\n');
-      expect([...m]).to.deep.equal([['ping.intervalMs', 5], ['log.level', 'debug'], ['identity.expected', ['a', 'b']], ['x', '12']]);
+      expect([...m]).to.deep.equal([
+        ['ping.intervalMs', 5],
+        ['log.level', 'debug'],
+        ['identity.expected', ['a', 'b']],
+        ['x', '12'],
+      ]);
       expect(parseConfigYaml('').size).to.equal(0);
       expect(parseConfigYaml('# only a comment\n').size).to.equal(0);
     });
@@ -78,11 +83,13 @@ describe('shared/config-file', () => {
     });
 
     it('refuses nesting deeper than the limit, lists of lists and non-string keys', () => {
-      const deep = (n: number) => Array.from({ length: n }, (_, i) => `${' '.repeat(i * 2)}k${i}:`).join('\n') + ' 1\n';
+      const deep = (n: number) => `${Array.from({ length: n }, (_, i) => `${' '.repeat(i * 2)}k${i}:`).join('\n')} 1\n`;
       expect(parseConfigYaml(deep(MAX_CONFIG_DEPTH)).size).to.equal(1);
       expect(fileError(() => parseConfigYaml(deep(MAX_CONFIG_DEPTH + 1))).expected).to.equal(`mappings at most ${MAX_CONFIG_DEPTH} deep`);
       expect(fileError(() => parseConfigYaml('a: [[1]]\n')).expected).to.equal('a list of plain values');
-      expect(fileError(() => parseConfigYaml(`a: ${'['.repeat(MAX_CONFIG_DEPTH + 1)}`)).message).to.equal(`flow collections ([ ] { }) ${MAX_CONFIG_DEPTH + 1} deep`);
+      expect(fileError(() => parseConfigYaml(`a: ${'['.repeat(MAX_CONFIG_DEPTH + 1)}`)).message).to.equal(
+        `flow collections ([ ] { }) ${MAX_CONFIG_DEPTH + 1} deep`,
+      );
       expect(parseConfigYaml("a: \"[[[[[[[[[[[[\" # {{{{{{{{{{{{\nb: '{{{{{{{{{{''{{{{'\n").get('a')).to.equal('[[[[[[[[[[[[');
       expect(fileError(() => parseConfigYaml('1: x\n')).expected).to.equal('keys that are non-empty strings');
       expect(fileError(() => parseConfigYaml('- 1\n')).expected).to.equal('a YAML mapping of keys');
@@ -92,7 +99,10 @@ describe('shared/config-file', () => {
       let text = '';
       for (let i = 0; text.length < MAX_CONFIG_BYTES - 40; i++) text += `unknownKey${i}: ${i}\n`;
       const flow = `a: ${'['.repeat(MAX_CONFIG_BYTES / 2 - 4)}\n`;
-      for (const [what, input] of [['distinct keys', text], ['flow nesting', flow]] as const) {
+      for (const [what, input] of [
+        ['distinct keys', text],
+        ['flow nesting', flow],
+      ] as const) {
         const t0 = performance.now();
         let size = -1;
         try {
@@ -101,7 +111,9 @@ describe('shared/config-file', () => {
           expect(err).to.be.instanceOf(ConfigFileError);
         }
         const ms = performance.now() - t0;
-        console.log(`      config-file: ${(input.length / 1024).toFixed(0)} KiB of ${what}: ${size < 0 ? 'refused' : `${size} keys`} in ${ms.toFixed(0)} ms`);
+        console.log(
+          `      config-file: ${(input.length / 1024).toFixed(0)} KiB of ${what}: ${size < 0 ? 'refused' : `${size} keys`} in ${ms.toFixed(0)} ms`,
+        );
         expect(ms).to.be.below(1000);
       }
     });

@@ -11,7 +11,9 @@ export const MAX_CONFIG_BYTES = 64 * 1024;
 /** Nesting of mappings (and a list under a key); the deepest real key has 2 levels. */
 export const MAX_CONFIG_DEPTH = 8;
 /** Core-schema tags; anything else (`!foo`, `!!binary`, `!!set`, ...) is refused. */
-const ALLOWED_TAGS: ReadonlySet<string> = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+const ALLOWED_TAGS: ReadonlySet<string> = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`),
+);
 
 /** Thrown for a file that cannot be used; config.ts turns it into a ConfigError naming the file. */
 export class ConfigFileError extends Error {
@@ -116,8 +118,9 @@ export function flowDepth(text: string): number {
 export function parseConfigYaml(text: string): Map<string, unknown> {
   if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) throw tooBig(Buffer.byteLength(text, 'utf8'));
   const flow = flowDepth(text);
-  if (flow > MAX_CONFIG_DEPTH) throw new ConfigFileError(`mappings at most ${MAX_CONFIG_DEPTH} deep`, `flow collections ([ ] { }) ${flow} deep`);
-  let doc;
+  if (flow > MAX_CONFIG_DEPTH)
+    throw new ConfigFileError(`mappings at most ${MAX_CONFIG_DEPTH} deep`, `flow collections ([ ] { }) ${flow} deep`);
+  let doc: ReturnType<typeof parseDocument>;
   try {
     doc = parseDocument(text, { strict: true, uniqueKeys: false, prettyErrors: false });
   } catch (err) {
@@ -127,7 +130,8 @@ export function parseConfigYaml(text: string): Map<string, unknown> {
   const [error] = doc.errors;
   if (error !== undefined) throw new ConfigFileError('valid YAML', error.message.split('\n')[0] ?? 'a parse error');
   const [warning] = doc.warnings;
-  if (warning !== undefined) throw new ConfigFileError('YAML with no unknown tags or other warnings', warning.message.split('\n')[0] ?? 'a warning');
+  if (warning !== undefined)
+    throw new ConfigFileError('YAML with no unknown tags or other warnings', warning.message.split('\n')[0] ?? 'a warning');
   const out = new Map<string, unknown>();
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return out;
@@ -139,18 +143,25 @@ export function parseConfigYaml(text: string): Map<string, unknown> {
       throw new ConfigFileError('no YAML anchors or aliases', `one at ${keyText(key)}${where(node, text)}`);
     }
     if (node.tag !== undefined && !ALLOWED_TAGS.has(node.tag)) {
-      throw new ConfigFileError('no YAML tags beyond str, int, float, bool, null, map, seq', `tag ${JSON.stringify(node.tag.slice(0, 60))} at ${keyText(key)}${where(node, text)}`);
+      throw new ConfigFileError(
+        'no YAML tags beyond str, int, float, bool, null, map, seq',
+        `tag ${JSON.stringify(node.tag.slice(0, 60))} at ${keyText(key)}${where(node, text)}`,
+      );
     }
   };
   const walk = (map: YamlNode, prefix: string, depth: number): void => {
-    if (depth > MAX_CONFIG_DEPTH) throw new ConfigFileError(`mappings at most ${MAX_CONFIG_DEPTH} deep`, `deeper at ${keyText(prefix)}${where(map, text)}`);
+    if (depth > MAX_CONFIG_DEPTH)
+      throw new ConfigFileError(`mappings at most ${MAX_CONFIG_DEPTH} deep`, `deeper at ${keyText(prefix)}${where(map, text)}`);
     if (!isMap(map)) return;
     const seen = new Set<string>();
     for (const pair of map.items) {
       const k = pair.key as YamlNode | null;
       check(k, prefix || '(top level)');
       if (!isScalar(k) || typeof k.value !== 'string' || k.value === '') {
-        throw new ConfigFileError('keys that are non-empty strings', `a key of another kind under ${keyText(prefix || '(top level)')}${where(k ?? map, text)}`);
+        throw new ConfigFileError(
+          'keys that are non-empty strings',
+          `a key of another kind under ${keyText(prefix || '(top level)')}${where(k ?? map, text)}`,
+        );
       }
       const key = prefix ? `${prefix}.${k.value}` : k.value;
       if (seen.has(k.value)) throw new ConfigFileError('each key given once', `${keyText(key)} given twice${where(k, text)}`);
@@ -163,11 +174,13 @@ export function parseConfigYaml(text: string): Map<string, unknown> {
       }
       let value: unknown;
       if (isSeq(v)) {
-        if (depth + 1 > MAX_CONFIG_DEPTH) throw new ConfigFileError(`mappings at most ${MAX_CONFIG_DEPTH} deep`, `deeper at ${keyText(key)}${where(v, text)}`);
+        if (depth + 1 > MAX_CONFIG_DEPTH)
+          throw new ConfigFileError(`mappings at most ${MAX_CONFIG_DEPTH} deep`, `deeper at ${keyText(key)}${where(v, text)}`);
         value = v.items.map((item) => {
           const node = item as YamlNode | null;
           check(node, key);
-          if (!isScalar(node)) throw new ConfigFileError('a list of plain values', `a nested list or mapping in ${keyText(key)}${where(node ?? v, text)}`);
+          if (!isScalar(node))
+            throw new ConfigFileError('a list of plain values', `a nested list or mapping in ${keyText(key)}${where(node ?? v, text)}`);
           return node.value;
         });
       } else {

@@ -1,14 +1,22 @@
 import { expect } from 'chai';
-import { ConfigError, configPathFromArgv, loadConfig, redactUrl, renderMarkdown, type KeySpec } from './config.ts';
-import { COMMON_KEYS, checkCommon } from './common-keys.ts';
 import { FLUSH_TIMEOUT_MS, SHUTDOWN_MARGIN_MS } from './budgets.ts';
+import { COMMON_KEYS, checkCommon } from './common-keys.ts';
+import { ConfigError, configPathFromArgv, type KeySpec, loadConfig, redactUrl, renderMarkdown } from './config.ts';
 
 const KEYS = [
   ...COMMON_KEYS,
   { key: 'ponger.url', env: ['PONGER_URL', 'TARGET'], type: 'url', default: 'http://localhost:8080', doc: 'base URL' },
   { key: 'faults.errorRate', env: ['FAULT_ERROR_RATE'], type: 'number', min: 0, max: 1, default: 0, doc: 'rate' },
   { key: 'ping.intervalMs', env: ['PING_INTERVAL_MS', 'TICK_MS'], type: 'int', min: 1, max: 3_600_000, default: 1000, doc: 'period' },
-  { key: 'names', env: ['NAMES'], type: 'list', max: 3, default: [], item: { expected: 'lower-case names', check: (s) => /^[a-z]+$/.test(s) }, doc: 'names' },
+  {
+    key: 'names',
+    env: ['NAMES'],
+    type: 'list',
+    max: 3,
+    default: [],
+    item: { expected: 'lower-case names', check: (s) => /^[a-z]+$/.test(s) },
+    doc: 'names',
+  },
 ] as const satisfies readonly KeySpec[];
 
 function files(map: Record<string, string>): (p: string) => string {
@@ -64,11 +72,28 @@ describe('shared/config', () => {
   });
 
   it('rejects URLs that WHATWG parsing would forgive: no authority, no slashes, whitespace, backslashes', () => {
-    for (const bad of ['http:///ping', 'http:ponger', 'http:/ponger', 'http://pon\tger', 'http://ponger:8080/a b', 'http:\\\\ponger', 'http://ponger:99999', ' http://ponger', 'http://', 'http://-x/']) {
+    for (const bad of [
+      'http:///ping',
+      'http:ponger',
+      'http:/ponger',
+      'http://pon\tger',
+      'http://ponger:8080/a b',
+      'http:\\\\ponger',
+      'http://ponger:99999',
+      ' http://ponger',
+      'http://',
+      'http://-x/',
+    ]) {
       const err = configError(() => loadConfig(KEYS, { argv: [], env: { PONGER_URL: bad } }));
       expect(err.key, bad).to.equal('ponger.url (PONGER_URL or TARGET)');
     }
-    for (const good of ['http://ponger', 'http://ponger.ns.svc.cluster.local:8080/ping', 'http://127.0.0.1:1/a/b', 'http://[::1]:8080', 'HTTP://Ponger']) {
+    for (const good of [
+      'http://ponger',
+      'http://ponger.ns.svc.cluster.local:8080/ping',
+      'http://127.0.0.1:1/a/b',
+      'http://[::1]:8080',
+      'HTTP://Ponger',
+    ]) {
       expect(() => loadConfig(KEYS, { argv: [], env: { PONGER_URL: good } }), good).not.to.throw();
     }
   });
@@ -104,10 +129,14 @@ describe('shared/config', () => {
     expect(loadConfig(KEYS, { argv: [], env: { NAMES: 'a, b,a' } }).names).to.deep.equal(['a', 'b']);
     expect(loadConfig(KEYS, { argv: ['-c', 'f'], env: {}, readFile: files({ f: 'names: [x, y]\n' }) }).names).to.deep.equal(['x', 'y']);
     const item = configError(() => loadConfig(KEYS, { argv: [], env: { NAMES: 'a,B' } }));
-    expect(item.message).to.equal('names (NAMES): expected a list of at most 3 lower-case names (a YAML list, or comma-separated in env), got item 2: "B" (from env NAMES)');
+    expect(item.message).to.equal(
+      'names (NAMES): expected a list of at most 3 lower-case names (a YAML list, or comma-separated in env), got item 2: "B" (from env NAMES)',
+    );
     expect(configError(() => loadConfig(KEYS, { argv: [], env: { NAMES: 'a,,b' } })).got).to.match(/^item 2/);
     expect(configError(() => loadConfig(KEYS, { argv: [], env: { NAMES: 'a,b,c,d' } })).got).to.match(/^a list of 4 items/);
-    expect(configError(() => loadConfig(KEYS, { argv: ['-c', 'f'], env: {}, readFile: files({ f: 'names: x\n' }) })).key).to.equal('names (NAMES)');
+    expect(configError(() => loadConfig(KEYS, { argv: ['-c', 'f'], env: {}, readFile: files({ f: 'names: x\n' }) })).key).to.equal(
+      'names (NAMES)',
+    );
   });
 
   it('shows a hostile unknown key quoted and cut, not as is', () => {
@@ -131,7 +160,9 @@ describe('shared/config', () => {
     expect(tick.key).to.include('ping.intervalMs');
     const level = configError(() => loadConfig(KEYS, { argv: [], env: { LOG_LEVEL: 'loud' } }));
     expect(level.expected).to.equal('one of debug, info, warn, error');
-    const yamlType = configError(() => loadConfig(KEYS, { argv: ['-c', 'f'], env: {}, readFile: files({ f: 'metrics:\n  port: "2112"\n' }) }));
+    const yamlType = configError(() =>
+      loadConfig(KEYS, { argv: ['-c', 'f'], env: {}, readFile: files({ f: 'metrics:\n  port: "2112"\n' }) }),
+    );
     expect(yamlType.message).to.include('metrics.port').and.include('expected an integer').and.include('got "2112" (from YAML file f)');
     const fraction = configError(() => loadConfig(KEYS, { argv: [], env: { METRICS_PORT: '80.5' } }));
     expect(fraction.key).to.include('metrics.port');
@@ -140,7 +171,9 @@ describe('shared/config', () => {
   it('rejects unknown YAML keys, the TLS keys, bad YAML and unreadable files', () => {
     const unknown = configError(() => loadConfig(KEYS, { argv: ['-c', 'f'], env: {}, readFile: files({ f: 'metrics:\n  prot: 1\n' }) }));
     expect(unknown.key).to.equal('metrics.prot');
-    const tls = configError(() => loadConfig(KEYS, { argv: ['-c', 'f'], env: {}, readFile: files({ f: 'service:\n  tlsCertificate: /x.pem\n' }) }));
+    const tls = configError(() =>
+      loadConfig(KEYS, { argv: ['-c', 'f'], env: {}, readFile: files({ f: 'service:\n  tlsCertificate: /x.pem\n' }) }),
+    );
     expect(tls.key).to.equal('service.tlsCertificate');
     expect(tls.message).to.include('plain HTTP').and.include('mTLS');
     const accept = configError(() => loadConfig(KEYS, { argv: ['-c', 'f'], env: {}, readFile: files({ f: 'ponger.acceptCert: true\n' }) }));
@@ -152,7 +185,9 @@ describe('shared/config', () => {
     expect(missing.key).to.equal('config file /nope.yaml');
     const list = configError(() => loadConfig(KEYS, { argv: ['-c', 'f'], env: {}, readFile: files({ f: '- 1\n' }) }));
     expect(list.expected).to.equal('a YAML mapping of keys');
-    const dup = configError(() => loadConfig(KEYS, { argv: ['-c', 'f'], env: {}, readFile: files({ f: 'log:\n  level: info\nlog:\n  level: debug\n' }) }));
+    const dup = configError(() =>
+      loadConfig(KEYS, { argv: ['-c', 'f'], env: {}, readFile: files({ f: 'log:\n  level: info\nlog:\n  level: debug\n' }) }),
+    );
     expect(dup.expected).to.equal('each key given once');
   });
 
@@ -181,7 +216,9 @@ describe('shared/config', () => {
       return () => checkCommon(loadConfig(COMMON_KEYS, { argv: [], env }), env);
     };
     const err = configError(at(10_000));
-    expect(err.message).to.equal(`shutdown.timeoutMs (SHUTDOWN_TIMEOUT_MS): expected at least ${need} ms while tracing exports: shutdown.drainMs (8000) + telemetry flush (${FLUSH_TIMEOUT_MS}) + margin (${SHUTDOWN_MARGIN_MS}); or lower shutdown.drainMs, got 10000`);
+    expect(err.message).to.equal(
+      `shutdown.timeoutMs (SHUTDOWN_TIMEOUT_MS): expected at least ${need} ms while tracing exports: shutdown.drainMs (8000) + telemetry flush (${FLUSH_TIMEOUT_MS}) + margin (${SHUTDOWN_MARGIN_MS}); or lower shutdown.drainMs, got 10000`,
+    );
     expect(at(need)).not.to.throw();
     expect(at(10_000, { OTEL_SDK_DISABLED: 'true' })).not.to.throw();
     expect(at(10_000, { OTEL_TRACES_EXPORTER: 'none' })).not.to.throw();

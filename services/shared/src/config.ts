@@ -32,8 +32,11 @@ export interface KeySpec {
 /** The value type of one key: a number, a list of strings, one of an enum's values, or a string. */
 type ValueOf<K extends KeySpec> = K['type'] extends 'int' | 'number'
   ? number
-  : K['type'] extends 'list' ? readonly string[]
-  : K extends { readonly type: 'enum'; readonly values: readonly (infer V extends string)[] } ? V : string;
+  : K['type'] extends 'list'
+    ? readonly string[]
+    : K extends { readonly type: 'enum'; readonly values: readonly (infer V extends string)[] }
+      ? V
+      : string;
 
 /** Typed view of a loaded table: int/number keys are numbers, enums their values, the rest strings. */
 export type ConfigOf<S extends readonly KeySpec[]> = {
@@ -123,12 +126,18 @@ function rangeText(spec: KeySpec): string {
 
 export function expectedText(spec: KeySpec): string {
   switch (spec.type) {
-    case 'int': return `an integer${rangeText(spec)}`;
-    case 'number': return `a number${rangeText(spec)}`;
-    case 'string': return 'a non-empty string';
-    case 'enum': return `one of ${(spec.values ?? []).join(', ')}`;
-    case 'url': return 'an http:// URL with host, optional port and path, no credentials, query or fragment (plain HTTP; the mesh provides mTLS)';
-    case 'list': return `a list of at most ${spec.max ?? DEFAULT_LIST_MAX} ${spec.item?.expected ?? 'non-empty strings'} (a YAML list, or comma-separated in env)`;
+    case 'int':
+      return `an integer${rangeText(spec)}`;
+    case 'number':
+      return `a number${rangeText(spec)}`;
+    case 'string':
+      return 'a non-empty string';
+    case 'enum':
+      return `one of ${(spec.values ?? []).join(', ')}`;
+    case 'url':
+      return 'an http:// URL with host, optional port and path, no credentials, query or fragment (plain HTTP; the mesh provides mTLS)';
+    case 'list':
+      return `a list of at most ${spec.max ?? DEFAULT_LIST_MAX} ${spec.item?.expected ?? 'non-empty strings'} (a YAML list, or comma-separated in env)`;
   }
 }
 
@@ -136,7 +145,8 @@ export function expectedText(spec: KeySpec): string {
 // bracketed IPv6; the path in RFC 3986 pchar. Checked on the raw text because WHATWG URL parsing
 // forgives too much: `http:///ping` becomes host `ping`, `http:ponger` becomes `http://ponger/`,
 // tabs and newlines are dropped, `\` is read as `/`.
-const HTTP_URL = /^http:\/\/(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*\.?)(?::\d{1,5})?(?:\/[A-Za-z0-9._~!$&'()*+,;=:@%-]*)*$/i;
+const HTTP_URL =
+  /^http:\/\/(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*\.?)(?::\d{1,5})?(?:\/[A-Za-z0-9._~!$&'()*+,;=:@%-]*)*$/i;
 
 /** True when the authority of a URL-like text (after `scheme://`, up to `/ ? # \`) holds `@`. */
 function hasUserinfo(raw: string): boolean {
@@ -154,7 +164,8 @@ function coerceUrl(raw: string, fail: (got?: string) => never): string {
   } catch {
     return fail();
   }
-  if (url.protocol !== 'http:' || url.hostname === '' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return fail();
+  if (url.protocol !== 'http:' || url.hostname === '' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
+    return fail();
   return url.href.replace(/\/+$/, '');
 }
 
@@ -167,7 +178,8 @@ function coerceList(spec: KeySpec, raw: unknown, source: string, fail: (got?: st
   if (items.length > max) return fail(`a list of ${items.length} items`);
   const out = new Set<string>();
   for (const [i, item] of items.entries()) {
-    if (typeof item !== 'string' || item.trim() === '' || !(spec.item?.check(item) ?? true)) return fail(`item ${i + 1}: ${describe(item)}`);
+    if (typeof item !== 'string' || item.trim() === '' || !(spec.item?.check(item) ?? true))
+      return fail(`item ${i + 1}: ${describe(item)}`);
     out.add(item);
   }
   return [...out];
@@ -184,7 +196,8 @@ export function coerce(spec: KeySpec, raw: unknown, source: string): number | st
     case 'number': {
       let n: number;
       if (typeof raw === 'number') n = raw;
-      else if (typeof raw === 'string' && source.startsWith('env') && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(raw)) n = Number(raw);
+      else if (typeof raw === 'string' && source.startsWith('env') && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(raw))
+        n = Number(raw);
       else return fail();
       if (!Number.isFinite(n)) return fail();
       if (spec.type === 'int' && !Number.isInteger(n)) return fail();
@@ -235,7 +248,11 @@ export function loadConfig<const S extends readonly KeySpec[]>(specs: S, options
   // One Set/Map lookup per key: linear in the file's size.
   for (const key of fromFile.keys()) {
     if (TLS_KEY_SET.has(key)) {
-      throw new ConfigError(key, 'no TLS settings: these services speak plain HTTP and the mesh (Linkerd) provides mTLS, see ADR/0001', `a value in ${path}`);
+      throw new ConfigError(
+        key,
+        'no TLS settings: these services speak plain HTTP and the mesh (Linkerd) provides mTLS, see ADR/0001',
+        `a value in ${path}`,
+      );
     }
     if (!byKey.has(key)) {
       const known = [...byKey.keys()].join(', ');
@@ -262,7 +279,8 @@ export function defaultText(spec: KeySpec): string {
 export function renderMarkdown(specs: readonly KeySpec[]): string {
   const rows = specs.map((s) => {
     const [canonical, ...aliases] = s.env;
-    const env = canonical === undefined ? '' : `\`${canonical}\`${aliases.length ? ` (${aliases.map((a) => `\`${a}\``).join(', ')} accepted)` : ''}`;
+    const env =
+      canonical === undefined ? '' : `\`${canonical}\`${aliases.length ? ` (${aliases.map((a) => `\`${a}\``).join(', ')} accepted)` : ''}`;
     return `| \`${s.key}\` | ${env} | \`${defaultText(s)}\` | ${s.doc} |`;
   });
   return ['| YAML key | env | default | meaning |', '|---|---|---|---|', ...rows].join('\n');

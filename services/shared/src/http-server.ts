@@ -14,7 +14,7 @@
 // - shutdown: `closeConnections()` ends every connection with no request in progress (idle
 //   keep-alive, silent, or a request still arriving) and the others once their last response is
 //   written, so close() returns as soon as in-flight work is done.
-import { Server, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type RequestListener, Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from './logger.ts';
@@ -35,10 +35,24 @@ export interface HttpLimits {
 }
 
 /** ponger's app port. keepAlive above the 60 s idle timeout of common proxies and load balancers. */
-export const APP_LIMITS: HttpLimits = { maxHeaderSize: 16 * 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxPipelined: 100, maxConnections: 256 };
+export const APP_LIMITS: HttpLimits = {
+  maxHeaderSize: 16 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
+  maxPipelined: 100,
+  maxConnections: 256,
+};
 
 /** Admin ports (/metrics, /livez, /readyz): probes and scrapes send small requests, one at a time. */
-export const ADMIN_LIMITS: HttpLimits = { maxHeaderSize: 16 * 1024, headersTimeoutMs: 5_000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, maxPipelined: 16, maxConnections: 64 };
+export const ADMIN_LIMITS: HttpLimits = {
+  maxHeaderSize: 16 * 1024,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxPipelined: 16,
+  maxConnections: 64,
+};
 
 /** How often Node checks the header and request timeouts: a tenth of the shorter one, 50 ms..1 s. */
 export function checkingIntervalMs(limits: HttpLimits): number {
@@ -101,13 +115,16 @@ export interface LimitedServerOptions {
 
 /** A node:http server (not listening) enforcing `limits`. */
 export function createLimitedServer(handler: RequestListener, { limits, logger, onShed }: LimitedServerOptions): Server {
-  const server = new LimitedServer({
-    maxHeaderSize: limits.maxHeaderSize,
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    connectionsCheckingInterval: checkingIntervalMs(limits),
-  }, handler);
+  const server = new LimitedServer(
+    {
+      maxHeaderSize: limits.maxHeaderSize,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: checkingIntervalMs(limits),
+    },
+    handler,
+  );
   // (the constructor options above and these properties are the same settings; set both so a
   // Node that ignores an option still gets the value)
   server.headersTimeout = limits.headersTimeoutMs;
@@ -125,7 +142,12 @@ export function createLimitedServer(handler: RequestListener, { limits, logger, 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     logger?.debug('client error', { code: err.code ?? 'unknown' });
     if (!socket.writable || socket.destroyed) return void socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   return server;

@@ -1,10 +1,10 @@
-import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import { captureLogger, httpRequest } from '../test/helpers.ts';
 import { Readiness } from './admin.ts';
 import { createShutdown } from './lifecycle.ts';
 import { listen } from './listen.ts';
-import { captureLogger, httpRequest } from '../test/helpers.ts';
 
 describe('shared/lifecycle', () => {
   const servers: Server[] = [];
@@ -29,7 +29,11 @@ describe('shared/lifecycle', () => {
     const steps: string[] = [];
     const { logger } = captureLogger();
     const shutdown = createShutdown({
-      readiness, servers: [server], drainMs: 50, timeoutMs: 5000, logger,
+      readiness,
+      servers: [server],
+      drainMs: 50,
+      timeoutMs: 5000,
+      logger,
       flush: async () => void steps.push(`flush listening=${server.listening}`),
       exit: (code) => void steps.push(`exit ${code}`),
       sleep: async (ms) => {
@@ -53,7 +57,11 @@ describe('shared/lifecycle', () => {
     readiness.markReady();
     const steps: string[] = [];
     const shutdown = createShutdown({
-      readiness, servers: [server], drainMs: 0, timeoutMs: 5000, logger: captureLogger().logger,
+      readiness,
+      servers: [server],
+      drainMs: 0,
+      timeoutMs: 5000,
+      logger: captureLogger().logger,
       stopWork: () => void steps.push(`stop ready=${readiness.ready}`),
       settle: async () => void steps.push(`settle listening=${server.listening}`),
       flush: async () => void steps.push('flush'),
@@ -68,7 +76,15 @@ describe('shared/lifecycle', () => {
   it('exits 1 when the deadline passes before requests finish', async () => {
     const { server, port } = await slowServer(2000);
     const codes: number[] = [];
-    const shutdown = createShutdown({ readiness: new Readiness(), servers: [server], drainMs: 0, timeoutMs: 200, logger: captureLogger().logger, flush: async () => {}, exit: (c) => void codes.push(c) });
+    const shutdown = createShutdown({
+      readiness: new Readiness(),
+      servers: [server],
+      drainMs: 0,
+      timeoutMs: 200,
+      logger: captureLogger().logger,
+      flush: async () => {},
+      exit: (c) => void codes.push(c),
+    });
     const inflight = httpRequest(port, '/').catch((err: Error) => err);
     await new Promise((r) => setTimeout(r, 20));
     const started = Date.now();
@@ -81,7 +97,16 @@ describe('shared/lifecycle', () => {
 
   it('exits 130 at once on a second signal, and only once', async () => {
     const codes: number[] = [];
-    const shutdown = createShutdown({ readiness: new Readiness(), servers: [], drainMs: 10_000, timeoutMs: 20_000, logger: captureLogger().logger, flush: async () => {}, exit: (c) => void codes.push(c), sleep: () => new Promise(() => {}) });
+    const shutdown = createShutdown({
+      readiness: new Readiness(),
+      servers: [],
+      drainMs: 10_000,
+      timeoutMs: 20_000,
+      logger: captureLogger().logger,
+      flush: async () => {},
+      exit: (c) => void codes.push(c),
+      sleep: () => new Promise(() => {}),
+    });
     shutdown.onSignal('SIGTERM');
     shutdown.onSignal('SIGINT');
     shutdown.onSignal('SIGINT');
@@ -96,8 +121,21 @@ describe('shared/lifecycle', () => {
     const { port } = (await listen(server, 0, '127.0.0.1')) as AddressInfo;
     const { Agent, get } = await import('node:http');
     const agent = new Agent({ keepAlive: true });
-    await new Promise<void>((resolve, reject) => get({ host: '127.0.0.1', port, agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject));
-    const shutdown = createShutdown({ readiness: new Readiness(), servers: [server], drainMs: 0, timeoutMs: 3000, logger: captureLogger().logger, flush: async () => {}, exit: () => {} });
+    await new Promise<void>((resolve, reject) =>
+      get({ host: '127.0.0.1', port, agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      }).on('error', reject),
+    );
+    const shutdown = createShutdown({
+      readiness: new Readiness(),
+      servers: [server],
+      drainMs: 0,
+      timeoutMs: 3000,
+      logger: captureLogger().logger,
+      flush: async () => {},
+      exit: () => {},
+    });
     const started = Date.now();
     shutdown.onSignal('SIGTERM');
     expect(await shutdown.done).to.equal(0);
@@ -108,8 +146,13 @@ describe('shared/lifecycle', () => {
   it('gives the flush only the time left before the deadline', async () => {
     const budgets: number[] = [];
     const shutdown = createShutdown({
-      readiness: new Readiness(), servers: [], drainMs: 700, timeoutMs: 1000, logger: captureLogger().logger,
-      flush: async (budgetMs) => void budgets.push(budgetMs), exit: () => {},
+      readiness: new Readiness(),
+      servers: [],
+      drainMs: 700,
+      timeoutMs: 1000,
+      logger: captureLogger().logger,
+      flush: async (budgetMs) => void budgets.push(budgetMs),
+      exit: () => {},
     });
     shutdown.onSignal('SIGTERM');
     expect(await shutdown.done).to.equal(0);
@@ -128,7 +171,15 @@ describe('shared/lifecycle', () => {
     for (const s of [silent, half]) s.on('error', () => {});
     const inflight = httpRequest(port, '/');
     await new Promise((r) => setTimeout(r, 100));
-    const shutdown = createShutdown({ readiness: new Readiness(), servers: [server], drainMs: 0, timeoutMs: 5000, logger: captureLogger().logger, flush: async () => {}, exit: () => {} });
+    const shutdown = createShutdown({
+      readiness: new Readiness(),
+      servers: [server],
+      drainMs: 0,
+      timeoutMs: 5000,
+      logger: captureLogger().logger,
+      flush: async () => {},
+      exit: () => {},
+    });
     const started = Date.now();
     shutdown.onSignal('SIGTERM');
     expect((await inflight).body).to.equal('done');

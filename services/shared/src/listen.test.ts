@@ -1,6 +1,6 @@
-import { expect } from 'chai';
 import { createServer } from 'node:http';
-import { listen, ListenError } from './listen.ts';
+import { expect } from 'chai';
+import { ListenError, listen } from './listen.ts';
 
 describe('shared/listen', () => {
   it('resolves with the bound address on port 0', async () => {

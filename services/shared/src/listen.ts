@@ -1,7 +1,6 @@
 // Promise-based listen that rejects with an error naming what could not bind and the config key
 // that sets the port.
-import type { Server } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 
 export class ListenError extends Error {
   readonly code: string | undefined;
@@ -25,7 +24,9 @@ export function listen(server: Server, port: number, host: string, name = 'serve
       server.off('listening', onListening);
       const hint = (err.code && HINTS[err.code]) ?? err.message;
       const change = key === undefined ? '' : `; change ${key}${err.code === 'EADDRNOTAVAIL' ? ' or service.host (HOST)' : ''}`;
-      reject(new ListenError(`${name} cannot listen on ${host}:${port}: ${hint}${err.code ? ` (${err.code})` : ''}${change}`, err.code, err));
+      reject(
+        new ListenError(`${name} cannot listen on ${host}:${port}: ${hint}${err.code ? ` (${err.code})` : ''}${change}`, err.code, err),
+      );
     };
     const onListening = (): void => {
       server.off('error', onError);

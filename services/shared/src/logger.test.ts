@@ -1,15 +1,21 @@
-import { expect } from 'chai';
-import { context, trace, TraceFlags } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from './logger.ts';
+import { context, TraceFlags, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { expect } from 'chai';
 import { spawnService } from '../test/spawn.ts';
+import { createLogger } from './logger.ts';
 
 function capture(): { lines: Record<string, unknown>[]; write: (l: string) => void } {
   const lines: Record<string, unknown>[] = [];
-  return { lines, write: (l) => { expect(l.endsWith('\n')).to.equal(true); lines.push(JSON.parse(l) as Record<string, unknown>); } };
+  return {
+    lines,
+    write: (l) => {
+      expect(l.endsWith('\n')).to.equal(true);
+      lines.push(JSON.parse(l) as Record<string, unknown>);
+    },
+  };
 }
 
 describe('shared/logger', () => {
@@ -17,7 +23,16 @@ describe('shared/logger', () => {
     const out = capture();
     const log = createLogger({ service: 'ponger', write: out.write, now: () => new Date('2026-01-02T03:04:05.000Z') });
     log.info('hello', { route: '/ping', err: Object.assign(new Error('boom'), { code: 'EX' }) });
-    expect(out.lines).to.deep.equal([{ time: '2026-01-02T03:04:05.000Z', level: 'info', service: 'ponger', msg: 'hello', route: '/ping', err: { name: 'Error', message: 'boom', code: 'EX' } }]);
+    expect(out.lines).to.deep.equal([
+      {
+        time: '2026-01-02T03:04:05.000Z',
+        level: 'info',
+        service: 'ponger',
+        msg: 'hello',
+        route: '/ping',
+        err: { name: 'Error', message: 'boom', code: 'EX' },
+      },
+    ]);
   });
 
   it('filters below the level', () => {
@@ -27,7 +42,10 @@ describe('shared/logger', () => {
     log.info('i');
     log.warn('w');
     log.error('e');
-    expect(out.lines.map((l) => [l.level, l.msg])).to.deep.equal([['warn', 'w'], ['error', 'e']]);
+    expect(out.lines.map((l) => [l.level, l.msg])).to.deep.equal([
+      ['warn', 'w'],
+      ['error', 'e'],
+    ]);
     expect(log.level).to.equal('warn');
   });
 
@@ -35,7 +53,11 @@ describe('shared/logger', () => {
     const raw: string[] = [];
     const log = createLogger({ service: 'real', write: (l) => void raw.push(l), now: () => new Date('2026-01-02T03:04:05.000Z') });
     const forged = { time: 'then', level: 'error', service: 'evil', msg: 'forged', trace_id: 'f'.repeat(32), span_id: 'e'.repeat(16) };
-    const span = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED });
+    const span = trace.wrapSpanContext({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.SAMPLED,
+    });
     const manager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(manager);
     try {
@@ -50,7 +72,14 @@ describe('shared/logger', () => {
     const parsed = raw.map((l) => JSON.parse(l) as Record<string, unknown>);
     const [inSpan, child] = parsed;
     expect(parsed).to.have.length(2);
-    expect(inSpan).to.include({ time: '2026-01-02T03:04:05.000Z', level: 'info', service: 'real', msg: 'real msg', trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' });
+    expect(inSpan).to.include({
+      time: '2026-01-02T03:04:05.000Z',
+      level: 'info',
+      service: 'real',
+      msg: 'real msg',
+      trace_id: '0af7651916cd43dd8448eb211c80319c',
+      span_id: 'b7ad6b7169203331',
+    });
     expect(child).to.include({ time: '2026-01-02T03:04:05.000Z', level: 'info', service: 'real', msg: 'from child', a: 1 });
     expect(child).not.to.have.property('trace_id');
     for (const line of parsed) {
@@ -71,7 +100,11 @@ describe('shared/logger', () => {
     try {
       const out = capture();
       const log = createLogger({ service: 's', write: out.write });
-      const span = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED });
+      const span = trace.wrapSpanContext({
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: 'b7ad6b7169203331',
+        traceFlags: TraceFlags.SAMPLED,
+      });
       context.with(trace.setSpan(context.active(), span), () => log.info('in span'));
       log.info('outside');
       expect(out.lines[0]).to.include({ trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' });
@@ -87,13 +120,16 @@ describe('shared/logger', () => {
     try {
       // 5,000 lines of ~200 bytes: ~1 MB, far over a 64 KiB pipe buffer, so writes must wait for the reader
       const script = join(dir, 'exit.ts');
-      writeFileSync(script, [
-        `import { createLogger } from ${JSON.stringify(new URL('./logger.ts', import.meta.url).href)};`,
-        "const log = createLogger({ service: 'exit-test' });",
-        "for (let i = 0; i < 5000; i++) log.info('line', { i, pad: 'x'.repeat(120) });",
-        "log.error('last line before exit');",
-        'process.exit(3);',
-      ].join('\n'));
+      writeFileSync(
+        script,
+        [
+          `import { createLogger } from ${JSON.stringify(new URL('./logger.ts', import.meta.url).href)};`,
+          "const log = createLogger({ service: 'exit-test' });",
+          "for (let i = 0; i < 5000; i++) log.info('line', { i, pad: 'x'.repeat(120) });",
+          "log.error('last line before exit');",
+          'process.exit(3);',
+        ].join('\n'),
+      );
       const child = spawnService(script, { name: 'exit-test' });
       const { code } = await child.exited;
       expect(code).to.equal(3);

@@ -1,7 +1,7 @@
 // JSON-lines logger on pino: level, time, service, trace_id/span_id of the active span, fields, msg.
 // A thin adapter keeps the services' (msg, fields) call order; pino does the formatting and writing.
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { type DestinationStream, type Logger as PinoLogger, pino } from 'pino';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type Fields = Record<string, unknown>;

@@ -6,7 +6,12 @@ describe('shared/main-runner', () => {
   async function run(err: unknown): Promise<{ lines: string[]; codes: number[] }> {
     const lines: string[] = [];
     const codes: number[] = [];
-    await runMain(async () => { if (err !== undefined) throw err; }, { stderr: (l) => void lines.push(l), exit: (c) => void codes.push(c) });
+    await runMain(
+      async () => {
+        if (err !== undefined) throw err;
+      },
+      { stderr: (l) => void lines.push(l), exit: (c) => void codes.push(c) },
+    );
     return { lines, codes };
   }
 

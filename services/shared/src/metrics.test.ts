@@ -1,9 +1,9 @@
-import { expect } from 'chai';
-import { context, trace, TraceFlags } from '@opentelemetry/api';
+import { context, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { expect } from 'chai';
 import { Counter, Histogram } from 'prom-client';
-import { DURATION_BUCKETS, MetricsRenderer, createRegistry, exemplarLabels, methodLabel, negotiateFormat } from './metrics.ts';
 import { parseExposition } from '../test/exposition.ts';
+import { createRegistry, DURATION_BUCKETS, exemplarLabels, MetricsRenderer, methodLabel, negotiateFormat } from './metrics.ts';
 
 describe('shared/metrics', () => {
   it('gives each app its own registry (same metric name twice is fine)', () => {
@@ -18,7 +18,13 @@ describe('shared/metrics', () => {
     context.setGlobalContextManager(manager);
     try {
       const registry = createRegistry({ defaultMetrics: false });
-      const h = new Histogram({ name: 'd_seconds', help: 'd', buckets: [...DURATION_BUCKETS], enableExemplars: true, registers: [registry] });
+      const h = new Histogram({
+        name: 'd_seconds',
+        help: 'd',
+        buckets: [...DURATION_BUCKETS],
+        enableExemplars: true,
+        registers: [registry],
+      });
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
       const sampled = trace.wrapSpanContext({ traceId, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });
       context.with(trace.setSpan(context.active(), sampled), () => {
@@ -51,7 +57,9 @@ describe('shared/metrics', () => {
     expect(negotiateFormat('text/plain;version=0.0.4;q=0.9,application/openmetrics-text;q=0.5')).to.equal('prometheus');
     expect(negotiateFormat('application/openmetrics-text;version=1.0.0;q=0')).to.equal('prometheus');
     expect(negotiateFormat('application/openmetrics-text; version=1.0.0')).to.equal('openmetrics');
-    expect(negotiateFormat('application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1')).to.equal('openmetrics');
+    expect(negotiateFormat('application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1')).to.equal(
+      'openmetrics',
+    );
   });
 
   it('renders once for a burst of scrapes, and never answers with data older than the scrape', async () => {

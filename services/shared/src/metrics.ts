@@ -2,7 +2,16 @@
 // exemplars render, Prometheus text 0.0.4 for clients that do not ask for OpenMetrics, and the
 // exemplar labels of the active span.
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { Registry, collectDefaultMetrics, openMetricsContentType, prometheusContentType, type Histogram, type LabelValues, type Metric, type OpenMetricsContentType } from 'prom-client';
+import {
+  collectDefaultMetrics,
+  type Histogram,
+  type LabelValues,
+  type Metric,
+  type OpenMetricsContentType,
+  openMetricsContentType,
+  prometheusContentType,
+  Registry,
+} from 'prom-client';
 
 /** Histogram buckets shared by ponger's server and pinger's client durations (seconds). */
 export const DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -41,7 +50,12 @@ export function exemplarLabels(): { trace_id: string } | undefined {
  * when there is one. prom-client types exemplar labels with the metric's own label names, and
  * trace_id is not one of them, hence the one cast, here.
  */
-export function observeWithExemplar<T extends string>(histogram: Histogram<T>, labels: LabelValues<T>, seconds: number, traceId: string | undefined): void {
+export function observeWithExemplar<T extends string>(
+  histogram: Histogram<T>,
+  labels: LabelValues<T>,
+  seconds: number,
+  traceId: string | undefined,
+): void {
   const exemplar = traceId === undefined ? {} : { trace_id: traceId };
   histogram.observe({ labels, value: seconds, exemplarLabels: exemplar as unknown as LabelValues<T> });
 }
@@ -68,7 +82,10 @@ export function negotiateFormat(accept: string | undefined): ExpositionFormat {
   return openMetrics > 0 && openMetrics >= text ? 'openmetrics' : 'prometheus';
 }
 
-export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = { openmetrics: openMetricsContentType, prometheus: prometheusContentType };
+export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
+  openmetrics: openMetricsContentType,
+  prometheus: prometheusContentType,
+};
 
 /**
  * A counter as Prometheus text shows it. prom-client's OpenMetrics rendering strips `_total` from
@@ -93,7 +110,8 @@ function prometheusView(metric: Collectable): Collectable {
 export async function renderMetrics(registry: AppRegistry, format: ExpositionFormat): Promise<string> {
   if (format === 'openmetrics') return registry.metrics();
   const text = new Registry(); // prom-client's default content type: Prometheus text 0.0.4
-  for (const metric of registry.getMetricsAsArray() as unknown as Collectable[]) text.registerMetric(prometheusView(metric) as unknown as Metric);
+  for (const metric of registry.getMetricsAsArray() as unknown as Collectable[])
+    text.registerMetric(prometheusView(metric) as unknown as Metric);
   return text.metrics();
 }
 
@@ -128,7 +146,10 @@ export class MetricsRenderer {
     const running = this.#running.get(format);
     if (running === undefined && this.#gap(format) === 0) return this.#start(format);
     const next = (running ?? Promise.resolve(''))
-      .then(() => undefined, () => undefined)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
       .then(() => new Promise((resolve) => setTimeout(resolve, this.#gap(format))))
       .then(() => {
         this.#next.delete(format);

@@ -30,7 +30,8 @@ describe('shared/otel-env', () => {
       { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20x' },
       { OTEL_LOG_LEVEL: 'warn', OTEL_SERVICE_NAME: 'pinger' },
       { OTEL_TRACES_SAMPLER: '   ' }, // blank is unset, as upstream
-    ]) expect(() => checkOtelEnv(env), JSON.stringify(env)).not.to.throw();
+    ])
+      expect(() => checkOtelEnv(env), JSON.stringify(env)).not.to.throw();
   });
 
   it('refuses garbage in each variable, naming it and what was expected', () => {

@@ -25,7 +25,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const EXPORTERS = ['otlp', 'zipkin', 'console'] as const;
 const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi'] as const;
-const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+const SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
 const PROTOCOLS = ['grpc', 'http/json', 'http/protobuf'] as const;
 const COMPRESSIONS = ['none', 'gzip'] as const;
 const LOG_LEVELS = ['NONE', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'VERBOSE', 'ALL'] as const;
@@ -44,25 +51,34 @@ function shown(name: string, raw: string): string {
 }
 
 function list(raw: string): string[] {
-  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 type Check = (raw: string, env: Env) => string | undefined;
 
 /** A check returns undefined when the value is fine, else what was expected. */
-const oneOf = (values: readonly string[], transform: (s: string) => string = (s) => s.trim()): Check =>
-  (raw) => (values.includes(transform(raw)) ? undefined : `one of ${values.join(', ')}`);
+const oneOf =
+  (values: readonly string[], transform: (s: string) => string = (s) => s.trim()): Check =>
+  (raw) =>
+    values.includes(transform(raw)) ? undefined : `one of ${values.join(', ')}`;
 
-const listOf = (values: readonly string[], alone: string): Check => (raw) => {
-  const items = list(raw);
-  const ok = (items.length === 1 && items[0] === alone) || (items.length > 0 && items.every((i) => values.includes(i)));
-  return ok ? undefined : `a comma-separated list of ${values.join(', ')}, or ${alone} alone`;
-};
+const listOf =
+  (values: readonly string[], alone: string): Check =>
+  (raw) => {
+    const items = list(raw);
+    const ok = (items.length === 1 && items[0] === alone) || (items.length > 0 && items.every((i) => values.includes(i)));
+    return ok ? undefined : `a comma-separated list of ${values.join(', ')}, or ${alone} alone`;
+  };
 
-const number = (expected: string, ok: (n: number) => boolean): Check => (raw) => {
-  const n = Number(raw.trim());
-  return raw.trim() !== '' && Number.isFinite(n) && ok(n) ? undefined : expected;
-};
+const number =
+  (expected: string, ok: (n: number) => boolean): Check =>
+  (raw) => {
+    const n = Number(raw.trim());
+    return raw.trim() !== '' && Number.isFinite(n) && ok(n) ? undefined : expected;
+  };
 const positiveInt = number('an integer > 0', (n) => Number.isInteger(n) && n > 0);
 const positiveMs = number('a number of milliseconds > 0', (n) => n > 0);
 const nonNegativeInt = number('an integer >= 0', (n) => Number.isInteger(n) && n >= 0);
@@ -73,29 +89,33 @@ const endpoint: Check = (raw) => {
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\\]*@/.test(text)) return `${expected} (credentials in the URL would be logged)`;
   try {
     const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && /^https?:\/\/[^/]/i.test(text) ? undefined : expected;
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && /^https?:\/\/[^/]/i.test(text)
+      ? undefined
+      : expected;
   } catch {
     return expected;
   }
 };
 
-const keyValues = (expected: string, maxLength?: number): Check => (raw) => {
-  for (const entry of raw.split(',')) {
-    if (entry.trim() === '') continue;
-    const parts = entry.split('=');
-    if (parts.length !== 2 || (parts[0] ?? '').trim() === '') return expected;
-    let key: string;
-    let value: string;
-    try {
-      key = decodeURIComponent((parts[0] ?? '').trim());
-      value = decodeURIComponent((parts[1] ?? '').trim());
-    } catch {
-      return expected;
+const keyValues =
+  (expected: string, maxLength?: number): Check =>
+  (raw) => {
+    for (const entry of raw.split(',')) {
+      if (entry.trim() === '') continue;
+      const parts = entry.split('=');
+      if (parts.length !== 2 || (parts[0] ?? '').trim() === '') return expected;
+      let key: string;
+      let value: string;
+      try {
+        key = decodeURIComponent((parts[0] ?? '').trim());
+        value = decodeURIComponent((parts[1] ?? '').trim());
+      } catch {
+        return expected;
+      }
+      if (maxLength !== undefined && (key.length > maxLength || value.length > maxLength)) return expected;
     }
-    if (maxLength !== undefined && (key.length > maxLength || value.length > maxLength)) return expected;
-  }
-  return undefined;
-};
+    return undefined;
+  };
 
 const batchSize: Check = (raw, env) => {
   const bad = positiveInt(raw, env);
@@ -135,8 +155,14 @@ export const OTEL_CHECKS: Readonly<Record<string, Check>> = {
   OTEL_BSP_MAX_QUEUE_SIZE: positiveInt,
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE: batchSize,
   OTEL_LOG_LEVEL: oneOf(LOG_LEVELS, (s) => s.toUpperCase()),
-  OTEL_NODE_RESOURCE_DETECTORS: (raw) => (list(raw).length > 0 && list(raw).every((d) => (DETECTORS as readonly string[]).includes(d)) ? undefined : `a comma-separated list of ${DETECTORS.join(', ')}`),
-  OTEL_RESOURCE_ATTRIBUTES: keyValues(`comma-separated key=value pairs, percent-encoded, each side at most ${RESOURCE_ATTRIBUTE_MAX} characters`, RESOURCE_ATTRIBUTE_MAX),
+  OTEL_NODE_RESOURCE_DETECTORS: (raw) =>
+    list(raw).length > 0 && list(raw).every((d) => (DETECTORS as readonly string[]).includes(d))
+      ? undefined
+      : `a comma-separated list of ${DETECTORS.join(', ')}`,
+  OTEL_RESOURCE_ATTRIBUTES: keyValues(
+    `comma-separated key=value pairs, percent-encoded, each side at most ${RESOURCE_ATTRIBUTE_MAX} characters`,
+    RESOURCE_ATTRIBUTE_MAX,
+  ),
 };
 
 /** Throws a ConfigError for the first OTEL_* variable with a value the SDK would not act on. */

@@ -1,9 +1,9 @@
-import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AlwaysOffSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { expect } from 'chai';
 import { closeNow, httpRequest, pollUntil } from '../test/helpers.ts';
 import { listen } from './listen.ts';
 import { setSpanRoute, withServerSpans } from './server-spans.ts';
@@ -11,10 +11,13 @@ import { setSpanRoute, withServerSpans } from './server-spans.ts';
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const parent = (sampled: boolean) => ({ traceparent: `00-${TRACE}-00f067aa0ba902b7-0${sampled ? 1 : 0}` });
 
-describe('server spans (the app\'s own SERVER span per request)', () => {
+describe("server spans (the app's own SERVER span per request)", () => {
   const exporter = new InMemorySpanExporter();
   // root spans are not sampled, so a test sees a span only when its traceparent says sampled
-  const provider = new TracerProvider({ sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }), spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const provider = new TracerProvider({
+    sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
   const tracer = provider.getTracer('test');
   const contextManager = new AsyncLocalStorageContextManager();
   let server: Server;
@@ -24,14 +27,19 @@ describe('server spans (the app\'s own SERVER span per request)', () => {
   before(async () => {
     context.setGlobalContextManager(contextManager.enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    server = createServer(withServerSpans((req, res) => {
-      const span = trace.getSpan(context.active());
-      seen.push({ traceId: span?.spanContext().traceId, recording: span?.isRecording() });
-      if (req.url?.startsWith('/ping')) setSpanRoute(res, '/ping');
-      if (req.url === '/hang') return void res.socket?.destroy();
-      res.statusCode = req.url === '/boom' ? 503 : 200;
-      res.end('x');
-    }, { tracer }));
+    server = createServer(
+      withServerSpans(
+        (req, res) => {
+          const span = trace.getSpan(context.active());
+          seen.push({ traceId: span?.spanContext().traceId, recording: span?.isRecording() });
+          if (req.url?.startsWith('/ping')) setSpanRoute(res, '/ping');
+          if (req.url === '/hang') return void res.socket?.destroy();
+          res.statusCode = req.url === '/boom' ? 503 : 200;
+          res.end('x');
+        },
+        { tracer },
+      ),
+    );
     port = (await listen(server, 0, '127.0.0.1')).port;
   });
   after(async () => {
@@ -40,7 +48,8 @@ describe('server spans (the app\'s own SERVER span per request)', () => {
     propagation.disable();
   });
   // the span ends on the response's 'close', which may come just after the client has its answer
-  const finished = (n: number) => pollUntil(() => exporter.getFinishedSpans().length >= n && exporter.getFinishedSpans(), 2000, `${n} finished spans`);
+  const finished = (n: number) =>
+    pollUntil(() => exporter.getFinishedSpans().length >= n && exporter.getFinishedSpans(), 2000, `${n} finished spans`);
   beforeEach(() => {
     exporter.reset();
     seen.length = 0;
@@ -53,7 +62,14 @@ describe('server spans (the app\'s own SERVER span per request)', () => {
     expect(span?.kind).to.equal(1); // SpanKind.SERVER
     expect(span?.spanContext().traceId).to.equal(TRACE);
     expect(span?.parentSpanContext?.spanId).to.equal('00f067aa0ba902b7');
-    expect(span?.attributes).to.include({ 'http.request.method': 'GET', 'url.path': '/ping', 'url.scheme': 'http', 'http.route': '/ping', 'http.response.status_code': 200, 'server.port': port });
+    expect(span?.attributes).to.include({
+      'http.request.method': 'GET',
+      'url.path': '/ping',
+      'url.scheme': 'http',
+      'http.route': '/ping',
+      'http.response.status_code': 200,
+      'server.port': port,
+    });
     expect(span?.status.code).to.equal(0);
     expect(seen).to.deep.equal([{ traceId: TRACE, recording: true }]);
   });

@@ -5,7 +5,7 @@
 // Attributes follow the stable HTTP semantic conventions (the collector's span metrics key on
 // http.request.method, http.response.status_code and http.route).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { methodLabel } from './metrics.ts';
 
 /** Paths never traced: probes and scrapes would drown the real traffic. */

@@ -5,10 +5,16 @@
 // import-in-the-middle hook. Call startTelemetry() BEFORE importing the app module:
 // instrumentations patch modules as they load.
 import { createRequire } from 'node:module';
-import { createNoopMeter, type Counter as OtelCounter, type Meter, type MeterProvider } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, getNumberFromEnv, setGlobalErrorHandler } from '@opentelemetry/core';
-import { Counter } from 'prom-client';
+import { createNoopMeter, type Meter, type MeterProvider, type Counter as OtelCounter } from '@opentelemetry/api';
+import {
+  CompositePropagator,
+  getNumberFromEnv,
+  setGlobalErrorHandler,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { B3Propagator } from '@opentelemetry/propagator-b3';
+import { Counter } from 'prom-client';
 import { FLUSH_TIMEOUT_MS } from './budgets.ts';
 import type { Logger } from './logger.ts';
 import type { AppRegistry } from './metrics.ts';
@@ -54,7 +60,12 @@ export interface Telemetry {
 }
 
 /** Logs the first error at once, then at most one line per interval with the count skipped. */
-export function rateLimitedReporter(logger: Logger, msg: string, intervalMs = 60_000, now: () => number = Date.now): (err: unknown) => void {
+export function rateLimitedReporter(
+  logger: Logger,
+  msg: string,
+  intervalMs = 60_000,
+  now: () => number = Date.now,
+): (err: unknown) => void {
   let last = -Infinity;
   let suppressed = 0;
   return (err: unknown) => {
@@ -105,7 +116,8 @@ function countingMeterProvider(stats: SpanStats, onDropped: (count: number) => v
     },
   };
   const meter: Meter = Object.assign(Object.create(noop) as Meter, {
-    createCounter: (name: string, opts?: Parameters<Meter['createCounter']>[1]) => (name === 'otel.sdk.processor.span.processed' ? counter : noop.createCounter(name, opts)),
+    createCounter: (name: string, opts?: Parameters<Meter['createCounter']>[1]) =>
+      name === 'otel.sdk.processor.span.processed' ? counter : noop.createCounter(name, opts),
   });
   return { getMeter: () => meter };
 }
@@ -119,13 +131,19 @@ function dropWarner(logger: Logger, intervalMs = 60_000): (count: number) => voi
     const t = Date.now();
     if (t - last < intervalMs) return;
     last = t;
-    logger.warn('spans dropped: the export queue is full (collector slow or down); see otel_sdk_processor_span_processed_total', { dropped: since, queue_size: getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048 });
+    logger.warn('spans dropped: the export queue is full (collector slow or down); see otel_sdk_processor_span_processed_total', {
+      dropped: since,
+      queue_size: getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048,
+    });
     since = 0;
   };
 }
 
 function envList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
 }
 
 export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
@@ -140,21 +158,23 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     logger.info('tracing off', { reason: 'OTEL_SDK_DISABLED=true' });
     return { exporting: false, spans, registerMetrics, shutdown: async () => {} };
   }
-  const [{ NodeSDK }, { HttpInstrumentation }, { OTLPTraceExporter }, { resourceFromAttributes, defaultResource }, { BatchSpanProcessor }] = await Promise.all([
-    import('@opentelemetry/sdk-node'),
-    import('@opentelemetry/instrumentation-http'),
-    import('@opentelemetry/exporter-trace-otlp-http'),
-    import('@opentelemetry/resources'),
-    import('@opentelemetry/sdk-trace'),
-  ]);
+  const [{ NodeSDK }, { HttpInstrumentation }, { OTLPTraceExporter }, { resourceFromAttributes, defaultResource }, { BatchSpanProcessor }] =
+    await Promise.all([
+      import('@opentelemetry/sdk-node'),
+      import('@opentelemetry/instrumentation-http'),
+      import('@opentelemetry/exporter-trace-otlp-http'),
+      import('@opentelemetry/resources'),
+      import('@opentelemetry/sdk-trace'),
+    ]);
   // Outgoing calls only; incoming requests get their SERVER span from server-spans.ts.
   const instrumentations = [new HttpInstrumentation({ disableIncomingRequestInstrumentation: true })];
   setGlobalErrorHandler(rateLimitedReporter(logger, 'telemetry error (further ones rate-limited)'));
 
   // OTEL_PROPAGATORS wins when set; default: W3C tracecontext + baggage, B3 accepted.
-  const textMapPropagator = env.OTEL_PROPAGATORS === undefined || env.OTEL_PROPAGATORS.trim() === ''
-    ? new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator(), new B3Propagator()] })
-    : undefined;
+  const textMapPropagator =
+    env.OTEL_PROPAGATORS === undefined || env.OTEL_PROPAGATORS.trim() === ''
+      ? new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator(), new B3Propagator()] })
+      : undefined;
 
   // Unset or `otlp`: our OTLP/HTTP exporter behind a BatchSpanProcessor built as the SDK builds it
   // (sdk-node 0.301.0 create-from-env.mjs createBatchSpanProcessorFromEnv: OTEL_BSP_* apply),
@@ -165,17 +185,20 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     const n = getNumberFromEnv(name);
     return n !== undefined && n >= 0 ? n : undefined;
   };
-  const otlpProcessor = (): InstanceType<typeof BatchSpanProcessor> => new BatchSpanProcessor({
-    exporter: new OTLPTraceExporter(),
-    selfObsMeterProvider: countingMeterProvider(spans, dropWarner(logger)),
-    maxQueueSize: bspSetting('OTEL_BSP_MAX_QUEUE_SIZE') ?? BSP_DEFAULTS.maxQueueSize,
-    scheduledDelayMillis: bspSetting('OTEL_BSP_SCHEDULE_DELAY'),
-    exportTimeoutMillis: bspSetting('OTEL_BSP_EXPORT_TIMEOUT'),
-    maxExportBatchSize: bspSetting('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? BSP_DEFAULTS.maxExportBatchSize,
-  });
+  const otlpProcessor = (): InstanceType<typeof BatchSpanProcessor> =>
+    new BatchSpanProcessor({
+      exporter: new OTLPTraceExporter(),
+      selfObsMeterProvider: countingMeterProvider(spans, dropWarner(logger)),
+      maxQueueSize: bspSetting('OTEL_BSP_MAX_QUEUE_SIZE') ?? BSP_DEFAULTS.maxQueueSize,
+      scheduledDelayMillis: bspSetting('OTEL_BSP_SCHEDULE_DELAY'),
+      exportTimeoutMillis: bspSetting('OTEL_BSP_EXPORT_TIMEOUT'),
+      maxExportBatchSize: bspSetting('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? BSP_DEFAULTS.maxExportBatchSize,
+    });
   // Our attribute length limit unless the standard variables set one (the SDK reads them itself:
   // sdk-node 0.301.0 create-from-env.mjs createSpanLimitsFromEnv, overridden by spanLimits given here).
-  const lengthFromEnv = [env.OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT].some((v) => v !== undefined && v.trim() !== '');
+  const lengthFromEnv = [env.OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT].some(
+    (v) => v !== undefined && v.trim() !== '',
+  );
   const spanLimits = lengthFromEnv ? {} : { attributeValueLengthLimit: SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT };
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? options.serviceName,
@@ -196,7 +219,9 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   createRequire(import.meta.url)('http');
   logger.info(exportOff ? 'tracing: context propagation only' : 'tracing on', {
     exporter: exportOff ? 'none' : useOtlp ? 'otlp/http' : exporters.join(','),
-    endpoint: exportOff ? undefined : env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318',
+    endpoint: exportOff
+      ? undefined
+      : (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318'),
   });
   return {
     exporting: !exportOff,

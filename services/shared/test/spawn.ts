@@ -1,7 +1,7 @@
 // The process-level tests' one spawner: runs a service's main.ts with the repo's Node 24
 // (process.execPath), with only the environment given (plus PATH) so the runner's env cannot leak
 // in, and reads its JSON log lines.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,7 +62,9 @@ export function spawnService(script: string, options: { name?: string; env?: Rec
   });
   eachLine(child.stderr, (line) => stderr.push(line));
   let done = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('close', (code, signal) => res({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.on('close', (code, signal) => res({ code, signal })),
+  );
   const service: Service = {
     name,
     child,
@@ -73,7 +75,11 @@ export function spawnService(script: string, options: { name?: string; env?: Rec
       return pollUntil(() => lines.find(pred), timeoutMs, `${name}: ${what} (stderr: ${stderr.join('\n').slice(0, 500)})`);
     },
     async listening(timeoutMs = 10_000) {
-      const found = await pollUntil(() => lines.find((l) => l.msg === 'listening') ?? (done ? 'exited' : undefined), timeoutMs, `${name}: the listening log line`);
+      const found = await pollUntil(
+        () => lines.find((l) => l.msg === 'listening') ?? (done ? 'exited' : undefined),
+        timeoutMs,
+        `${name}: the listening log line`,
+      );
       if (found === 'exited') throw new Error(`${name} exited before listening: ${stderr.join('\n')}`);
       return found;
     },

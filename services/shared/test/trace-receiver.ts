@@ -3,9 +3,9 @@
 // trace/span ids). Any other content type is answered 415 and recorded as an error, so a change of
 // encoding fails the tests loudly instead of looking like missing spans.
 import { createServer } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { listen } from '../src/listen.ts';
 import { closeNow } from './helpers.ts';
-import { gunzipSync } from 'node:zlib';
 
 export interface ReceivedSpan {
   service: string;

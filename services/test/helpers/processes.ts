@@ -2,9 +2,9 @@
 // their JSON log lines; a trace receiver and an identity-injecting proxy for the process tests.
 import { createServer, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { spawnService, type Service } from '../../shared/test/spawn.ts';
-import { closeNow, httpRequest, type SimpleResponse } from '../../shared/test/helpers.ts';
 import { listen } from '../../shared/src/listen.ts';
+import { closeNow, httpRequest, type SimpleResponse } from '../../shared/test/helpers.ts';
+import { type Service, spawnService } from '../../shared/test/spawn.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const MAIN = {
