@@ -110,6 +110,17 @@ export async function collect(query: Query, window: string, namespaces: readonly
   return rows;
 }
 
+/** A header, a rule and the rows, each column padded to its widest cell. */
+function columns(header: readonly string[], body: readonly string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+}
+
 const pct = (v: number | null) => (v === null ? 'no data' : `${(v * 100).toFixed(1)}%`);
 const ms = (v: number | null) => (v === null ? 'no data' : `${(v * 1000).toFixed(1)} ms`);
 
@@ -123,17 +134,9 @@ export function formatTable(rows: readonly Row[], window: string): string {
     pct(r.identityShare),
     pct(r.mtlsShare),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
   return [
     `over the last ${window} (pinger's view of latency; identity = requests whose l5d-client-id is a Linkerd identity)`,
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...body.map(line),
+    ...columns(header, body),
   ].join('\n');
 }
 
@@ -225,20 +228,12 @@ export function formatResilience(rows: readonly ResilienceRow[], window: string)
     count(r.retryLimitExceeded),
     count(r.ejectedMax),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
   const result = (r: ResilienceRow) =>
     `RESULT namespace=${r.namespace} pings=${count(r.attempted)} success_rate=${r.successRate === null ? 'none' : r.successRate.toFixed(4)}` +
     ` p99_ms=${r.p99Seconds === null ? 'none' : (r.p99Seconds * 1000).toFixed(1)} retries=${count(r.retries)} ejected_max=${count(r.ejectedMax)}`;
   return [
     `over the last ${window}, under the same fault in both namespaces (pinger's view; proxy columns: n/a = no proxy)`,
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...body.map(line),
+    ...columns(header, body),
     ...rows.map(result),
   ].join('\n');
 }
