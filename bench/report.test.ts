@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { evaluate, markdownTable, targetLines } from './report.ts';
+import { medianRound } from './run.ts';
 import type { SustainedResult, ThroughputResult } from './scenarios.ts';
 import { manifestNodeOptions, nodeOptionsKey, readSettings } from './settings.ts';
 import type { LoadResult } from './wrk.ts';
@@ -152,5 +153,19 @@ describe('bench report', () => {
     expect(() => readSettings({ BENCH_NODE_OPTIONS_PONGER_FUL: '--x' })).to.throw(
       /BENCH_NODE_OPTIONS_PONGER_FUL: unknown scenario, expected one of .*BENCH_NODE_OPTIONS_PONGER_FULL/,
     );
+  });
+
+  it('rounds: the median round by req/s, its rounds listed, the paced run kept; BENCH_ROUNDS validated', () => {
+    const half = { rate: 1, paced: { sent: 1, ok: 1, failed: 0, rps: 1, p50Ms: 1, p99Ms: 2, maxMs: 3 }, cpuPct: 1, cpuUsPerRequest: 1 };
+    const m = medianRound([tp('r1', 900, 1), tp('r2', 1200, 2, { half }), tp('r3', 1000, 3)]);
+    expect(m?.load.rps).to.equal(1000);
+    expect(m?.roundsRps).to.deep.equal([900, 1200, 1000]);
+    expect(m?.half).to.deep.equal(half);
+    expect(medianRound([tp('only', 5, 1)])?.roundsRps).to.equal(undefined);
+    expect(medianRound([])).to.equal(undefined);
+    expect(markdownTable(evaluate({ notel: m }).rows)).to.contain('(median of 3 rounds: 900 / 1,200 / 1,000 req/s)');
+    expect(readSettings({}).rounds).to.equal(3);
+    expect(readSettings({ BENCH_QUICK: '1' }).rounds).to.equal(1);
+    expect(() => readSettings({ BENCH_ROUNDS: '0' })).to.throw(/BENCH_ROUNDS: expected a whole number from 1 to 9, got "0"/);
   });
 });

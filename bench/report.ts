@@ -53,7 +53,8 @@ function loadRow(t: ThroughputResult): Row {
       ? `; ${int(l.non2xx)} status >= 400, ${int(l.errors)} socket errors, ${int(l.timeouts)} timeouts`
       : '';
   const cpu = `; server CPU ${fix(t.cpuPct, 0)}% of a core, ${fix(t.cpuUsPerRequest, 1)} µs/request; wrk CPU ${fix(l.loadgenCpuPct ?? Number.NaN, 0)}%`;
-  const result = `${int(l.rps)} req/s; p50 ${fix(l.p50Ms, 2)} ms, p99 ${fix(l.p99Ms, 2)} ms${cpu}; peak RSS ${fix(t.peakRssMb, 0)} MB${spans}${errs}${flags(t.nodeOptions)}`;
+  const rounds = t.roundsRps ? ` (median of ${t.roundsRps.length} rounds: ${t.roundsRps.map(int).join(' / ')} req/s)` : '';
+  const result = `${int(l.rps)} req/s${rounds}; p50 ${fix(l.p50Ms, 2)} ms, p99 ${fix(l.p99Ms, 2)} ms${cpu}; peak RSS ${fix(t.peakRssMb, 0)} MB${spans}${errs}${flags(t.nodeOptions)}`;
   return {
     measurement: t.label,
     result,

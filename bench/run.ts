@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { evaluate, markdownTable, type Results, targetLines } from './report.ts';
-import { buildServices, pinger, sustained, throughput } from './scenarios.ts';
+import { buildServices, pinger, sustained, type ThroughputResult, throughput } from './scenarios.ts';
 import { readSettings, SCENARIOS, type ScenarioName, type Settings, WRK_SCENARIOS } from './settings.ts';
 import { findWrk, wrkMissingMessage } from './wrk.ts';
 
@@ -64,15 +64,25 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
   await step('bare', async () => {
     results.bare = await throughput(s, 'bare', '(a) bare node:http server', o.bare);
   });
-  await step('ponger-notel', async () => {
-    results.notel = await throughput(s, 'off', '(b) ponger, tracing off (OTEL_SDK_DISABLED=true), metrics on', o['ponger-notel']);
-  });
-  await step('ponger-full', async () => {
-    results.full = await throughput(s, 'always_on', '(c) ponger, metrics + tracing, always_on, OTLP to sink', o['ponger-full'], true);
-  });
-  await step('ponger-10pct', async () => {
-    results.ratio10 = await throughput(s, 'ratio10', '(d) ponger, metrics + tracing, parentbased_traceidratio 0.1', o['ponger-10pct']);
-  });
+  // (b), (c), (d) in interleaved rounds, so a noisy stretch of the machine hits all three alike;
+  // each target reads the median round of each. The half-rate paced run goes with the last (c).
+  const rounds: Record<'notel' | 'full' | 'ratio10', ThroughputResult[]> = { notel: [], full: [], ratio10: [] };
+  for (let r = 1; r <= s.rounds; r++) {
+    await step('ponger-notel', async () => {
+      rounds.notel.push(await throughput(s, 'off', '(b) ponger, tracing off (OTEL_SDK_DISABLED=true), metrics on', o['ponger-notel']));
+    });
+    await step('ponger-full', async () => {
+      rounds.full.push(
+        await throughput(s, 'always_on', '(c) ponger, metrics + tracing, always_on, OTLP to sink', o['ponger-full'], r === s.rounds),
+      );
+    });
+    await step('ponger-10pct', async () => {
+      rounds.ratio10.push(await throughput(s, 'ratio10', '(d) ponger, metrics + tracing, parentbased_traceidratio 0.1', o['ponger-10pct']));
+    });
+  }
+  results.notel = medianRound(rounds.notel);
+  results.full = medianRound(rounds.full);
+  results.ratio10 = medianRound(rounds.ratio10);
   await step('sustained', async () => {
     results.sustained = await sustained(s, 'always_on', '(e) ponger, full tracing', o.sustained);
   });
@@ -106,6 +116,15 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
     settings: { ...s, only: [...s.only] },
   };
   return { meta, results, errors, table: markdownTable(rows), targets: targetLines(targets) };
+}
+
+/** The round with the median req/s (the half-rate figures kept from whichever round had them). */
+export function medianRound(runs: readonly ThroughputResult[]): ThroughputResult | undefined {
+  if (runs.length === 0) return undefined;
+  const sorted = [...runs].sort((a, b) => a.load.rps - b.load.rps);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)] as ThroughputResult;
+  const half = runs.find((r) => r.half !== undefined)?.half;
+  return { ...mid, half: mid.half ?? half, roundsRps: runs.length > 1 ? runs.map((r) => r.load.rps) : undefined };
 }
 
 /** The report header: machine, placement, generator and the Node flags of each process under test. */

@@ -67,6 +67,8 @@ export interface ThroughputResult {
    * Latency at half the measured max rate (only for the full-tracing run), evenly paced
    * (bench/paced-load.ts), with the server's CPU over that run.
    */
+  /** req/s of every round when the scenario ran more than once (this result is the median one) */
+  readonly roundsRps?: readonly number[] | undefined;
   readonly half?:
     | { readonly rate: number; readonly paced: PacedResult; readonly cpuPct: number; readonly cpuUsPerRequest: number }
     | undefined;

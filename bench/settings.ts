@@ -18,6 +18,8 @@ export interface Settings {
   readonly connections: number;
   readonly warmupSec: number;
   readonly measureSec: number;
+  /** interleaved rounds of (b), (c), (d); each target reads the median round (BENCH_ROUNDS) */
+  readonly rounds: number;
   readonly sustainedSec: number;
   readonly pingerSec: number;
   readonly pingerIntervalMs: number;
@@ -53,6 +55,14 @@ export function manifestNodeOptions(service: 'ponger' | 'pinger', root = new URL
   throw new Error(`${file.pathname}: no Deployment`);
 }
 
+/** BENCH_ROUNDS: whole number 1..9; default 3 (1 for BENCH_QUICK). */
+function readRounds(raw: string | undefined, quick: boolean): number {
+  if (raw === undefined || raw.trim() === '') return quick ? 1 : 3;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 9) throw new Error(`BENCH_ROUNDS: expected a whole number from 1 to 9, got "${raw}"`);
+  return n;
+}
+
 export function readSettings(env: Readonly<Record<string, string | undefined>> = process.env): Settings {
   const quick = env['BENCH_QUICK'] === '1';
   const onlyRaw = (env['BENCH_ONLY'] ?? '')
@@ -76,6 +86,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
     connections: 32,
     warmupSec: quick ? 1 : 3,
     measureSec: quick ? 2 : 15,
+    rounds: readRounds(env['BENCH_ROUNDS'], quick),
     sustainedSec: quick ? 3 : 60,
     pingerSec: quick ? 3 : 60,
     pingerIntervalMs: 100,
