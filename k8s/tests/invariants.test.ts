@@ -1,6 +1,6 @@
 // Each invariant holds on every render, and each catches a deliberately broken manifest.
 import { expect } from 'chai';
-import { describeRendered, type K8sObject, render } from '../../test/lib/manifests.ts';
+import { describeRendered, fixture, type K8sObject, type Loose, render } from '../../test/lib/manifests.ts';
 import { pdbHpaCompatible } from './invariants-cluster.ts';
 import {
   appFlowAllowed,
@@ -19,14 +19,7 @@ import {
 } from './invariants-pods.ts';
 import { allowedImages, OBSERVABILITY_IMAGES, OVERLAYS } from './project.ts';
 
-// biome-ignore lint/suspicious/noExplicitAny: negative tests mutate deep into rendered objects
-type Loose = any;
-
-const byName = (objs: K8sObject[], kind: string, name: string): Loose => {
-  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`fixture: no ${kind} ${name}`);
-  return o;
-};
+const byName = fixture;
 const container = (objs: K8sObject[], name: string): Loose => byName(objs, 'Deployment', name).spec.template.spec.containers[0];
 
 const INVARIANTS: Record<string, Check> = {

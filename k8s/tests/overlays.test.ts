@@ -1,16 +1,10 @@
 // The plain and mesh overlays: what separates them, and that they can share a cluster.
 import { expect } from 'chai';
-import { describeRendered, type K8sObject, render } from '../../test/lib/manifests.ts';
+import { describeRendered, fixture, type K8sObject, type Loose, render } from '../../test/lib/manifests.ts';
 import { linkerdRefsResolve, meshInjected, noLinkerd, overlaysCoexist, pongerHttpOnlyFromPinger } from './invariants-cluster.ts';
 import { baseImages, OVERLAYS, packageVersion } from './project.ts';
 
-// biome-ignore lint/suspicious/noExplicitAny: negative tests mutate deep into rendered objects
-type Loose = any;
-const get = (objs: K8sObject[], kind: string, name: string): Loose => {
-  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`fixture: no ${kind} ${name}`);
-  return o;
-};
+const get = fixture;
 
 describeRendered('k8s: overlays', () => {
   it('base images map pinger/ponger to pingpong/<svc> tagged with the package.json version', () => {

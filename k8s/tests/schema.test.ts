@@ -1,7 +1,7 @@
 // Every object of every kustomization we ship, against its API schema, strictly (unknown fields
 // rejected, as `kubectl apply --validate=strict` would), and the validators' negative tests.
 import { expect } from 'chai';
-import { describeRendered, id, type K8sObject, render } from '../../test/lib/manifests.ts';
+import { describeRendered, id, type K8sObject, type Loose, render } from '../../test/lib/manifests.ts';
 import { schemaErrors } from './linkerd-schema.ts';
 import { OVERLAYS, ROLLOUT_STAGES } from './project.ts';
 
@@ -16,9 +16,6 @@ function linkerd(kind: string): K8sObject {
   if (!o) throw new Error(`mesh renders no ${kind}`);
   return o;
 }
-
-// biome-ignore lint/suspicious/noExplicitAny: negative tests mutate deep into rendered objects
-type Loose = any;
 
 describeRendered('k8s: every rendered object validates against its API schema, strictly', () => {
   for (const dir of ['k8s/base', OVERLAYS.plain, OVERLAYS.mesh, ...Object.values(ROLLOUT_STAGES), 'observability']) {

@@ -157,6 +157,11 @@ export function spec<T>(obj: K8sObject): T {
   return (obj['spec'] ?? {}) as T;
 }
 
+/** Negative tests mutate deep into rendered objects: `fixture()` hands them one untyped. */
+// biome-ignore lint/suspicious/noExplicitAny: see above; only tests use it
+export type Loose = any;
+export const fixture = (objs: K8sObject[], kind: string, name: string): Loose => find(objs, kind, name);
+
 /** The object of this kind and name (and namespace, when given); an error naming it when absent. */
 export function find(objs: K8sObject[], kind: string, name: string, namespace?: string): K8sObject {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name && (namespace === undefined || ns(x) === namespace));
