@@ -1,19 +1,12 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../shared/src/config.ts';
+import { thrown } from '../../shared/test/helpers.ts';
 import { budgetWarning, loadPingerConfig } from './config.ts';
 
 const load = (env: Record<string, string> = {}, yaml?: string) =>
   loadPingerConfig({ env, argv: yaml === undefined ? [] : ['-c', 'pinger.yaml'], readFile: () => yaml ?? '' });
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = (fn: () => unknown): ConfigError => thrown(fn, ConfigError);
 
 describe('pinger config', () => {
   it('has the documented defaults', () => {

@@ -3,17 +3,10 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { thrown } from '../test/helpers.ts';
 import { ConfigFileError, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, parseConfigYaml, readConfigFile } from './config-file.ts';
 
-function fileError(fn: () => unknown): ConfigFileError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigFileError);
-    return err as ConfigFileError;
-  }
-  throw new Error('expected a ConfigFileError');
-}
+const fileError = (fn: () => unknown): ConfigFileError => thrown(fn, ConfigFileError);
 
 describe('shared/config-file', () => {
   describe('readConfigFile', () => {

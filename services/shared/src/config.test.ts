@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { thrown } from '../test/helpers.ts';
 import { FLUSH_TIMEOUT_MS, SHUTDOWN_MARGIN_MS } from './budgets.ts';
 import { COMMON_KEYS, checkCommon } from './common-keys.ts';
 import { ConfigError, configPathFromArgv, type KeySpec, loadConfig, redactUrl, renderMarkdown } from './config.ts';
@@ -27,15 +28,7 @@ function files(map: Record<string, string>): (p: string) => string {
   };
 }
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = (fn: () => unknown): ConfigError => thrown(fn, ConfigError);
 
 describe('shared/config', () => {
   it('uses the defaults when nothing is given', () => {

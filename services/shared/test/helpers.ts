@@ -3,6 +3,17 @@ import { createServer, request, type Server } from 'node:http';
 import { listen } from '../src/listen.ts';
 import { createLogger, type Logger } from '../src/logger.ts';
 
+/** The error `fn` throws, which must be an instance of `type` (anything else is rethrown). */
+export function thrown<E extends Error>(fn: () => unknown, type: new (...args: never[]) => E): E {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof type) return err;
+    throw err;
+  }
+  throw new Error(`expected a ${type.name}`);
+}
+
 export interface Captured {
   logger: Logger;
   lines: Record<string, unknown>[];
