@@ -92,12 +92,17 @@ check() { # check WHAT ACTUAL EXPECTED
   fi
 }
 
+# await_rollouts: ponger and pinger of the throwaway namespace rolled out (bounded).
+await_rollouts() {
+  local d
+  for d in ponger pinger; do run kubectl -n "$NS" rollout status "deployment/$d" --timeout=300s; done
+}
+
 step audit "deploy pinger and ponger into $NS: meshed, ponger's Server in audit, no authorization yet"
 created=1
 run kubectl apply -k "$STAGES/audit"
 apply_from kubectl -n "$NS" create serviceaccount intruder --dry-run=client -o yaml
-run kubectl -n "$NS" rollout status deployment/ponger --timeout=300s
-run kubectl -n "$NS" rollout status deployment/pinger --timeout=300s
+await_rollouts
 
 step audit-call "intruder ($INTRUDER_ID) -> http://ponger:8080/ping"
 intruder_call "$NS" enabled
@@ -124,8 +129,7 @@ is_dry_run || [ "$COUNT" -gt 0 ] || check "pinger's authorized requests" "$COUNT
 step deny "switch ponger's Server and the namespace default to deny; restart so new pods carry it"
 run kubectl apply -k "$STAGES/deny"
 run kubectl -n "$NS" rollout restart deployment/pinger deployment/ponger
-run kubectl -n "$NS" rollout status deployment/ponger --timeout=300s
-run kubectl -n "$NS" rollout status deployment/pinger --timeout=300s
+await_rollouts
 
 step deny-call "the same call again: intruder -> http://ponger:8080/ping"
 intruder_call "$NS" enabled
