@@ -12,6 +12,8 @@
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/pods.sh
+. "$REPO_ROOT/scripts/lib/pods.sh"
 
 FAULT_ERROR_RATE="${FAULT_ERROR_RATE:-0.5}"
 FAULT_SECONDS="${FAULT_SECONDS:-120}"
@@ -77,7 +79,7 @@ for ns in "${APP_NAMESPACES[@]}"; do
   run kubectl -n "$ns" set env deployment/ponger "FAULT_ERROR_RATE=$FAULT_ERROR_RATE"
 done
 for ns in "${APP_NAMESPACES[@]}"; do
-  run kubectl -n "$ns" rollout status deployment/ponger --timeout=180s
+  wait_fail_fast "$ns" kubectl -n "$ns" rollout status deployment/ponger --timeout=180s
 done
 
 step wait "let the old pods drain (${SETTLE_SECONDS}s), then measure ${FAULT_SECONDS}s of pings under the fault"

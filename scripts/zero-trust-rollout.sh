@@ -14,6 +14,8 @@
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/pods.sh
+. "$REPO_ROOT/scripts/lib/pods.sh"
 # shellcheck source=lib/intruder.sh
 . "$REPO_ROOT/scripts/lib/intruder.sh"
 
@@ -92,10 +94,11 @@ check() { # check WHAT ACTUAL EXPECTED
   fi
 }
 
-# await_rollouts: ponger and pinger of the throwaway namespace rolled out (bounded).
+# await_rollouts: ponger and pinger of the throwaway namespace rolled out (bounded; stops at once
+# when a pod cannot get its image, as apps-up.sh does).
 await_rollouts() {
   local d
-  for d in ponger pinger; do run kubectl -n "$NS" rollout status "deployment/$d" --timeout=300s; done
+  for d in ponger pinger; do wait_fail_fast "$NS" kubectl -n "$NS" rollout status "deployment/$d" --timeout=300s; done
 }
 
 step audit "deploy pinger and ponger into $NS: meshed, ponger's Server in audit, no authorization yet"

@@ -178,8 +178,9 @@ describe('make resilience-demo', function () {
       expect(f.calls().filter((c) => !c.startsWith('version'))).to.deep.equal([
         '-n pingpong-plain set env deployment/ponger FAULT_ERROR_RATE=0.5',
         '-n pingpong-mesh set env deployment/ponger FAULT_ERROR_RATE=0.5',
-        '-n pingpong-plain rollout status deployment/ponger --timeout=180s',
-        '-n pingpong-mesh rollout status deployment/ponger --timeout=180s',
+        // the wait runs in 10 s slices, checking for pods that cannot get their image (scripts/lib/pods.sh)
+        '-n pingpong-plain rollout status deployment/ponger --timeout=10s',
+        '-n pingpong-mesh rollout status deployment/ponger --timeout=10s',
         '-n pingpong-plain set env deployment/ponger FAULT_ERROR_RATE-',
         '-n pingpong-mesh set env deployment/ponger FAULT_ERROR_RATE-',
         '-n pingpong-plain rollout status deployment/ponger --timeout=180s',
