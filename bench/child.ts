@@ -2,7 +2,6 @@
 // collected on request, RSS sampled from /proc, stopped with SIGTERM then SIGKILL.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { readMemory } from './procfs.ts';
 import type { RssSample } from './stats.ts';
@@ -126,17 +125,7 @@ export function startProcess(opts: StartOptions): Child {
   };
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (listen on 0, read, close). */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', resolve);
-  });
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
+export { freePort } from '../services/shared/test/helpers.ts';
 
 /** Wait for the child's first stdout line shaped like {"listening":PORT}. */
 export async function waitListening(child: Child, timeoutMs = 10_000): Promise<number> {

@@ -1,20 +1,9 @@
 // Runs the real services and Debian's Prometheus on loopback for the scrape test: free ports,
 // child processes that are always killed, bounded polling.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 
-/** A free TCP port on 127.0.0.1 (listen on 0, read the port, close). */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => (port > 0 ? resolve(port) : reject(new Error('no port'))));
-    });
-  });
-}
+/** A free loopback port: the services' test helper, re-exported for the scrape test. */
+export { freePort } from '../../services/shared/test/helpers.ts';
 
 export interface Proc {
   name: string;
