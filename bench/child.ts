@@ -125,7 +125,7 @@ export function startProcess(opts: StartOptions): Child {
   };
 }
 
-export { freePort } from '../services/shared/test/helpers.ts';
+export { freePort } from '../test/support/ports.ts';
 
 /** Wait for the child's first stdout line shaped like {"listening":PORT}. */
 export async function waitListening(child: Child, timeoutMs = 10_000): Promise<number> {

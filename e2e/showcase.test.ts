@@ -4,14 +4,13 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { collect, urlQuery } from '../scripts/lib/compare.ts';
+import { REPO_ROOT } from '../test/support/repo.ts';
 import { eventually, getJson, kubectl, promQuery, promScalar, serviceUrl } from './lib/kube.ts';
 
 const execFileP = promisify(execFile);
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NAMESPACES = ['pingpong-plain', 'pingpong-mesh'] as const;
 const PINGER_ID = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
 

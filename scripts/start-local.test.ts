@@ -3,13 +3,11 @@
 // a pong, one SIGINT stops both and the script exits 0.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { expect } from 'chai';
-import { waitFor } from '../services/shared/test/helpers.ts';
+import { waitFor } from '../test/support/poll.ts';
+import { REPO_ROOT } from '../test/support/repo.ts';
 import { showLine } from './start-local.ts';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** showLine's text without colours (pino-pretty colours when the test runs on a terminal) */
 const plain = (name: string, line: string): string => stripVTControlCharacters(showLine(name, line).text);
@@ -58,7 +56,7 @@ describe('scripts/start-local (npm start)', () => {
   it('runs ponger and pinger, shows a successful ping, stops both on SIGINT with exit 0', async function () {
     this.timeout(40_000);
     child = spawn(process.execPath, ['scripts/start-local.ts'], {
-      cwd: ROOT,
+      cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', PONGER_PORT: '0', PONGER_ADMIN_PORT: '0', PINGER_ADMIN_PORT: '0', PING_INTERVAL_MS: '200' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

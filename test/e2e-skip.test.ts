@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { REPO_ROOT, run } from './lib/run.ts';
+import { REPO_ROOT } from './support/repo.ts';
+import { run } from './support/run.ts';
 
 describe('e2e suite without a cluster', function () {
   this.timeout(120_000);

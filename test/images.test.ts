@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { REPO_ROOT, run } from './lib/run.ts';
+import { REPO_ROOT } from './support/repo.ts';
+import { run } from './support/run.ts';
 
 const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const base = path.join(REPO_ROOT, 'k8s/base/kustomization.yaml');

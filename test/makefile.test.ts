@@ -2,8 +2,9 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { REPO_ROOT, run } from './lib/run.ts';
 import { helpTargets, ruleTargets, undocumented } from './makefile-targets.ts';
+import { REPO_ROOT } from './support/repo.ts';
+import { run } from './support/run.ts';
 
 const makefile = readFileSync(path.join(REPO_ROOT, 'Makefile'), 'utf8');
 

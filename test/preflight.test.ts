@@ -2,7 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { REPO_ROOT, run } from './lib/run.ts';
+import { REPO_ROOT } from './support/repo.ts';
+import { run } from './support/run.ts';
 
 // A PATH holding only fake tools (plus the basics the script uses), so the host's tools don't leak in.
 function fakePath(dir: string, tools: Record<string, string>): string {

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { run } from './lib/run.ts';
+import { run } from './support/run.ts';
 
 describe('scripts/print-access.sh', () => {
   it('prints ./.bin/linkerd when linkerd is only where make tools put it, and how to put ./.bin on PATH', () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { REPO_ROOT } from './lib/run.ts';
 import { ruleTargets } from './makefile-targets.ts';
+import { REPO_ROOT } from './support/repo.ts';
 
 /** `make <target>` mentions in a text that the Makefile does not define. */
 function unknownMakeTargets(text: string, makefile: string): string[] {

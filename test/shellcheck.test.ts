@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { hasCommand, run } from './lib/run.ts';
+import { hasCommand, run } from './support/run.ts';
 
 /** Every shell script in the tree: tracked or new, *.sh or with a sh/bash shebang. */
 function shellScripts(): string[] {

@@ -11,7 +11,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { REPO_ROOT, run } from './lib/run.ts';
+import { REPO_ROOT } from './support/repo.ts';
+import { run } from './support/run.ts';
 
 const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
 const lib = (fn: string, ...args: string[]) => run('bash', ['-c', `. scripts/lib/checksum.sh && ${fn} "$@"`, fn, ...args]);

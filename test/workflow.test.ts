@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { REPO_ROOT } from './lib/run.ts';
+import { REPO_ROOT } from './support/repo.ts';
 
 interface Step {
   uses?: string;

@@ -1,9 +1,10 @@
 // Small, bounded helpers for the end-to-end suite: kubectl, Prometheus/Jaeger/Grafana over
-// port-forward, and polling with a deadline.
+// port-forward, and polling with a deadline (test/support/poll.ts).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { requireTool } from '../../scripts/lib/find-tool.ts';
 import { type Forward, portForward } from '../../scripts/lib/port-forward.ts';
+import { pollUntil } from '../../test/support/poll.ts';
 
 const execFileP = promisify(execFile);
 
@@ -32,21 +33,9 @@ export async function noClusterReason(): Promise<string | null> {
   return null;
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() + intervalMs > deadline) {
-      throw new Error(`${what}: not true within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+/** pollUntil at the end-to-end suite's pace: errors count as "not yet", a try every 5 s, 120 s by default. */
+export function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 5_000): Promise<T> {
+  return pollUntil(fn, timeoutMs, what, { intervalMs, retryErrors: true });
 }
 
 const forwards = new Map<string, Promise<Forward>>();

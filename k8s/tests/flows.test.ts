@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { describeRendered, type K8sObject, networkPolicies, ns, podTemplates, REPO_ROOT, render } from '../../test/lib/manifests.ts';
+import { describeRendered, type K8sObject, networkPolicies, ns, podTemplates, render } from '../../test/support/manifests.ts';
+import { REPO_ROOT } from '../../test/support/repo.ts';
 import { type Connection, type Pod, type PoliciesByNamespace, reachable, type TransportMode, wirePort } from './linkerd-wire.ts';
 import { allowed } from './netpol.ts';
 import { OVERLAYS, ROLLOUT_NAMESPACE, ROLLOUT_STAGES } from './project.ts';

@@ -1,6 +1,6 @@
 // Invariants across objects: PDB vs HPA, mesh vs plain, Linkerd authorization, coexistence.
 
-import { id, type K8sObject, ns, podTemplates, type Selector, selects } from '../../test/lib/manifests.ts';
+import { id, type K8sObject, ns, podTemplates, type Selector, selects } from '../../test/support/manifests.ts';
 import type { Check } from './invariants-pods.ts';
 
 interface Pdb {

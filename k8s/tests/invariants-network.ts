@@ -12,7 +12,7 @@ import {
   podTemplates,
   selects,
   servicePorts,
-} from '../../test/lib/manifests.ts';
+} from '../../test/support/manifests.ts';
 import type { Check } from './invariants-pods.ts';
 
 function templatesOf(objs: K8sObject[], svc: K8sObject): PodTemplate[] {

@@ -1,6 +1,6 @@
 // Invariants on pod templates: Pod Security `restricted`, probes, resources, images.
 import type { IContainer, IPodSpec, ISecurityContext } from 'kubernetes-models/v1';
-import { allContainers, declaresPort, id, type K8sObject, podTemplates } from '../../test/lib/manifests.ts';
+import { allContainers, declaresPort, id, type K8sObject, podTemplates } from '../../test/support/manifests.ts';
 
 export type Check = (objs: K8sObject[]) => string[];
 

@@ -1,6 +1,6 @@
 // Each invariant holds on every render, and each catches a deliberately broken manifest.
 import { expect } from 'chai';
-import { describeRendered, fixture, type K8sObject, type Loose, render } from '../../test/lib/manifests.ts';
+import { describeRendered, fixture, type K8sObject, type Loose, render } from '../../test/support/manifests.ts';
 import { pdbHpaCompatible } from './invariants-cluster.ts';
 import {
   appFlowAllowed,

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
-import type { K8sObject } from '../../test/lib/manifests.ts';
+import type { K8sObject } from '../../test/support/manifests.ts';
 import { isBuiltIn, validateBuiltIn, validateObjectMeta } from './kube-schema.ts';
 
 type Schema = Record<string, unknown>;

@@ -2,7 +2,7 @@
 // (which see the wire, not what the app dialled) can be checked against the flows we promise.
 // Each rule cites the upstream source it models (linkerd/linkerd2 at edge-26.6.3 unless said
 // otherwise); docs/upstream-facts.md lists them with the files of ours that rely on them.
-import type { K8sObject } from '../../test/lib/manifests.ts';
+import type { K8sObject } from '../../test/support/manifests.ts';
 import { allowed, type Endpoint, type Flow } from './netpol.ts';
 
 /** `proxy.outboundTransportMode` (charts/linkerd-control-plane/values.yaml: default transport-header). */

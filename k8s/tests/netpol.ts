@@ -11,7 +11,7 @@
 //   or missing `ports` every port; endPort makes a range.
 // ipBlock peers are only used here for addresses that are not pods (the API server).
 import type { INetworkPolicyPeer, INetworkPolicyPort, INetworkPolicySpec } from 'kubernetes-models/networking.k8s.io/v1';
-import { type K8sObject, selects } from '../../test/lib/manifests.ts';
+import { type K8sObject, selects } from '../../test/support/manifests.ts';
 
 export interface Endpoint {
   namespace: string;

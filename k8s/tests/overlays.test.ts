@@ -1,6 +1,6 @@
 // The plain and mesh overlays: what separates them, and that they can share a cluster.
 import { expect } from 'chai';
-import { describeRendered, fixture, type K8sObject, type Loose, render } from '../../test/lib/manifests.ts';
+import { describeRendered, fixture, type K8sObject, type Loose, render } from '../../test/support/manifests.ts';
 import { linkerdRefsResolve, meshInjected, noLinkerd, overlaysCoexist, pongerHttpOnlyFromPinger } from './invariants-cluster.ts';
 import { baseImages, OVERLAYS, packageVersion } from './project.ts';
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../../test/lib/manifests.ts';
+import { REPO_ROOT } from '../../test/support/repo.ts';
 
 export interface ImageMapping {
   name: string;

@@ -1,7 +1,7 @@
 // Retries, timeouts and failure accrual for pinger -> ponger: in the mesh overlay only, in the
 // syntax Linkerd 2.20 accepts, consistent with pinger's own timeout (ADR/0012).
 import { expect } from 'chai';
-import { describeRendered, id, type K8sObject, render } from '../../test/lib/manifests.ts';
+import { describeRendered, id, type K8sObject, render } from '../../test/support/manifests.ts';
 import { OVERLAYS } from './project.ts';
 import { budgetProblems, linkerdDurationMs, pingerTimeouts, RESILIENCE_PREFIXES, resilienceOf } from './resilience.ts';
 

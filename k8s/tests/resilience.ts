@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { type K8sObject, REPO_ROOT } from '../../test/lib/manifests.ts';
+import type { K8sObject } from '../../test/support/manifests.ts';
+import { REPO_ROOT } from '../../test/support/repo.ts';
 
 /** The annotation prefixes Linkerd reads on a Service for retries, timeouts and failure accrual. */
 export const RESILIENCE_PREFIXES = ['retry.linkerd.io/', 'timeout.linkerd.io/', 'balancer.linkerd.io/', 'balancer.alpha.linkerd.io/'];

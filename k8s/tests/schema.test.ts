@@ -1,7 +1,7 @@
 // Every object of every kustomization we ship, against its API schema, strictly (unknown fields
 // rejected, as `kubectl apply --validate=strict` would), and the validators' negative tests.
 import { expect } from 'chai';
-import { describeRendered, id, type K8sObject, type Loose, render } from '../../test/lib/manifests.ts';
+import { describeRendered, id, type K8sObject, type Loose, render } from '../../test/support/manifests.ts';
 import { schemaErrors } from './linkerd-schema.ts';
 import { OVERLAYS, ROLLOUT_STAGES } from './project.ts';
 

@@ -2,7 +2,7 @@
 // the same invariants as the showcase overlays (its schemas: schema.test.ts), and differs from
 // the next by exactly the step the README describes.
 import { expect } from 'chai';
-import { describeRendered, fixture, id, type K8sObject, type Loose, render } from '../../test/lib/manifests.ts';
+import { describeRendered, fixture, id, type K8sObject, type Loose, render } from '../../test/support/manifests.ts';
 import { linkerdRefsResolve, meshInjected, pongerHttpOnlyFromPinger } from './invariants-cluster.ts';
 import {
   appFlowAllowed,

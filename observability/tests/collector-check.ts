@@ -13,7 +13,7 @@
 // practice of processor/memorylimiterprocessor/README.md), batch last, nothing defined and
 // unused, current component names, endpoints that other pods reach, ports and endpoints that
 // agree with the Services, and no client-controlled span-metrics dimension.
-import { containerPort, get, isObj, type K8sObject, type Obj, type PodTemplate, servicePort } from '../../test/lib/manifests.ts';
+import { containerPort, get, isObj, type K8sObject, type Obj, type PodTemplate, servicePort } from '../../test/support/manifests.ts';
 
 const KINDS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'] as const;
 // old spellings the 0.15x contrib collector still accepts as deprecated aliases

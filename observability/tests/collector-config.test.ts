@@ -12,10 +12,10 @@ import {
   type Obj,
   podTemplate,
   podTemplates,
-  REPO_ROOT,
   render,
   servicePort,
-} from '../../test/lib/manifests.ts';
+} from '../../test/support/manifests.ts';
+import { REPO_ROOT } from '../../test/support/repo.ts';
 import { type CollectorContext, collectorProblems } from './collector-check.ts';
 
 const OBS = join(REPO_ROOT, 'observability');

@@ -1,4 +1,4 @@
-// The observability stack as kubectl renders it (test/lib/manifests.ts). Its pods and
+// The observability stack as kubectl renders it (test/support/manifests.ts). Its pods and
 // NetworkPolicies are held to the same rules as the apps' in k8s/tests/invariants.test.ts, its
 // schemas in k8s/tests/schema.test.ts, its flows in k8s/tests/flows.test.ts; here: what is
 // particular to the stack.
@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { describeRendered, find, type K8sObject, podTemplates, REPO_ROOT, render, servicePorts } from '../../test/lib/manifests.ts';
+import { describeRendered, find, type K8sObject, podTemplates, render, servicePorts } from '../../test/support/manifests.ts';
+import { REPO_ROOT } from '../../test/support/repo.ts';
 
 const OBS = join(REPO_ROOT, 'observability');
 

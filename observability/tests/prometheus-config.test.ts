@@ -2,7 +2,7 @@
 // RBAC allows, and the targets and labels each job's relabelling keeps (relabel.ts, modelled on
 // Prometheus' own relabel.go).
 import { expect } from 'chai';
-import { describeRendered, find, missingTool, render } from '../../test/lib/manifests.ts';
+import { describeRendered, find, missingTool, render } from '../../test/support/manifests.ts';
 import {
   job,
   jobs,

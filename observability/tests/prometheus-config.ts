@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { findTool } from '../../scripts/lib/find-tool.ts';
-import { find, isObj, type K8sObject, type Obj, REPO_ROOT } from '../../test/lib/manifests.ts';
+import { find, isObj, type K8sObject, type Obj } from '../../test/support/manifests.ts';
+import { REPO_ROOT } from '../../test/support/repo.ts';
 import { type Labels, type RelabelConfig, relabel, targetLabels } from './relabel.ts';
 
 export const PROMETHEUS_YML = join(REPO_ROOT, 'observability/prometheus/prometheus.yml');

@@ -8,9 +8,14 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
 import { findTool } from '../../scripts/lib/find-tool.ts';
-import { missingTool, REPO_ROOT } from '../../test/lib/manifests.ts';
+import { exposedSampleNames } from '../../test/support/exposition.ts';
+import { httpOk } from '../../test/support/http.ts';
+import { missingTool } from '../../test/support/manifests.ts';
+import { pollUntil } from '../../test/support/poll.ts';
+import { freePort } from '../../test/support/ports.ts';
+import { type Child, startProcess } from '../../test/support/processes.ts';
+import { REPO_ROOT } from '../../test/support/repo.ts';
 import { dashboardQueries, loadDashboards, type Query, substitute, variableQueryExpr, variables } from './dashboard-queries.ts';
-import { exposedSampleNames, freePort, httpOk, type Proc, poll, start, stop } from './local-stack.ts';
 import { job, loadPrometheusConfig, staticEquivalent } from './prometheus-config.ts';
 import { metricNames } from './promql.ts';
 import { podPortTarget } from './relabel.ts';
@@ -28,6 +33,11 @@ interface AppSet {
   namespace: string;
   ponger: { app: number; admin: number };
   pingerAdmin: number;
+}
+
+/** What a process wrote (stdout, then the last of stderr), for an error message. */
+function output(p: Child): string {
+  return [...p.lines.slice(-100), ...p.stderr.slice(-100)].join('\n');
 }
 
 function appLevel(q: Query): boolean {
@@ -50,7 +60,7 @@ function appQueries(): Query[] {
 
 describe('observability: real scrape of the services (loopback)', function () {
   this.timeout(90_000);
-  const procs: Proc[] = [];
+  const procs: Child[] = [];
   const sets: AppSet[] = [];
   let dir = '';
 
@@ -65,37 +75,48 @@ describe('observability: real scrape of the services (loopback)', function () {
       const set: AppSet = { namespace, ponger: { app: await freePort(), admin: await freePort() }, pingerAdmin: await freePort() };
       sets.push(set);
       procs.push(
-        start(`ponger/${namespace}`, process.execPath, [PONGER], {
-          ...common,
-          PORT: String(set.ponger.app),
-          METRICS_PORT: String(set.ponger.admin),
-          FAULT_ERROR_RATE: '0.2',
-          FAULT_LATENCY_MS: '2',
+        startProcess({
+          name: `ponger/${namespace}`,
+          args: [PONGER],
+          env: {
+            ...common,
+            PORT: String(set.ponger.app),
+            METRICS_PORT: String(set.ponger.admin),
+            FAULT_ERROR_RATE: '0.2',
+            FAULT_LATENCY_MS: '2',
+          },
         }),
       );
       procs.push(
-        start(`pinger/${namespace}`, process.execPath, [PINGER], {
-          ...common,
-          METRICS_PORT: String(set.pingerAdmin),
-          PONGER_URL: `http://127.0.0.1:${set.ponger.app}`,
-          PING_INTERVAL_MS: '100',
-          PING_TIMEOUT_MS: '500',
+        startProcess({
+          name: `pinger/${namespace}`,
+          args: [PINGER],
+          env: {
+            ...common,
+            METRICS_PORT: String(set.pingerAdmin),
+            PONGER_URL: `http://127.0.0.1:${set.ponger.app}`,
+            PING_INTERVAL_MS: '100',
+            PING_TIMEOUT_MS: '500',
+          },
         }),
       );
     }
     try {
       for (const s of sets) {
         for (const port of [s.ponger.admin, s.pingerAdmin]) {
-          await poll(`readiness on 127.0.0.1:${port}`, 30_000, () => httpOk(`http://127.0.0.1:${port}/readyz`));
+          await pollUntil(() => httpOk(`http://127.0.0.1:${port}/readyz`), 30_000, `readiness on 127.0.0.1:${port}`, {
+            intervalMs: 250,
+            retryErrors: true,
+          });
         }
       }
     } catch (e) {
-      throw new Error(`${(e as Error).message}\n${procs.map((p) => `--- ${p.name}\n${p.output.join('')}`).join('\n')}`);
+      throw new Error(`${(e as Error).message}\n${procs.map((p) => `--- ${p.name}\n${output(p)}`).join('\n')}`);
     }
   });
 
   after(async () => {
-    await Promise.all(procs.map((p) => stop(p)));
+    await Promise.all(procs.map((p) => p.stop(3000)));
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -103,7 +124,10 @@ describe('observability: real scrape of the services (loopback)', function () {
     const exposed = new Set<string>();
     for (const s of sets) {
       for (const port of [s.ponger.admin, s.pingerAdmin]) {
-        const text = await poll(`/metrics on ${port}`, 10_000, () => httpOk(`http://127.0.0.1:${port}/metrics`));
+        const text = await pollUntil(() => httpOk(`http://127.0.0.1:${port}/metrics`), 10_000, `/metrics on ${port}`, {
+          intervalMs: 250,
+          retryErrors: true,
+        });
         for (const n of exposedSampleNames(text)) exposed.add(n);
       }
     }
@@ -155,22 +179,24 @@ describe('observability: real scrape of the services (loopback)', function () {
     const cfgFile = join(dir, 'prometheus.yml');
     writeFileSync(cfgFile, stringify({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: [staticJob] }));
     const port = await freePort();
-    const prom = start(
-      'prometheus',
-      PROMETHEUS,
-      [
+    const prom = startProcess({
+      name: 'prometheus',
+      command: PROMETHEUS,
+      args: [
         `--config.file=${cfgFile}`,
         `--storage.tsdb.path=${join(dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--enable-feature=exemplar-storage',
         '--log.level=warn',
       ],
-      {},
-    );
+    });
     procs.push(prom);
     const api = `http://127.0.0.1:${port}/api/v1`;
-    await poll('Prometheus ready', 20_000, () => httpOk(`http://127.0.0.1:${port}/-/ready`)).catch((e: Error) => {
-      throw new Error(`${e.message}\n${prom.output.join('')}`);
+    await pollUntil(() => httpOk(`http://127.0.0.1:${port}/-/ready`), 20_000, 'Prometheus ready', {
+      intervalMs: 250,
+      retryErrors: true,
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}\n${output(prom)}`);
     });
 
     const query = async (expr: string): Promise<unknown[]> => {
@@ -181,10 +207,15 @@ describe('observability: real scrape of the services (loopback)', function () {
     };
 
     // the relabel-produced labels arrive as they would from Kubernetes
-    const ups = await poll('all 4 targets up', 20_000, async () => {
-      const r = (await query('up{job="pingpong-apps"} == 1')) as Array<{ metric: Record<string, string> }>;
-      return r.length === 4 ? r : undefined;
-    });
+    const ups = await pollUntil(
+      async () => {
+        const r = (await query('up{job="pingpong-apps"} == 1')) as Array<{ metric: Record<string, string> }>;
+        return r.length === 4 ? r : undefined;
+      },
+      20_000,
+      'all 4 targets up',
+      { intervalMs: 250, retryErrors: true },
+    );
     expect(ups.map((u) => `${u.metric['namespace']}/${u.metric['app']}/${u.metric['pod']}`).sort()).to.deep.equal([
       'pingpong-mesh/pinger/pinger-local',
       'pingpong-mesh/ponger/ponger-local',
@@ -203,15 +234,15 @@ describe('observability: real scrape of the services (loopback)', function () {
 
     const queries = appQueries();
     expect(queries.length).to.be.greaterThan(15);
-    const empty = await poll(
-      'every app-level query to return data',
-      40_000,
+    const empty = await pollUntil(
       async () => {
         const missing: string[] = [];
         for (const q of queries) if ((await query(q.expr)).length === 0) missing.push(`${q.where}: ${q.expr}`);
         return missing.length === 0 ? missing : undefined;
       },
-      1000,
+      40_000,
+      'every app-level query to return data',
+      { intervalMs: 1000, retryErrors: true },
     ).catch(async (e: Error) => {
       const missing: string[] = [];
       for (const q of queries) if ((await query(q.expr)).length === 0) missing.push(`${q.where}: ${q.expr}`);
@@ -229,9 +260,7 @@ describe('observability: real scrape of the services (loopback)', function () {
       'identity share',
     );
     expect(shareExpr).to.include('client_id!~"none|invalid|other"');
-    const byNs = await poll(
-      'a verified-identity share > 0 in pingpong-mesh',
-      20_000,
+    const byNs = await pollUntil(
       async () => {
         for (let i = 0; i < 5; i++) {
           await fetch(`http://127.0.0.1:${mesh.ponger.app}/ping`, {
@@ -243,7 +272,9 @@ describe('observability: real scrape of the services (loopback)', function () {
         const m = Object.fromEntries(share.map((s) => [s.metric['namespace'], Number(s.value[1])]));
         return (m['pingpong-mesh'] ?? 0) > 0 ? m : undefined;
       },
-      500,
+      20_000,
+      'a verified-identity share > 0 in pingpong-mesh',
+      { intervalMs: 500, retryErrors: true },
     );
     expect(byNs['pingpong-plain']).to.equal(0);
     expect(byNs['pingpong-mesh']).to.be.within(0.01, 1);

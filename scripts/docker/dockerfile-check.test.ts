@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { repoPath } from '../../test/support/repo.ts';
 import { type Contract, checkDockerfile, checkDockerignore, contractPorts, parseDockerfile } from './dockerfile-check.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const read = (p: string): string => readFileSync(`${REPO_ROOT}/${p}`, 'utf8');
+const read = (p: string): string => readFileSync(repoPath(p), 'utf8');
 const pkg = JSON.parse(read('package.json')) as { devDependencies: Record<string, string> };
 const nodeVersion = pkg.devDependencies['node'] ?? '';
 const interfaces = read('docs/interfaces.md');

@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { REPO_ROOT, repoPath } from '../../test/support/repo.ts';
 import { findTool } from '../lib/find-tool.ts';
 import { dockerRunFlags, parseQuantity, renderBase, runSpecFromObjects } from './run-spec.ts';
-
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 type Obj = Record<string, unknown>;
 
@@ -188,7 +186,7 @@ describe('scripts/docker run-spec: containers run the way the Deployment runs th
   });
 
   const kubectl = findTool('kubectl');
-  const hasBase = existsSync(`${REPO_ROOT}/k8s/base/kustomization.yaml`);
+  const hasBase = existsSync(repoPath('k8s/base/kustomization.yaml'));
   (kubectl && hasBase ? it : it.skip)('the real k8s/base satisfies the image contract for both services', () => {
     const objs = renderBase(REPO_ROOT);
     expect(objs, 'rendered k8s/base').to.not.equal(undefined);

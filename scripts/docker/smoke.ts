@@ -10,12 +10,13 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { parseExposition, sum } from '../../services/shared/test/exposition.ts';
+import { parseExposition, sum } from '../../test/support/exposition.ts';
+import { fetchText } from '../../test/support/http.ts';
+import { pollUntil } from '../../test/support/poll.ts';
+import { REPO_ROOT } from '../../test/support/repo.ts';
 import { defaultRunSpec, dockerRunFlags, type RunSpec, renderBase, runSpecFromObjects, type Service } from './run-spec.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DOCKER = process.env['DOCKER'] ?? 'docker';
 const SMOKE_LABEL = 'io.pingpong.smoke=true';
 const RUN_ID = `pingpong-smoke-${process.pid}`;
@@ -40,26 +41,14 @@ function docker(args: string[], timeoutMs = 60_000): Promise<string> {
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function get(url: string, timeoutMs = 2000): Promise<{ status: number; body: string } | undefined> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.status, body: await res.text() };
-  } catch {
-    return undefined;
-  }
+/** GET `url`, bounded; undefined when nothing answers. */
+function get(url: string, timeoutMs = 2000): Promise<{ status: number; body: string } | undefined> {
+  return fetchText(url, { timeoutMs }).catch(() => undefined);
 }
 
-/** Polls `probe` every 250 ms until it returns a value, or fails with `what` after `timeoutMs`. */
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new SmokeFailure(`${what}: not within ${timeoutMs / 1000}s`);
-    await sleep(250);
-  }
+/** Polls `probe` every 250 ms until it returns a value, or fails naming `what` after `timeoutMs`. */
+function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  return pollUntil(probe, timeoutMs, what, { intervalMs: 250 });
 }
 
 function drainMs(spec: RunSpec): number {

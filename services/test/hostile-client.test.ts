@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { readMemory } from '../../bench/procfs.ts';
-import { type Handler, startServer, type TestServer } from './helpers/loopback-servers.ts';
-import { get, type Service, startService, stopAll } from './helpers/processes.ts';
+import { get } from '../../test/support/http.ts';
+import { type Handler, startServer, type TestServer } from '../../test/support/loopback-servers.ts';
+import { type Service, stopAll } from '../../test/support/processes.ts';
+import { startService } from '../../test/support/services.ts';
 
 const RSS_BOUND_MB = 150;
 /** A child past this is killed at once: the bound is already broken, no need to watch it grow. */

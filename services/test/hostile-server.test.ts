@@ -5,13 +5,15 @@
 import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { expect } from 'chai';
+import { captureLogger } from '../../test/support/capture-logger.ts';
+import { find, parseExposition, value } from '../../test/support/exposition.ts';
+import { closeNow, httpRequest } from '../../test/support/http.ts';
+import { KIND, startTraceReceiver, type TraceReceiver } from '../../test/support/otlp-receiver.ts';
+import { pollUntil } from '../../test/support/poll.ts';
+import { type Service, spawnService, stopAll } from '../../test/support/processes.ts';
 import { createPongerApp } from '../ponger/src/app.ts';
 import { APP_LIMITS } from '../shared/src/http-server.ts';
 import { listen } from '../shared/src/listen.ts';
-import { find, parseExposition, value } from '../shared/test/exposition.ts';
-import { captureLogger, closeNow, httpRequest, pollUntil } from '../shared/test/helpers.ts';
-import { type Service, spawnService, stopAll } from '../shared/test/spawn.ts';
-import { KIND, startTraceReceiver, type TraceReceiver } from '../shared/test/trace-receiver.ts';
 
 const PONGER = 'services/ponger/src/main.ts';
 const PINGER = 'services/pinger/src/main.ts';
@@ -172,7 +174,7 @@ describe('hostile input: servers', function () {
 
   it('/readyz keeps p99 under 1 s while 2,000 connections flood the app port', async () => {
     const { app, admin } = await startPonger({ OTEL_TRACES_EXPORTER: 'none' });
-    const flood = spawnService('services/shared/test/flood.ts', { name: 'flood', args: [String(app), '2000', '5'] });
+    const flood = spawnService('test/support/flood.ts', { name: 'flood', args: [String(app), '2000', '5'] });
     const latencies: number[] = [];
     const until = Date.now() + 4000;
     while (Date.now() < until) {

@@ -5,10 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { parseExposition, sum, value } from '../shared/test/exposition.ts';
-import { freePort, pollUntil } from '../shared/test/helpers.ts';
-import { KIND, startTraceReceiver, type TraceReceiver } from '../shared/test/trace-receiver.ts';
-import { get, type LogLine, type Service, startService, stopAll } from './helpers/processes.ts';
+import { parseExposition, sum, value } from '../../test/support/exposition.ts';
+import { get } from '../../test/support/http.ts';
+import { KIND, startTraceReceiver, type TraceReceiver } from '../../test/support/otlp-receiver.ts';
+import { pollUntil } from '../../test/support/poll.ts';
+import { freePort } from '../../test/support/ports.ts';
+import { type LogLine, type Service, stopAll } from '../../test/support/processes.ts';
+import { startService } from '../../test/support/services.ts';
 
 const pings = (s: Service, outcome?: string): LogLine[] =>
   s.lines.filter((l) => l.msg === 'ping' && (outcome === undefined || l.outcome === outcome));

@@ -2,10 +2,13 @@
 // from both /metrics, a 100 ms schedule, one trace across both services with the mesh identity,
 // B3 accepted by ponger.
 import { expect } from 'chai';
-import { find, parseExposition, type Sample, sum, value } from '../shared/test/exposition.ts';
-import { pollUntil } from '../shared/test/helpers.ts';
-import { KIND, type ReceivedSpan, startTraceReceiver, type TraceReceiver } from '../shared/test/trace-receiver.ts';
-import { get, type LogLine, type Service, startIdentityProxy, startService, stopAll } from './helpers/processes.ts';
+import { find, parseExposition, type Sample, sum, value } from '../../test/support/exposition.ts';
+import { get } from '../../test/support/http.ts';
+import { startIdentityProxy } from '../../test/support/loopback-servers.ts';
+import { KIND, type ReceivedSpan, startTraceReceiver, type TraceReceiver } from '../../test/support/otlp-receiver.ts';
+import { pollUntil } from '../../test/support/poll.ts';
+import { type LogLine, type Service, stopAll } from '../../test/support/processes.ts';
+import { startService } from '../../test/support/services.ts';
 
 const IDENTITY = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
 const INTERVAL_MS = 100;

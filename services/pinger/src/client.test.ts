@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
-import { freePort } from '../../shared/test/helpers.ts';
-import { pong, reset, silent, startServer, type TestServer, unavailable } from '../../test/helpers/loopback-servers.ts';
+import { pong, reset, silent, startServer, type TestServer, unavailable } from '../../../test/support/loopback-servers.ts';
+import { freePort } from '../../../test/support/ports.ts';
 import { classifyError, classifyStatus, createPingClient, MAX_BODY_BYTES, type PingClient, pingUrl } from './client.ts';
 
 describe('pinger client', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
+import { thrown } from '../../../test/support/thrown.ts';
 import { ConfigError } from '../../shared/src/config.ts';
-import { thrown } from '../../shared/test/helpers.ts';
 import { budgetWarning, loadPingerConfig } from './config.ts';
 
 const load = (env: Record<string, string> = {}, yaml?: string) =>

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
+import { find, parseExposition, value } from '../../../test/support/exposition.ts';
 import { createRegistry } from '../../shared/src/metrics.ts';
-import { find, parseExposition, value } from '../../shared/test/exposition.ts';
 import { createPingerMetrics } from './metrics.ts';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';

@@ -1,11 +1,11 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { expect } from 'chai';
+import { parseExposition, sum, value } from '../../../test/support/exposition.ts';
+import { FakeClock } from '../../../test/support/fake-clock.ts';
+import { type Handler, pong, reset, silent, startServer, type TestServer, unavailable } from '../../../test/support/loopback-servers.ts';
+import { freePort } from '../../../test/support/ports.ts';
 import { createLogger, type Logger } from '../../shared/src/logger.ts';
 import { createRegistry } from '../../shared/src/metrics.ts';
-import { parseExposition, sum, value } from '../../shared/test/exposition.ts';
-import { freePort } from '../../shared/test/helpers.ts';
-import { FakeClock } from '../../test/helpers/fake-clock.ts';
-import { type Handler, pong, reset, silent, startServer, type TestServer, unavailable } from '../../test/helpers/loopback-servers.ts';
 import { createPingClient, type PingClient, type PingResult } from './client.ts';
 import { createPingerMetrics } from './metrics.ts';
 import { Pinger } from './pinger.ts';

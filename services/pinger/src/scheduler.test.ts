@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { FakeClock } from '../../test/helpers/fake-clock.ts';
+import { FakeClock } from '../../../test/support/fake-clock.ts';
 import { Scheduler, type TickInfo } from './scheduler.ts';
 
 function setup(intervalMs: number) {

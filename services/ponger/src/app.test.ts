@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { expect } from 'chai';
+import { type Captured, captureLogger } from '../../../test/support/capture-logger.ts';
+import { parseExposition, value as sampleValue } from '../../../test/support/exposition.ts';
+import { httpRequest } from '../../../test/support/http.ts';
 import { listen } from '../../shared/src/listen.ts';
-import { parseExposition, value as sampleValue } from '../../shared/test/exposition.ts';
-import { type Captured, captureLogger, httpRequest } from '../../shared/test/helpers.ts';
 import { createPongerApp, type PongerApp } from './app.ts';
 
 const PINGER = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';

@@ -3,9 +3,10 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { httpRequest } from '../../../test/support/http.ts';
+import { waitFor } from '../../../test/support/poll.ts';
+import { type Service, spawnService } from '../../../test/support/processes.ts';
 import { listen } from '../../shared/src/listen.ts';
-import { httpRequest, waitFor } from '../../shared/test/helpers.ts';
-import { type Service, spawnService } from '../../shared/test/spawn.ts';
 
 const MAIN = 'services/ponger/src/main.ts';
 const LOOPBACK = { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', OTEL_TRACES_EXPORTER: 'none' };

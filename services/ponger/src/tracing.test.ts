@@ -3,11 +3,12 @@
 
 import { createServer } from 'node:http';
 import { expect } from 'chai';
+import { parseExposition } from '../../../test/support/exposition.ts';
+import { httpRequest } from '../../../test/support/http.ts';
+import { KIND, startTraceReceiver, type TraceReceiver } from '../../../test/support/otlp-receiver.ts';
+import { waitFor } from '../../../test/support/poll.ts';
+import { type Service, spawnService } from '../../../test/support/processes.ts';
 import { listen } from '../../shared/src/listen.ts';
-import { parseExposition } from '../../shared/test/exposition.ts';
-import { httpRequest, waitFor } from '../../shared/test/helpers.ts';
-import { type Service, spawnService } from '../../shared/test/spawn.ts';
-import { KIND, startTraceReceiver, type TraceReceiver } from '../../shared/test/trace-receiver.ts';
 
 const PINGER = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { thrown } from '../test/helpers.ts';
+import { thrown } from '../../../test/support/thrown.ts';
 import { ConfigFileError, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, parseConfigYaml, readConfigFile } from './config-file.ts';
 
 const fileError = (fn: () => unknown): ConfigFileError => thrown(fn, ConfigFileError);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { thrown } from '../test/helpers.ts';
+import { thrown } from '../../../test/support/thrown.ts';
 import { FLUSH_TIMEOUT_MS, SHUTDOWN_MARGIN_MS } from './budgets.ts';
 import { COMMON_KEYS, checkCommon } from './common-keys.ts';
 import { ConfigError, configPathFromArgv, type KeySpec, loadConfig, redactUrl, renderMarkdown } from './config.ts';

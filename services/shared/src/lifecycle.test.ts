@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { captureLogger, httpRequest } from '../test/helpers.ts';
+import { captureLogger } from '../../../test/support/capture-logger.ts';
+import { httpRequest } from '../../../test/support/http.ts';
 import { Readiness } from './admin.ts';
 import { createShutdown } from './lifecycle.ts';
 import { listen } from './listen.ts';

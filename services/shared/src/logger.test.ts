@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { context, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { expect } from 'chai';
-import { spawnService } from '../test/spawn.ts';
+import { spawnService } from '../../../test/support/processes.ts';
 import { createLogger } from './logger.ts';
 
 function capture(): { lines: Record<string, unknown>[]; write: (l: string) => void } {

@@ -2,7 +2,7 @@ import { context, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { expect } from 'chai';
 import { Counter, Histogram } from 'prom-client';
-import { parseExposition } from '../test/exposition.ts';
+import { parseExposition } from '../../../test/support/exposition.ts';
 import { createRegistry, DURATION_BUCKETS, exemplarLabels, MetricsRenderer, methodLabel, negotiateFormat } from './metrics.ts';
 
 describe('shared/metrics', () => {

@@ -4,7 +4,8 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AlwaysOffSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { expect } from 'chai';
-import { closeNow, httpRequest, pollUntil } from '../test/helpers.ts';
+import { closeNow, httpRequest } from '../../../test/support/http.ts';
+import { pollUntil } from '../../../test/support/poll.ts';
 import { listen } from './listen.ts';
 import { setSpanRoute, withServerSpans } from './server-spans.ts';
 

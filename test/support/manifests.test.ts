@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { describeRendered, mapSelects, parseManifests, render, selects } from './manifests.ts';
 
-describeRendered('test/lib/manifests: rendering', () => {
+describeRendered('test/support/manifests: rendering', () => {
   it('reports a broken kustomization with the kustomize error', () => {
     expect(() => render('k8s/tests/no-such-kustomization')).to.throw(/kubectl kustomize k8s\/tests\/no-such-kustomization failed/);
   });
@@ -15,7 +15,7 @@ describeRendered('test/lib/manifests: rendering', () => {
   });
 });
 
-describe('test/lib/manifests: parsing and selectors', () => {
+describe('test/support/manifests: parsing and selectors', () => {
   it('rejects a document that is not a Kubernetes object', () => {
     expect(() => parseManifests('kind: Foo\n', 'test')).to.throw(/without apiVersion\/kind/);
     expect(() => parseManifests('- a\n', 'test')).to.throw(/expected a mapping/);

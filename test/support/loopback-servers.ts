@@ -1,7 +1,9 @@
-// Loopback HTTP servers with scripted behaviour, for the pinger unit tests.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// Loopback HTTP servers with scripted behaviour, for the pinger unit tests, and an
+// identity-injecting proxy for the process tests.
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { listen } from '../../shared/src/listen.ts';
+import { listen } from '../../services/shared/src/listen.ts';
+import { closeNow } from './http.ts';
 
 export interface TestServer {
   url: string;
@@ -58,3 +60,24 @@ export const silent: Handler = () => {};
 export const reset: Handler = (req) => {
   req.socket.destroy();
 };
+
+/**
+ * Stands in for Linkerd's inbound proxy: forwards every request to `target`, replacing any
+ * `l5d-client-id` with `identity` (what the proxy does for a request that arrived over mTLS).
+ */
+export async function startIdentityProxy(target: string, identity: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const headers = { ...req.headers, 'l5d-client-id': identity };
+    const up = request(new URL(req.url ?? '/', target), { method: req.method, headers }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    });
+    up.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(up);
+  });
+  const { port } = await listen(server, 0, '127.0.0.1');
+  return { url: `http://127.0.0.1:${port}`, close: () => closeNow(server) };
+}

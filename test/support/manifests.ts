@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import type { IContainer, IPodSpec, IServicePort } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
-import { findTool, REPO_ROOT } from '../../scripts/lib/find-tool.ts';
-
-export { REPO_ROOT };
+import { findTool } from '../../scripts/lib/find-tool.ts';
+import { REPO_ROOT } from './repo.ts';
 
 export interface ObjectMeta {
   name: string;

@@ -1,5 +1,6 @@
 // A small parser for the Prometheus / OpenMetrics text exposition, enough to read values back in
-// tests: samples with labels, and the exemplar attached to a sample if any.
+// tests: samples with labels, and the exemplar attached to a sample if any; and the sample names
+// the metric families of an exposition can produce.
 
 export interface Sample {
   name: string;
@@ -64,4 +65,28 @@ export function value(samples: readonly Sample[], name: string, labels: Record<s
 /** Sum over all matching samples (0 when none). */
 export function sum(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number {
   return find(samples, name, labels).reduce((a, s) => a + s.value, 0);
+}
+
+/**
+ * Metric families of a Prometheus/OpenMetrics exposition, mapped to the sample names each can
+ * produce (a counter `x` -> `x_total`, a histogram `h` -> `h_bucket`, `h_sum`, `h_count`).
+ */
+export function exposedSampleNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = /^# TYPE (\S+) (\S+)/.exec(line);
+    if (m) {
+      const [, name = '', type = ''] = m;
+      if (type === 'counter') {
+        names.add(name.endsWith('_total') ? name : `${name}_total`);
+        names.add(name);
+      } else if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);
+      else if (type === 'summary') for (const s of ['', '_sum', '_count']) names.add(name + s);
+      else names.add(name);
+      continue;
+    }
+    const s = /^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]/.exec(line);
+    if (s?.[1]) names.add(s[1]);
+  }
+  return names;
 }

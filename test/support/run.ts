@@ -1,8 +1,6 @@
 // Helpers for the tests of the Makefile and scripts: run a command from the repo root, bounded.
 import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
-import { REPO_ROOT } from '../../scripts/lib/find-tool.ts';
-
-export { REPO_ROOT };
+import { REPO_ROOT } from './repo.ts';
 
 export interface Result {
   status: number | null;

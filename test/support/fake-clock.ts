@@ -1,7 +1,7 @@
 // A manual clock for scheduler tests: time moves only when advance() is called, and timers fire in
 // due order (ties in creation order), each seeing now() equal to the time it fired at plus any
 // extra lateness the test injects.
-import type { Clock } from '../../pinger/src/scheduler.ts';
+import type { Clock } from '../../services/pinger/src/scheduler.ts';
 
 interface Timer {
   id: number;
