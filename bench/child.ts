@@ -1,10 +1,13 @@
-// Spawning the processes under test: pinned to a CPU with taskset when available, stdout lines
-// collected on request, RSS sampled from /proc, stopped with SIGTERM then SIGKILL.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+// Spawning the processes under test through test/support/processes.ts: pinned to a CPU with taskset
+// when available, a reproducible environment, stdout lines collected on request (/dev/null
+// otherwise), RSS sampled from /proc, stopped with SIGTERM then SIGKILL.
+import { spawnSync } from 'node:child_process';
+import { pollUntil } from '../test/support/poll.ts';
+import { type Child, startProcess as start } from '../test/support/processes.ts';
 import { readMemory } from './procfs.ts';
 import type { RssSample } from './stats.ts';
+
+export type { Child };
 
 let tasksetOk: boolean | undefined;
 /** taskset exists and may set affinity here (containers can forbid it). */
@@ -32,17 +35,6 @@ export interface StartOptions {
   readonly keepStdout?: boolean;
   /** called for each stdout line when keepStdout is set */
   readonly onLine?: (line: string) => void;
-}
-
-export interface Child {
-  readonly name: string;
-  readonly pid: number;
-  readonly proc: ChildProcess;
-  readonly lines: string[];
-  /** last bytes of stderr, for error messages */
-  stderrTail(): string;
-  exited(): boolean;
-  stop(graceMs?: number): Promise<number | string | null>;
 }
 
 const SERVICE_KEYS = new Set([
@@ -80,93 +72,67 @@ export function cleanEnv(env: NodeJS.ProcessEnv = process.env): Record<string, s
 export function startProcess(opts: StartOptions): Child {
   const exe = opts.command ?? process.execPath;
   const pin = opts.cpus !== undefined && hasTaskset();
-  const cmd = pin ? 'taskset' : exe;
-  const args = pin ? ['-c', opts.cpus as string, exe, ...opts.args] : [...opts.args];
-  const nodeOptions = opts.nodeOptions?.trim() ? { NODE_OPTIONS: opts.nodeOptions.trim() } : {};
-  const proc = spawn(cmd, args, {
-    env: { ...cleanEnv(), ...opts.env, ...nodeOptions },
-    stdio: ['ignore', opts.keepStdout ? 'pipe' : 'ignore', 'pipe'],
-  });
-  if (proc.pid === undefined) throw new Error(`${opts.name}: spawn failed`);
-  const lines: string[] = [];
-  let stderr = '';
-  let done = false;
-  proc.stderr?.on('data', (c: Buffer) => {
-    stderr = (stderr + c.toString('utf8')).slice(-4000);
-  });
-  if (opts.keepStdout && proc.stdout) {
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      lines.push(line);
-      opts.onLine?.(line);
-    });
-  }
-  const exit = once(proc, 'exit').then(([code, signal]) => {
-    done = true;
-    return (code ?? signal) as number | string | null;
-  });
-  return {
+  const nodeOptions: Record<string, string> = opts.nodeOptions?.trim() ? { NODE_OPTIONS: opts.nodeOptions.trim() } : {};
+  return start({
     name: opts.name,
-    pid: proc.pid,
-    proc,
-    lines,
-    stderrTail: () => stderr,
-    exited: () => done,
-    async stop(graceMs = 5000) {
-      if (!done) proc.kill('SIGTERM');
-      const timer = setTimeout(() => {
-        if (!done) proc.kill('SIGKILL');
-      }, graceMs);
-      try {
-        return await exit;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
+    command: pin ? 'taskset' : exe,
+    args: pin ? ['-c', opts.cpus as string, exe, ...opts.args] : [...opts.args],
+    baseEnv: cleanEnv(),
+    env: { ...opts.env, ...nodeOptions },
+    cwd: process.cwd(),
+    stdout: opts.keepStdout ? 'keep' : 'ignore',
+    ...(opts.onLine ? { onLine: opts.onLine } : {}),
+  });
 }
 
 export { freePort } from '../test/support/ports.ts';
 
 /** Wait for the child's first stdout line shaped like {"listening":PORT}. */
-export async function waitListening(child: Child, timeoutMs = 10_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    for (const line of child.lines) {
-      try {
-        const v = JSON.parse(line) as { listening?: unknown };
-        if (typeof v.listening === 'number') return v.listening;
-      } catch {
-        /* not JSON */
+export function waitListening(child: Child, timeoutMs = 10_000): Promise<number> {
+  return pollUntil(
+    () => {
+      for (const line of child.lines) {
+        try {
+          const v = JSON.parse(line) as { listening?: unknown };
+          if (typeof v.listening === 'number') return v.listening;
+        } catch {
+          /* not JSON */
+        }
       }
-    }
-    if (child.exited()) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${child.name}: did not report {"listening":PORT} within ${timeoutMs} ms${describeExit(child)}`);
+      if (child.hasExited()) throw new Error(`${child.name}: exited before reporting {"listening":PORT}${describeExit(child)}`);
+      return undefined;
+    },
+    timeoutMs,
+    () => `${child.name} to report {"listening":PORT}${describeExit(child)}`,
+    { intervalMs: 50 },
+  );
 }
 
 function describeExit(child: Child): string {
   const tail = child.stderrTail().trim();
-  return `${child.exited() ? ` (exited, code ${String(child.proc.exitCode ?? child.proc.signalCode)})` : ''}${tail ? `; stderr: ${tail}` : ''}`;
+  return `${child.hasExited() ? ` (exited, code ${String(child.child.exitCode ?? child.child.signalCode)})` : ''}${tail ? `; stderr: ${tail}` : ''}`;
 }
 
 /** Poll GET url until it answers `status` (default 200). */
 export async function waitHttp(child: Child, url: string, timeoutMs = 15_000, status = 200): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
-  while (Date.now() < deadline) {
-    if (child.exited()) break;
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === status) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${child.name}: ${url} did not answer ${status} within ${timeoutMs} ms (last: ${last})${describeExit(child)}`);
+  await pollUntil(
+    async () => {
+      if (child.hasExited()) throw new Error(`${child.name}: exited before ${url} answered ${status}${describeExit(child)}`);
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        if (res.status === status) return true;
+        last = `HTTP ${res.status}`;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      return undefined;
+    },
+    timeoutMs,
+    () => `${child.name}: ${url} to answer ${status} (last: ${last})${describeExit(child)}`,
+    { intervalMs: 100 },
+  );
 }
 
 export interface RssSampler {

@@ -1,9 +1,9 @@
-// A tiny OTLP/HTTP trace sink for the benchmark: accepts POST /v1/traces (JSON or protobuf,
-// optionally gzip), counts requests, spans and bytes, answers 200. GET /stats returns the counts.
-// Run as its own process: `node bench/otlp-sink.ts` prints {"listening":PORT} on stdout.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+// A tiny OTLP/HTTP trace sink for the benchmark, built on the tests' OTLP receiver
+// (test/support/otlp-receiver.ts): accepts POST /v1/traces (JSON or protobuf, optionally gzip),
+// counts requests, spans and wire bytes, answers 200. GET /stats returns the counts. What is
+// bench-only lives here: the counting, the protobuf span count, and running as its own process:
+// `node bench/otlp-sink.ts` prints {"listening":PORT} on stdout.
+import { startOtlpReceiver } from '../test/support/otlp-receiver.ts';
 
 export interface SinkStats {
   requests: number;
@@ -85,52 +85,26 @@ export interface Sink {
 
 export async function startSink(port = 0, host = '127.0.0.1'): Promise<Sink> {
   const stats: SinkStats = { requests: 0, spans: 0, bytes: 0, rejected: 0, names: {} };
-  const server = http.createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/stats') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
-      return;
-    }
-    if (req.method !== 'POST' || req.url !== '/v1/traces') {
-      res.writeHead(404).end();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const type = String(req.headers['content-type'] ?? '');
-      const proto = type.startsWith('application/x-protobuf');
-      try {
-        const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
-        // tally names into a scratch object first so a body that fails half way counts nothing
-        const names: Record<string, number> = { ...stats.names };
-        const spans = proto ? countProtobufSpans(body) : countJsonSpans(body.toString('utf8'), names);
-        stats.names = names;
-        stats.requests++;
-        stats.spans += spans;
-        stats.bytes += raw.length;
-        // an empty ExportTraceServiceResponse means full success in both encodings
-        res.writeHead(200, { 'content-type': proto ? 'application/x-protobuf' : 'application/json' }).end(proto ? '' : '{}');
-      } catch (err) {
-        stats.rejected++;
-        res.writeHead(400, { 'content-type': 'text/plain' }).end(`bad OTLP body: ${(err as Error).message}`);
-      }
-    });
+  const receiver = await startOtlpReceiver({
+    port,
+    host,
+    protobuf: true,
+    keepAliveTimeoutMs: 30_000,
+    get: { '/stats': () => stats },
+    onExport: ({ raw, body, protobuf }) => {
+      // tally names into a scratch object first so a body that fails half way counts nothing
+      const names: Record<string, number> = { ...stats.names };
+      const spans = protobuf ? countProtobufSpans(body) : countJsonSpans(body.toString('utf8'), names);
+      stats.names = names;
+      stats.requests++;
+      stats.spans += spans;
+      stats.bytes += raw.length;
+    },
+    onReject: (status) => {
+      if (status === 400) stats.rejected++;
+    },
   });
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    stats,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { port: receiver.port, stats, close: receiver.close };
 }
 
 if (import.meta.main) {

@@ -117,7 +117,7 @@ export async function runPaced(o: {
   const timer = setTimeout(() => {
     void child.stop(1000);
   }, limitMs);
-  const code = await new Promise<number | null>((resolve) => child.proc.once('close', (c: number | null) => resolve(c)));
+  const code = await new Promise<number | null>((resolve) => child.child.once('close', (c: number | null) => resolve(c)));
   clearTimeout(timer);
   if (code !== 0) throw new Error(`paced-load exited with ${String(code)} (bounded at ${limitMs} ms): ${child.stderrTail()}`);
   const line = child.lines.filter((l) => l.startsWith('{')).at(-1);

@@ -160,7 +160,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       /* exited */
     }
   }, 250);
-  const code = await new Promise<number | null>((resolve) => child.proc.once('close', (c: number | null) => resolve(c)));
+  const code = await new Promise<number | null>((resolve) => child.child.once('close', (c: number | null) => resolve(c)));
   clearInterval(sampler);
   clearTimeout(timer);
   // give readline a tick to deliver the last line
