@@ -85,8 +85,6 @@ export function startProcess(opts: StartOptions): Child {
   });
 }
 
-export { freePort } from '../test/support/ports.ts';
-
 /** Wait for the child's first stdout line shaped like {"listening":PORT}. */
 export function waitListening(child: Child, timeoutMs = 10_000): Promise<number> {
   return pollUntil(

@@ -3,7 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FLUSH_TIMEOUT_MS, SHUTDOWN_MARGIN_MS } from '../services/shared/src/budgets.ts';
-import { type Child, freePort, sampleRss, startProcess, waitHttp, waitListening } from './child.ts';
+import { freePort } from '../test/support/ports.ts';
+import { type Child, sampleRss, startProcess, waitHttp, waitListening } from './child.ts';
 import type { SinkStats } from './otlp-sink.ts';
 import { type PacedResult, runPaced } from './paced-load.ts';
 import { parsePingLines, sumCounter } from './pinger-log.ts';
