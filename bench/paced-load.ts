@@ -83,7 +83,15 @@ export async function pacedLoad(o: PacedOptions): Promise<PacedResult> {
     setTimeout(tick, 5);
   });
   const elapsedMs = performance.now() - t0;
-  await Promise.race([Promise.allSettled([...pending]), new Promise((r) => setTimeout(r, (o.timeoutMs ?? 5000) + 1000))]);
+  // the straggler bound must not outlive the wait: a pending timer kept the generator's process alive for 6 s after its result
+  let straggler: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled([...pending]),
+    new Promise((r) => {
+      straggler = setTimeout(r, (o.timeoutMs ?? 5000) + 1000);
+    }),
+  ]);
+  clearTimeout(straggler);
   agent.destroy();
   const has = latencies.length > 0;
   return {

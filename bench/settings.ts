@@ -85,7 +85,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
     quick,
     connections: 32,
     warmupSec: quick ? 1 : 3,
-    measureSec: quick ? 2 : 15,
+    measureSec: quick ? 1 : 15,
     rounds: readRounds(env['BENCH_ROUNDS'], quick),
     sustainedSec: quick ? 3 : 60,
     pingerSec: quick ? 3 : 60,
