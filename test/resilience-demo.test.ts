@@ -196,21 +196,24 @@ describe('make resilience-demo', function () {
     });
   });
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`${signal} during the wait removes the fault from both namespaces and exits non-zero`, async () => {
-      const f = fake();
-      const { code, out } = await interrupt('scripts/resilience-demo.sh', f.env(), /^\+ sleep 20$/m, signal);
-      expect(code, out).to.equal(signal === 'SIGINT' ? 130 : 143);
-      const calls = f.calls();
-      const on = calls.indexOf('-n pingpong-mesh set env deployment/ponger FAULT_ERROR_RATE=0.5');
-      expect(on).to.be.greaterThan(-1);
-      expect(calls.slice(on + 1)).to.include.members([
-        '-n pingpong-plain set env deployment/ponger FAULT_ERROR_RATE-',
-        '-n pingpong-mesh set env deployment/ponger FAULT_ERROR_RATE-',
-      ]);
-      expect(out).not.to.match(/\[measure\]/);
-    });
-  }
+  // each signal has its own trap: two runs, side by side
+  it('SIGINT (130) or SIGTERM (143) during the wait removes the fault from both namespaces and exits non-zero', async () => {
+    await Promise.all(
+      (['SIGINT', 'SIGTERM'] as const).map(async (signal) => {
+        const f = fake();
+        const { code, out } = await interrupt('scripts/resilience-demo.sh', f.env(), /^\+ sleep 20$/m, signal);
+        expect(code, `${signal}: ${out}`).to.equal(signal === 'SIGINT' ? 130 : 143);
+        const calls = f.calls();
+        const on = calls.indexOf('-n pingpong-mesh set env deployment/ponger FAULT_ERROR_RATE=0.5');
+        expect(on, signal).to.be.greaterThan(-1);
+        expect(calls.slice(on + 1), signal).to.include.members([
+          '-n pingpong-plain set env deployment/ponger FAULT_ERROR_RATE-',
+          '-n pingpong-mesh set env deployment/ponger FAULT_ERROR_RATE-',
+        ]);
+        expect(out, signal).not.to.match(/\[measure\]/);
+      }),
+    );
+  });
 
   it('`off` removes the fault without setting it (after a SIGKILL)', () => {
     const f = fake();
@@ -255,21 +258,27 @@ describe('make zero-trust-rollout', function () {
     expect(cmds.at(-1)).to.equal('kubectl delete namespace zero-trust-rollout --ignore-not-found --wait=false');
   });
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`${signal} while waiting for the intruder deletes the throwaway namespace`, async () => {
-      const f = new Fake();
-      fakes.push(f);
-      const { code, out } = await interrupt(
-        'scripts/zero-trust-rollout.sh',
-        f.env({ WAIT_SECONDS: '60' }),
-        /^\+ kubectl -n zero-trust-rollout apply -f -$/m,
-        signal,
-      );
-      expect(code, out).to.equal(signal === 'SIGINT' ? 130 : 143);
-      const calls = f.calls();
-      expect(calls).to.include('apply -k k8s/overlays/zero-trust-rollout/audit');
-      expect(calls.at(-1)).to.equal('delete namespace zero-trust-rollout --ignore-not-found --wait=false');
-      expect(calls.filter((c) => c.includes('overlays/zero-trust-rollout/deny'))).to.deep.equal([]);
-    });
-  }
+  // each signal has its own trap: two runs, side by side
+  it('SIGINT (130) or SIGTERM (143) while waiting for the intruder deletes the throwaway namespace', async () => {
+    await Promise.all(
+      (['SIGINT', 'SIGTERM'] as const).map(async (signal) => {
+        const f = new Fake();
+        fakes.push(f);
+        const { code, out } = await interrupt(
+          'scripts/zero-trust-rollout.sh',
+          f.env({ WAIT_SECONDS: '60' }),
+          /^\+ kubectl -n zero-trust-rollout apply -f -$/m,
+          signal,
+        );
+        expect(code, `${signal}: ${out}`).to.equal(signal === 'SIGINT' ? 130 : 143);
+        const calls = f.calls();
+        expect(calls, signal).to.include('apply -k k8s/overlays/zero-trust-rollout/audit');
+        expect(calls.at(-1), signal).to.equal('delete namespace zero-trust-rollout --ignore-not-found --wait=false');
+        expect(
+          calls.filter((c) => c.includes('overlays/zero-trust-rollout/deny')),
+          signal,
+        ).to.deep.equal([]);
+      }),
+    );
+  });
 });
