@@ -6,7 +6,6 @@ import { REPO_ROOT } from './support/repo.ts';
 import { run } from './support/run.ts';
 
 const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const base = path.join(REPO_ROOT, 'k8s/base/kustomization.yaml');
 
 function images(kustomization?: string) {
   const env: Record<string, string> = { ...process.env, DRY_RUN: '1' } as Record<string, string>;
@@ -15,19 +14,8 @@ function images(kustomization?: string) {
 }
 
 describe('scripts/images.sh', () => {
-  it('builds and imports exactly the names k8s/base/kustomization.yaml maps to', function () {
-    try {
-      readFileSync(base);
-    } catch {
-      this.skip();
-    }
-    const r = images();
-    expect(r.status, r.stderr).to.equal(0);
-    // build-image.sh builds and tags each target of services/Dockerfile (below)
-    expect(r.stdout).to.include('+ scripts/docker/build-image.sh pinger ponger');
-    expect(r.stdout).to.include(`+ k3d image import --mode=direct --cluster cluster pingpong/pinger:${version} pingpong/ponger:${version}`);
-  });
-
+  // what it builds and imports from k8s/base/kustomization.yaml, as make mesh-up runs it: test/mesh-up-dry-run.test.ts
+  // ('issues the commands in the order Linkerd needs them' matches both command lines whole)
   describe('refuses a kustomization that maps to other images', () => {
     let dir = '';
     beforeEach(() => {
