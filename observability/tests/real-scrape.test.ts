@@ -63,6 +63,8 @@ describe('observability: real scrape of the services (loopback)', function () {
   const procs: Child[] = [];
   const sets: AppSet[] = [];
   let dir = '';
+  let staticJob: Record<string, unknown> = {};
+  let prom: { port: number; child: Child } | undefined;
 
   before(async function () {
     if (!existsSync(PONGER) || !existsSync(PINGER)) {
@@ -100,6 +102,56 @@ describe('observability: real scrape of the services (loopback)', function () {
           },
         }),
       );
+    }
+    // Prometheus starts beside the services: it holds back its first scrape for its discovery
+    // throttle (5 s in Prometheus 2.42: discovery/manager.go updatert, scrape/manager.go reloader)
+    const PROMETHEUS = findTool('prometheus');
+    if (PROMETHEUS) {
+      const k8sJob = job(loadPrometheusConfig(), 'pingpong-apps');
+      const discovered = sets.flatMap((s) => [
+        podPortTarget({
+          namespace: s.namespace,
+          pod: 'ponger-local',
+          address: `127.0.0.1:${s.ponger.admin}`,
+          container: 'ponger',
+          portName: 'admin',
+          podLabels: { 'app.kubernetes.io/name': 'ponger' },
+        }),
+        podPortTarget({
+          namespace: s.namespace,
+          pod: 'pinger-local',
+          address: `127.0.0.1:${s.pingerAdmin}`,
+          container: 'pinger',
+          portName: 'admin',
+          podLabels: { 'app.kubernetes.io/name': 'pinger' },
+        }),
+        // what the k8s job must not scrape: the app port
+        podPortTarget({
+          namespace: s.namespace,
+          pod: 'ponger-local',
+          address: `127.0.0.1:${s.ponger.app}`,
+          container: 'ponger',
+          portName: 'http',
+          podLabels: { 'app.kubernetes.io/name': 'ponger' },
+        }),
+      ]);
+      staticJob = staticEquivalent(k8sJob, discovered, { scrape_interval: '1s', scrape_timeout: '1s' });
+      const cfgFile = join(dir, 'prometheus.yml');
+      writeFileSync(cfgFile, stringify({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: [staticJob] }));
+      const port = await freePort();
+      const child = startProcess({
+        name: 'prometheus',
+        command: PROMETHEUS,
+        args: [
+          `--config.file=${cfgFile}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--enable-feature=exemplar-storage',
+          '--log.level=warn',
+        ],
+      });
+      procs.push(child);
+      prom = { port, child };
     }
     try {
       for (const s of sets) {
@@ -144,59 +196,15 @@ describe('observability: real scrape of the services (loopback)', function () {
   });
 
   it('Debian Prometheus, with the static equivalent of the k8s job, answers every app-level dashboard query', async function () {
-    const PROMETHEUS = findTool('prometheus');
-    if (!PROMETHEUS) missingTool(this, 'prometheus not found in ./.bin or on PATH (apt-get install prometheus; .ci/run installs it)');
-    const k8sJob = job(loadPrometheusConfig(), 'pingpong-apps');
-    const discovered = sets.flatMap((s) => [
-      podPortTarget({
-        namespace: s.namespace,
-        pod: 'ponger-local',
-        address: `127.0.0.1:${s.ponger.admin}`,
-        container: 'ponger',
-        portName: 'admin',
-        podLabels: { 'app.kubernetes.io/name': 'ponger' },
-      }),
-      podPortTarget({
-        namespace: s.namespace,
-        pod: 'pinger-local',
-        address: `127.0.0.1:${s.pingerAdmin}`,
-        container: 'pinger',
-        portName: 'admin',
-        podLabels: { 'app.kubernetes.io/name': 'pinger' },
-      }),
-      // what the k8s job must not scrape: the app port
-      podPortTarget({
-        namespace: s.namespace,
-        pod: 'ponger-local',
-        address: `127.0.0.1:${s.ponger.app}`,
-        container: 'ponger',
-        portName: 'http',
-        podLabels: { 'app.kubernetes.io/name': 'ponger' },
-      }),
-    ]);
-    const staticJob = staticEquivalent(k8sJob, discovered, { scrape_interval: '1s', scrape_timeout: '1s' });
+    if (!prom) missingTool(this, 'prometheus not found in ./.bin or on PATH (apt-get install prometheus; .ci/run installs it)');
     expect((staticJob['static_configs'] as unknown[]).length).to.equal(4);
-    const cfgFile = join(dir, 'prometheus.yml');
-    writeFileSync(cfgFile, stringify({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: [staticJob] }));
-    const port = await freePort();
-    const prom = startProcess({
-      name: 'prometheus',
-      command: PROMETHEUS,
-      args: [
-        `--config.file=${cfgFile}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--enable-feature=exemplar-storage',
-        '--log.level=warn',
-      ],
-    });
-    procs.push(prom);
+    const { port, child } = prom;
     const api = `http://127.0.0.1:${port}/api/v1`;
     await pollUntil(() => httpOk(`http://127.0.0.1:${port}/-/ready`), 20_000, 'Prometheus ready', {
       intervalMs: 250,
       retryErrors: true,
     }).catch((e: Error) => {
-      throw new Error(`${e.message}\n${output(prom)}`);
+      throw new Error(`${e.message}\n${output(child)}`);
     });
 
     const query = async (expr: string): Promise<unknown[]> => {
