@@ -55,7 +55,6 @@ const clone = <T>(v: T): T => structuredClone(v);
 describeRendered('observability: OpenTelemetry Collector config', () => {
   it('is consistent: components defined and used, ports match Service/container, endpoints match Jaeger and the apps', () => {
     const { cfg, ctx } = load();
-    expect(ctx.appEndpoints.length).to.be.greaterThan(0);
     expect(collectorProblems(cfg, ctx)).to.deep.equal([]);
   });
 
