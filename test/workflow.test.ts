@@ -36,6 +36,33 @@ function workflowProblems(text: string): string[] {
   return problems;
 }
 
+/** Problems of the mutation workflow: unpinned actions, or no step running the mutation score (which fails below the break threshold). */
+function mutationProblems(text: string): string[] {
+  const steps = (parse(text) as Workflow).jobs?.['mutation']?.steps ?? [];
+  const problems = steps
+    .filter((s) => s.uses !== undefined && !/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(s.uses))
+    .map((s) => `uses: ${s.uses}: expected owner/repo@<40-hex commit>`);
+  if (!steps.some((s) => /^npm run test:mutation\b/.test(s.run ?? '')))
+    problems.push('jobs.mutation: expected a step running npm run test:mutation');
+  return problems;
+}
+
+describe('.github/workflows/mutation.yml', () => {
+  const text = readFileSync(path.join(REPO_ROOT, '.github/workflows/mutation.yml'), 'utf8');
+
+  it('pins actions by commit and runs npm run test:mutation, whose score breaks below 85%', () => {
+    expect(mutationProblems(text)).to.deep.equal([]);
+    const config = JSON.parse(readFileSync(path.join(REPO_ROOT, 'stryker.config.json'), 'utf8')) as { thresholds: { break: number } };
+    expect(config.thresholds.break).to.equal(85);
+    expect(mutationProblems(text.replace(/actions\/checkout@[0-9a-f]{40}/, 'actions/checkout@v4'))).to.deep.equal([
+      'uses: actions/checkout@v4: expected owner/repo@<40-hex commit>',
+    ]);
+    expect(mutationProblems(text.replace(/run: npm run test:mutation.*/, 'run: npm test'))).to.deep.equal([
+      'jobs.mutation: expected a step running npm run test:mutation',
+    ]);
+  });
+});
+
 describe('.github/workflows/e2e.yml', () => {
   const text = readFileSync(path.join(REPO_ROOT, '.github/workflows/e2e.yml'), 'utf8');
 
