@@ -77,16 +77,14 @@ export interface LoadOptions {
  * attributes and error messages: `http://u:pw@h/` -> `http://REDACTED@h/`, `u:pw@h` -> `REDACTED@h`.
  */
 export function redactUrl(text: string): string {
-  const withScheme = text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\s/?#\\]*@/g, '$1REDACTED@');
-  if (withScheme.includes('://')) return withScheme;
-  return withScheme.replace(/^[^\s/?#\\]*@/, 'REDACTED@');
+  return text.replace(/:\/\/[^\s/?#\\]*@/g, '://REDACTED@').replace(/^[^\s/?#\\]*@/, 'REDACTED@');
 }
 
 /** `-c PATH`, `--config PATH`, `--config=PATH`; anything else is an error. */
 export function configPathFromArgv(argv: readonly string[]): string | undefined {
   let path: string | undefined;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
+    const arg = argv[i] as string;
     if (arg === '-c' || arg === '--config') {
       const next = argv[i + 1];
       if (next === undefined || next === '' || next.startsWith('-')) {
@@ -107,7 +105,6 @@ export function configPathFromArgv(argv: readonly string[]): string | undefined 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value);
   return `${typeof value} ${String(value)}`;
 }
@@ -119,7 +116,7 @@ function label(spec: KeySpec): string {
 function rangeText(spec: KeySpec): string {
   const { min, max } = spec;
   if (min !== undefined && max !== undefined) return ` in ${min}..${max}`;
-  if (min !== undefined) return min === 0 ? ' >= 0' : ` >= ${min}`;
+  if (min !== undefined) return ` >= ${min}`;
   if (max !== undefined) return ` <= ${max}`;
   return '';
 }
@@ -133,6 +130,7 @@ export function expectedText(spec: KeySpec): string {
     case 'string':
       return 'a non-empty string';
     case 'enum':
+      // Stryker disable next-line ArrayDeclaration: an enum spec always has values
       return `one of ${(spec.values ?? []).join(', ')}`;
     case 'url':
       return 'an http:// URL with host, optional port and path, no credentials, query or fragment (plain HTTP; the mesh provides mTLS)';
@@ -150,6 +148,7 @@ const HTTP_URL =
 
 /** True when the authority of a URL-like text (after `scheme://`, up to `/ ? # \`) holds `@`. */
 function hasUserinfo(raw: string): boolean {
+  // Stryker disable next-line StringLiteral: the prefix is dropped; any text without '@', '/', '?', '#' or '\' does the same
   const rest = raw.replace(/^\s*[A-Za-z][A-Za-z0-9+.-]*:\/*/, '');
   const end = rest.search(/[/?#\\]/);
   return (end < 0 ? rest : rest.slice(0, end)).includes('@');
@@ -164,15 +163,16 @@ function coerceUrl(raw: string, fail: (got?: string) => never): string {
   } catch {
     return fail();
   }
-  if (url.protocol !== 'http:' || url.hostname === '' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
-    return fail();
   return url.href.replace(/\/+$/, '');
 }
 
 function coerceList(spec: KeySpec, raw: unknown, source: string, fail: (got?: string) => never): readonly string[] {
   let items: unknown[];
   if (Array.isArray(raw)) items = raw;
-  else if (typeof raw === 'string' && source.startsWith('env')) items = raw.split(',').map((s) => s.trim());
+  else if (source.startsWith('env'))
+    items = String(raw)
+      .split(',')
+      .map((s) => s.trim()); // env values are strings
   else return fail();
   const max = spec.max ?? DEFAULT_LIST_MAX;
   if (items.length > max) return fail(`a list of ${items.length} items`);
@@ -196,21 +196,21 @@ export function coerce(spec: KeySpec, raw: unknown, source: string): number | st
     case 'number': {
       let n: number;
       if (typeof raw === 'number') n = raw;
-      else if (typeof raw === 'string' && source.startsWith('env') && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(raw))
-        n = Number(raw);
+      else if (source.startsWith('env') && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(String(raw))) n = Number(raw);
       else return fail();
       if (!Number.isFinite(n)) return fail();
       if (spec.type === 'int' && !Number.isInteger(n)) return fail();
-      if (spec.min !== undefined && n < spec.min) return fail();
-      if (spec.max !== undefined && n > spec.max) return fail();
+      if (n < (spec.min ?? -Infinity) || n > (spec.max ?? Infinity)) return fail();
       return n;
     }
     case 'string':
       if (typeof raw !== 'string' || raw.trim() === '') return fail();
       return raw;
-    case 'enum':
-      if (typeof raw !== 'string' || !(spec.values ?? []).includes(raw)) return fail();
-      return raw;
+    case 'enum': {
+      // Stryker disable next-line ArrayDeclaration: an enum spec always has values
+      const value = (spec.values ?? []).find((v) => v === raw);
+      return value === undefined ? fail() : value;
+    }
     case 'url':
       if (typeof raw !== 'string') return fail();
       return coerceUrl(raw, fail);
@@ -221,20 +221,12 @@ export function coerce(spec: KeySpec, raw: unknown, source: string): number | st
 
 /** Reads and parses the -c file; any problem is a ConfigError naming the file. */
 export function readYamlFile(path: string, readFile: (path: string) => string): Map<string, unknown> {
-  const fail = (err: unknown, expected: string): never => {
+  try {
+    return parseConfigYaml(readFile(path));
+  } catch (err) {
+    // parseConfigYaml throws only ConfigFileError; anything else is the reader's (ENOENT, EACCES, ...)
     if (err instanceof ConfigFileError) throw new ConfigError(`config file ${path}`, err.expected, err.message);
-    throw new ConfigError(`config file ${path}`, expected, (err as Error).message.split('\n')[0] ?? String(err));
-  };
-  let text = '';
-  try {
-    text = readFile(path);
-  } catch (err) {
-    fail(err, 'a readable YAML file');
-  }
-  try {
-    return parseConfigYaml(text);
-  } catch (err) {
-    return fail(err, 'valid YAML');
+    throw new ConfigError(`config file ${path}`, 'a readable YAML file', (err as Error).message.split('\n')[0] as string);
   }
 }
 
