@@ -7,7 +7,8 @@
 // - @opentelemetry/sdk-node 0.301.0 dist/sdk.mjs, utils.mjs, create-from-env.mjs: exporters
 //   otlp|zipkin|console|none (getSpanProcessorsFromEnv), propagators tracecontext|baggage|b3|b3multi|none
 //   (getPropagatorFromEnv), samplers (createSamplerFromEnv), OTEL_TRACES_SAMPLER_ARG in [0,1],
-//   OTEL_BSP_* > 0 (getNonNegativeNumberFromEnv), OTLP protocols grpc|http/json|http/protobuf,
+//   OTEL_BSP_* > 0 (getNonNegativeNumberFromEnv), OTLP protocols grpc|http/json|http/protobuf
+//   (getOtlpProtocolFromEnv, compared untrimmed),
 //   OTEL_NODE_RESOURCE_DETECTORS names (getResourceDetectorsFromEnv).
 // - @opentelemetry/core 3.1.0 dist/platform/node/environment.mjs: blank (whitespace only) = unset,
 //   lists split on ',' and trimmed, booleans `true`/`false` any case; dist/utils/configuration.mjs:
@@ -76,8 +77,8 @@ const listOf =
 const number =
   (expected: string, ok: (n: number) => boolean): Check =>
   (raw) => {
-    const n = Number(raw.trim());
-    return raw.trim() !== '' && Number.isFinite(n) && ok(n) ? undefined : expected;
+    const n = Number(raw); // raw is not blank (checkOtelEnv skips blank); Number() ignores surrounding blanks
+    return Number.isFinite(n) && ok(n) ? undefined : expected;
   };
 const positiveInt = number('an integer > 0', (n) => Number.isInteger(n) && n > 0);
 const positiveMs = number('a number of milliseconds > 0', (n) => n > 0);
@@ -86,33 +87,34 @@ const nonNegativeInt = number('an integer >= 0', (n) => Number.isInteger(n) && n
 const endpoint: Check = (raw) => {
   const expected = 'an http:// or https:// URL with host, no credentials';
   const text = raw.trim();
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\\]*@/.test(text)) return `${expected} (credentials in the URL would be logged)`;
+  let url: URL;
   try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && /^https?:\/\/[^/]/i.test(text)
-      ? undefined
-      : expected;
+    url = new URL(text);
   } catch {
     return expected;
   }
+  if (url.username !== '' || url.password !== '') return `${expected} (credentials in the URL would be logged)`;
+  // the scheme and an authority as written: WHATWG parsing would turn `http:/x` or `http:///x` into host `x`
+  return /^https?:\/\/[^/]/i.test(text) ? undefined : expected;
 };
 
 const keyValues =
-  (expected: string, maxLength?: number): Check =>
+  (expected: string, maxLength = Number.POSITIVE_INFINITY): Check =>
   (raw) => {
     for (const entry of raw.split(',')) {
       if (entry.trim() === '') continue;
       const parts = entry.split('=');
-      if (parts.length !== 2 || (parts[0] ?? '').trim() === '') return expected;
+      const [rawKey, rawValue] = parts as [string, string];
+      if (parts.length !== 2 || rawKey.trim() === '') return expected;
       let key: string;
       let value: string;
       try {
-        key = decodeURIComponent((parts[0] ?? '').trim());
-        value = decodeURIComponent((parts[1] ?? '').trim());
+        key = decodeURIComponent(rawKey.trim());
+        value = decodeURIComponent(rawValue.trim());
       } catch {
         return expected;
       }
-      if (maxLength !== undefined && (key.length > maxLength || value.length > maxLength)) return expected;
+      if (key.length > maxLength || value.length > maxLength) return expected;
     }
     return undefined;
   };
@@ -121,8 +123,8 @@ const batchSize: Check = (raw, env) => {
   const bad = positiveInt(raw, env);
   if (bad !== undefined) return bad;
   const queueRaw = env.OTEL_BSP_MAX_QUEUE_SIZE;
-  const queue = queueRaw !== undefined && queueRaw.trim() !== '' ? Number(queueRaw.trim()) : BSP_DEFAULTS.OTEL_BSP_MAX_QUEUE_SIZE;
-  return Number(raw.trim()) <= queue ? undefined : `an integer > 0 and <= OTEL_BSP_MAX_QUEUE_SIZE (${queue})`;
+  const queue = queueRaw !== undefined && queueRaw.trim() !== '' ? Number(queueRaw) : BSP_DEFAULTS.OTEL_BSP_MAX_QUEUE_SIZE;
+  return Number(raw) <= queue ? undefined : `an integer > 0 and <= OTEL_BSP_MAX_QUEUE_SIZE (${queue})`;
 };
 
 /** The variables checked, in the order they are checked; docs/interfaces.md lists the same. */
@@ -131,8 +133,9 @@ export const OTEL_CHECKS: Readonly<Record<string, Check>> = {
   OTEL_TRACES_EXPORTER: listOf(EXPORTERS, 'none'),
   OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint,
-  OTEL_EXPORTER_OTLP_PROTOCOL: oneOf(PROTOCOLS),
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: oneOf(PROTOCOLS),
+  // compared untrimmed: sdk-node 0.301.0 dist/utils.mjs getOtlpProtocolFromEnv
+  OTEL_EXPORTER_OTLP_PROTOCOL: oneOf(PROTOCOLS, (s) => s),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: oneOf(PROTOCOLS, (s) => s),
   OTEL_EXPORTER_OTLP_TIMEOUT: positiveMs,
   OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: positiveMs,
   OTEL_EXPORTER_OTLP_COMPRESSION: oneOf(COMPRESSIONS),
@@ -177,6 +180,7 @@ export function checkOtelEnv(env: Env = process.env): void {
 
 /** True when spans are exported, so the shutdown deadline must hold a telemetry flush. */
 export function tracingExports(env: Env = process.env): boolean {
-  if ((env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true') return false;
-  return list(env.OTEL_TRACES_EXPORTER ?? '')[0] !== 'none';
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
+  const exporter = env.OTEL_TRACES_EXPORTER;
+  return exporter === undefined || list(exporter)[0] !== 'none';
 }
