@@ -1,25 +1,41 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { thrown } from '../../../test/support/thrown.ts';
-import { ConfigFileError, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, parseConfigYaml, readConfigFile } from './config-file.ts';
+import { ConfigFileError, flowDepth, keyText, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, parseConfigYaml, readConfigFile } from './config-file.ts';
 
 const fileError = (fn: () => unknown): ConfigFileError => thrown(fn, ConfigFileError);
+const refusal = (fn: () => unknown): [string, string] => {
+  const err = fileError(fn);
+  return [err.expected, err.message];
+};
+const TOO_BIG = `a regular file of at most ${MAX_CONFIG_BYTES} bytes`;
 
 describe('shared/config-file', () => {
   describe('readConfigFile', () => {
     let dir: string;
+    let socket: Server | undefined;
     before(() => {
       dir = mkdtempSync(join(tmpdir(), 'config-file-'));
     });
-    after(() => rmSync(dir, { recursive: true, force: true }));
+    after(() => {
+      socket?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-    it('reads a regular file, also through a symlink (a ConfigMap mount is one)', () => {
+    it('reads a regular file, also through a symlink (a ConfigMap mount is one), and keeps no descriptor open', () => {
       writeFileSync(join(dir, 'ok.yaml'), 'log:\n  level: debug\n');
       symlinkSync(join(dir, 'ok.yaml'), join(dir, 'link.yaml'));
-      expect(readConfigFile(join(dir, 'link.yaml'))).to.equal('log:\n  level: debug\n');
+      writeFileSync(join(dir, 'latin1.yaml'), Buffer.from([0x61, 0x3a, 0x20, 0xe9, 0x0a]));
+      const fds = readdirSync('/proc/self/fd').length;
+      for (let i = 0; i < 20; i++) {
+        expect(readConfigFile(join(dir, 'link.yaml'))).to.equal('log:\n  level: debug\n');
+        expect(refusal(() => readConfigFile(join(dir, 'latin1.yaml')))).to.deep.equal(['UTF-8 text', 'bytes that are not UTF-8']);
+      }
+      expect(readdirSync('/proc/self/fd').length).to.equal(fds);
     });
 
     it('refuses a FIFO at once instead of blocking on it', () => {
@@ -27,28 +43,27 @@ describe('shared/config-file', () => {
       execFileSync('mkfifo', [fifo]);
       const t0 = performance.now();
       const err = fileError(() => readConfigFile(fifo));
-      expect(err.message).to.equal('a FIFO (named pipe)');
+      expect([err.name, err.expected, err.message]).to.deep.equal(['ConfigFileError', 'a regular file', 'a FIFO (named pipe)']);
       expect(performance.now() - t0).to.be.below(1000);
     });
 
-    it('refuses /dev/zero, a directory, and a file over the cap', () => {
-      expect(fileError(() => readConfigFile('/dev/zero')).message).to.equal('a device');
+    it('refuses devices, a directory, a socket, and a file over the cap', async () => {
+      expect(refusal(() => readConfigFile('/dev/zero'))).to.deep.equal(['a regular file', 'a device']);
+      if (existsSync('/dev/loop0')) expect(fileError(() => readConfigFile('/dev/loop0')).message).to.equal('a device');
       expect(fileError(() => readConfigFile(dir)).message).to.equal('a directory');
-      writeFileSync(join(dir, 'big.yaml'), 'a'.repeat(MAX_CONFIG_BYTES + 1));
-      const big = fileError(() => readConfigFile(join(dir, 'big.yaml')));
-      expect(big.expected).to.equal(`a regular file of at most ${MAX_CONFIG_BYTES} bytes`);
+      const path = join(dir, 'sock');
+      socket = createServer();
+      await new Promise<void>((resolve) => socket?.listen(path, resolve));
+      expect(refusal(() => readConfigFile(path))).to.deep.equal(['a regular file', 'a socket']);
+      writeFileSync(join(dir, 'big.yaml'), 'a'.repeat(100_000));
+      expect(refusal(() => readConfigFile(join(dir, 'big.yaml')))).to.deep.equal([TOO_BIG, '100000 bytes or more']);
       writeFileSync(join(dir, 'cap.yaml'), 'a'.repeat(MAX_CONFIG_BYTES));
       expect(readConfigFile(join(dir, 'cap.yaml'))).to.have.length(MAX_CONFIG_BYTES);
-    });
-
-    it('refuses bytes that are not UTF-8', () => {
-      writeFileSync(join(dir, 'latin1.yaml'), Buffer.from([0x61, 0x3a, 0x20, 0xe9, 0x0a]));
-      expect(fileError(() => readConfigFile(join(dir, 'latin1.yaml'))).expected).to.equal('UTF-8 text');
     });
   });
 
   describe('parseConfigYaml', () => {
-    it('flattens nested and dotted keys; lists stay lists', () => {
+    it('flattens nested and dotted keys; lists stay lists; core tags are allowed', () => {
       const m = parseConfigYaml('ping:\n  intervalMs: 5\nlog.level: debug\nidentity:\n  expected: [a, b]\nx: !!str 12\n');
       expect([...m]).to.deep.equal([
         ['ping.intervalMs', 5],
@@ -56,36 +71,113 @@ describe('shared/config-file', () => {
         ['identity.expected', ['a', 'b']],
         ['x', '12'],
       ]);
-      expect(parseConfigYaml('').size).to.equal(0);
-      expect(parseConfigYaml('# only a comment\n').size).to.equal(0);
+      const tags = parseConfigYaml('i: !!int 1\nf: !!float 1.5\nb: !!bool true\nn: !!null ~\nm: !!map {k: v}\ns: !!seq [1]\n? e\nz:\n');
+      expect([...tags]).to.deep.equal([
+        ['i', 1],
+        ['f', 1.5],
+        ['b', true],
+        ['n', null],
+        ['m.k', 'v'],
+        ['s', [1]],
+        ['e', null],
+        ['z', null],
+      ]);
+      for (const empty of ['', '# only a comment\n', '~\n', '---\n', `#${'x'.repeat(MAX_CONFIG_BYTES - 2)}\n`])
+        expect(parseConfigYaml(empty).size, empty.slice(0, 20)).to.equal(0);
     });
 
-    it('refuses a key given both dotted and nested, and a key given twice in one mapping', () => {
-      const both = fileError(() => parseConfigYaml('ping:\n  intervalMs: 5\nping.intervalMs: 7\n'));
-      expect(both.message).to.equal('ping.intervalMs given twice at line 3');
-      expect(both.expected).to.include('dotted or nested, not both');
-      expect(fileError(() => parseConfigYaml('ping:\n  a: 1\nping:\n  b: 2\n')).message).to.equal('ping given twice at line 3');
+    it('refuses what it cannot load exactly, naming what was expected, the key and the line', () => {
+      const nest = (n: number, value: string) =>
+        `${Array.from({ length: n }, (_, i) => `${' '.repeat(i * 2)}k${i}:`).join('\n')} ${value}\n`;
+      const path8 = Array.from({ length: 8 }, (_, i) => `k${i}`).join('.');
+      const deep = `mappings at most ${MAX_CONFIG_DEPTH} deep`;
+      const tags = 'no YAML tags beyond str, int, float, bool, null, map, seq';
+      const anchors = 'no YAML anchors or aliases';
+      const keys = 'keys that are non-empty strings';
+      const plain = 'a list of plain values';
+      const cases: [string, string, string][] = [
+        [
+          'ping:\n  intervalMs: 5\nping.intervalMs: 7\n',
+          'each key given once (dotted or nested, not both)',
+          'ping.intervalMs given twice at line 3',
+        ],
+        ['ping:\n  a: 1\nping:\n  b: 2\n', 'each key given once', 'ping given twice at line 3'],
+        ['a: !foo x\n', 'YAML with no unknown tags or other warnings', 'Unresolved tag: !foo'],
+        ['a: !!binary aGVsbG8=\n', tags, 'tag "tag:yaml.org,2002:binary" at a at line 1'],
+        ['a: 1\nb: !!set {x}\n', tags, 'tag "tag:yaml.org,2002:set" at b at line 2'],
+        ['a: &x 1\nb: 2\n', anchors, 'one at a at line 1'],
+        ['a: &x [1]\nb: *x\n', anchors, 'one at a at line 1'],
+        ['&k a: 1\n', anchors, 'one at the top level at line 1'],
+        ['a: [1, &x 2]\n', anchors, 'one at a at line 1'],
+        ['\nb: 1\nc: &x 2', anchors, 'one at c at line 3'],
+        ['a:\n  b: 1\n  1: x\n', keys, 'a key of another kind under a at line 3'],
+        ['1: x\n', keys, 'a key of another kind under the top level at line 1'],
+        ['"": x\n', keys, 'a key of another kind under the top level at line 1'],
+        ['a:\n  - 1\n  - [2]\n', plain, 'a nested list or mapping in a at line 3'],
+        ['a: [{b: 1}]\n', plain, 'a nested list or mapping in a at line 1'],
+        [`a: ${'['.repeat(MAX_CONFIG_DEPTH)}1${']'.repeat(MAX_CONFIG_DEPTH)}\n`, plain, 'a nested list or mapping in a at line 1'],
+        [`a: ${'['.repeat(MAX_CONFIG_DEPTH + 1)}`, deep, `flow collections ([ ] { }) ${MAX_CONFIG_DEPTH + 1} deep`],
+        [nest(MAX_CONFIG_DEPTH + 1, '1'), deep, `deeper at ${path8} at line 9`],
+        [nest(MAX_CONFIG_DEPTH, '[1]'), deep, `deeper at ${path8} at line 8`],
+        ['- 1\n', 'a YAML mapping of keys', 'a list'],
+        ['hello\n', 'a YAML mapping of keys', 'a single value'],
+        ['a: "x\n', 'valid YAML', 'Missing closing "quote'],
+        [
+          `${'k'.repeat(1100)}: 1\n`,
+          'valid YAML',
+          'The : indicator must be at most 1024 chars after the start of an implicit block mapping key',
+        ],
+        ['a'.repeat(MAX_CONFIG_BYTES + 1), TOO_BIG, `${MAX_CONFIG_BYTES + 1} bytes or more`],
+        ['é'.repeat(MAX_CONFIG_BYTES / 2 + 1), TOO_BIG, `${MAX_CONFIG_BYTES + 2} bytes or more`],
+      ];
+      for (const [yaml, expected, message] of cases) {
+        expect(
+          refusal(() => parseConfigYaml(yaml)),
+          yaml.slice(0, 40),
+        ).to.deep.equal([expected, message]);
+      }
+      expect(parseConfigYaml(nest(MAX_CONFIG_DEPTH, '1')).get(path8)).to.equal(1);
+      expect(parseConfigYaml(nest(MAX_CONFIG_DEPTH - 1, '[1]')).size).to.equal(1);
     });
 
-    it('refuses unknown tags, non-core tags, anchors and aliases', () => {
-      expect(fileError(() => parseConfigYaml('a: !foo x\n')).message).to.match(/^Unresolved tag: !foo/);
-      expect(fileError(() => parseConfigYaml('a: !!binary aGVsbG8=\n')).message).to.match(/^tag "tag:yaml.org,2002:binary" at a at line 1/);
-      expect(fileError(() => parseConfigYaml('a: !!set {x}\n')).expected).to.include('no YAML tags beyond');
-      expect(fileError(() => parseConfigYaml('a: &x 1\nb: 2\n')).expected).to.equal('no YAML anchors or aliases');
-      expect(fileError(() => parseConfigYaml('a: &x [1]\nb: *x\n')).expected).to.equal('no YAML anchors or aliases');
+    it('counts flow nesting outside quoted scalars and comments', () => {
+      const cases: [string, number][] = [
+        ['', 0],
+        ['a: [1, [2]]', 2],
+        ['a: {b: [c]}\nd: {e}', 2],
+        ['a: [1]\nb: [2]\nc: {3}', 1],
+        [']]] [', 1],
+        ['}}} {', 1],
+        ['{a} {b} {c}', 1],
+        ['"[[" [', 1],
+        ['\t"[["', 0],
+        ['a:\n"[[["', 0],
+        ['\r"[[["', 0],
+        ['a: "[[["', 0],
+        ["a: '[[['", 0],
+        ['a: "x\\"[[" [', 1],
+        ["a: 'x\\' [", 1],
+        ['["[[[", 1]', 1],
+        ['{"[[": 1}', 1],
+        ['[1,"[[["]', 1],
+        ['-"[[["', 0],
+        ['a:"[[["', 0],
+        ['a: b"[[', 2],
+        ['# [[[', 0],
+        ['a: 1 # [[[\nb: [[1]]', 2],
+        ['a: [1] # [[[', 1],
+        ['a: b#[[', 2],
+      ];
+      for (const [text, depth] of cases) expect(flowDepth(text), JSON.stringify(text)).to.equal(depth);
     });
 
-    it('refuses nesting deeper than the limit, lists of lists and non-string keys', () => {
-      const deep = (n: number) => `${Array.from({ length: n }, (_, i) => `${' '.repeat(i * 2)}k${i}:`).join('\n')} 1\n`;
-      expect(parseConfigYaml(deep(MAX_CONFIG_DEPTH)).size).to.equal(1);
-      expect(fileError(() => parseConfigYaml(deep(MAX_CONFIG_DEPTH + 1))).expected).to.equal(`mappings at most ${MAX_CONFIG_DEPTH} deep`);
-      expect(fileError(() => parseConfigYaml('a: [[1]]\n')).expected).to.equal('a list of plain values');
-      expect(fileError(() => parseConfigYaml(`a: ${'['.repeat(MAX_CONFIG_DEPTH + 1)}`)).message).to.equal(
-        `flow collections ([ ] { }) ${MAX_CONFIG_DEPTH + 1} deep`,
-      );
-      expect(parseConfigYaml("a: \"[[[[[[[[[[[[\" # {{{{{{{{{{{{\nb: '{{{{{{{{{{''{{{{'\n").get('a')).to.equal('[[[[[[[[[[[[');
-      expect(fileError(() => parseConfigYaml('1: x\n')).expected).to.equal('keys that are non-empty strings');
-      expect(fileError(() => parseConfigYaml('- 1\n')).expected).to.equal('a YAML mapping of keys');
+    it('shows a key plainly when it looks like one, else quoted and cut', () => {
+      expect(keyText('a.b-c_D9')).to.equal('a.b-c_D9');
+      expect(keyText('x'.repeat(100))).to.equal('x'.repeat(100));
+      expect(keyText('x'.repeat(101))).to.equal(`"${'x'.repeat(60)}..."`);
+      expect(keyText(`a ${'x'.repeat(58)}`)).to.equal(`"a ${'x'.repeat(58)}"`);
+      expect(keyText(`a ${'x'.repeat(59)}`)).to.equal(`"a ${'x'.repeat(58)}..."`);
+      expect(keyText('a\u001b[31m')).to.equal('"a\\u001b[31m"');
     });
 
     it('parses a file of the largest size in linear time (no pairwise key check)', () => {
