@@ -41,6 +41,46 @@ describe('config tables match docs/interfaces.md', () => {
     for (const table of tables) expect(checkDocTable(DOC, table)).to.deep.equal([]);
   });
 
+  it('reads only the key table under its heading, cell by cell', () => {
+    expect(() => parseConfigTable('# Interfaces\n| `a` | `A` | `1` | x |\n')).to.throw('docs: heading "## Configuration keys" not found');
+    const md = [
+      '## Configuration keys',
+      '| YAML key | env | default | meaning |',
+      '|---|---|---|---|',
+      '| `a` | `A` (`B` accepted) | `[]` | x |',
+      '| `b` |  | 5 | no env, default not in backticks |',
+      '| `c` | `C` | `1` ms | default with a unit |',
+      '| `h` | `H` | about `2` | default with text before |',
+      '| see `d` | `D` | `1` | not a key cell |',
+      '| `e` too | `E` | `1` | not a key cell |',
+      '| `f` | `F` | `1` |',
+      '## Limits',
+      '| `g` | `G` | `1` | another table |',
+    ].join('\n');
+    expect(parseConfigTable(md)).to.deep.equal([
+      { key: 'a', env: ['A', 'B'], default: '[]' },
+      { key: 'b', env: [], default: '5' },
+      { key: 'c', env: ['C'], default: '`1` ms' },
+      { key: 'h', env: ['H'], default: 'about `2`' },
+    ]);
+    const spec = (key: string, env: string[], dflt: number | string | string[]): KeySpec => ({
+      key,
+      env,
+      type: 'string',
+      default: dflt,
+      doc: '',
+    });
+    expect(
+      checkDocTable(md, [spec('a', ['A', 'C'], []), spec('b', ['B'], 5), spec('c', ['C', 'X'], '1'), spec('g', [], '1')]),
+    ).to.deep.equal([
+      'a: docs env A, B, code env A, C',
+      'b: docs env (none), code env B',
+      'c: docs default ``1` ms`, code default `1`',
+      'c: docs env C, code env C, X',
+      'g: expected one row in the docs table, found 0',
+    ]);
+  });
+
   it('catches a changed default, a missing key and a wrong env name', () => {
     const broken = DOC.replace('| `faults.latencyMs` | `FAULT_LATENCY_MS` | `0` |', '| `faults.latencyMs` | `FAULT_LATENCY_MS` | `10` |')
       .replace(/^\| `identity\.maxSeries`.*\n/m, '')

@@ -19,12 +19,13 @@ export function parseConfigTable(markdown: string): DocRow[] {
       .slice(1, -1)
       .map((c) => c.trim());
     if (cells.length !== 4) continue;
-    const key = /^`([^`]+)`$/.exec(cells[0] ?? '')?.[1];
+    const [keyCell, envCell, defaultCell] = cells as [string, string, string, string];
+    const key = /^`([^`]+)`$/.exec(keyCell)?.[1];
     if (key === undefined) continue;
     rows.push({
       key,
-      env: [...(cells[1] ?? '').matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1] ?? ''),
-      default: /^`([^`]*)`$/.exec(cells[2] ?? '')?.[1] ?? cells[2] ?? '',
+      env: [...envCell.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1] as string),
+      default: /^`([^`]*)`$/.exec(defaultCell)?.[1] ?? defaultCell,
     });
   }
   return rows;
