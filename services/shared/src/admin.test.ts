@@ -1,35 +1,48 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { parseExposition, value as sampleValue } from '../../../test/support/exposition.ts';
 import { httpRequest } from '../../../test/support/http.ts';
 import { createAdminServer, Readiness } from './admin.ts';
 import { closeServer } from './lifecycle.ts';
 import { listen } from './listen.ts';
-import { createRegistry } from './metrics.ts';
+import { type AppRegistry, createRegistry } from './metrics.ts';
 
 describe('shared/admin', () => {
-  let server: Server;
-  let port: number;
-  const readiness = new Readiness();
-  const registry = createRegistry();
-  const counter = new Counter({ name: 'demo_events_total', help: 'demo', registers: [registry] });
-
-  before(async () => {
-    server = createAdminServer({ registry, readiness });
-    port = ((await listen(server, 0, '127.0.0.1', 'admin')) as AddressInfo).port;
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await closeServer(s);
   });
-  after(() => closeServer(server));
 
-  it('answers /livez 200 and /readyz 503 while starting, 200 when ready, 503 when shutting down', async () => {
-    expect((await httpRequest(port, '/livez')).status).to.equal(200);
-    expect((await httpRequest(port, '/readyz')).status).to.equal(503);
+  /** an admin server on a loopback port, made in the test itself */
+  async function start(registry: AppRegistry = createRegistry()): Promise<{ port: number; readiness: Readiness }> {
+    const readiness = new Readiness();
+    const server = createAdminServer({ registry, readiness });
+    servers.push(server);
+    const { port } = await listen(server, 0, '127.0.0.1', 'admin');
+    return { port, readiness };
+  }
+
+  it('answers /livez 200, /readyz 503 while starting and 200 when ready (GET or HEAD, any query), never cached', async () => {
+    const { port, readiness } = await start();
+    const live = await httpRequest(port, '/livez');
+    expect([live.status, live.body]).to.deep.equal([200, 'ok\n']);
+    expect(live.headers).to.include({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': '3' });
+    const kept = await httpRequest(port, '/livez', { headers: { connection: 'keep-alive' } });
+    expect(kept.headers.connection).to.equal('keep-alive');
+    const starting = await httpRequest(port, '/readyz');
+    expect([starting.status, starting.body]).to.deep.equal([503, 'starting\n']);
     readiness.markReady();
-    expect((await httpRequest(port, '/readyz')).status).to.equal(200);
+    const ready = await httpRequest(port, '/readyz?from=kubelet');
+    expect([ready.status, ready.body]).to.deep.equal([200, 'ready\n']);
+    const head = await httpRequest(port, '/readyz', { method: 'HEAD' });
+    expect([head.status, head.body, head.headers['content-length']]).to.deep.equal([200, '', '6']);
   });
 
   it('serves /metrics as Prometheus text 0.0.4 unless Accept asks for OpenMetrics (as Prometheus 3 does)', async () => {
+    const registry = createRegistry();
+    const counter = new Counter({ name: 'demo_events_total', help: 'demo', registers: [registry] });
+    const { port } = await start(registry);
     counter.inc(3);
     const plain = await httpRequest(port, '/metrics');
     expect(plain.status).to.equal(200);
@@ -53,16 +66,39 @@ describe('shared/admin', () => {
     expect(again.body).to.include('# TYPE demo_events_total counter\n');
   });
 
-  it('404s unknown paths, 405s other methods with Allow', async () => {
-    expect((await httpRequest(port, '/ping')).status).to.equal(404);
-    const post = await httpRequest(port, '/metrics', { method: 'POST' });
-    expect(post.status).to.equal(405);
-    expect(post.headers.allow).to.equal('GET, HEAD');
+  it('answers 500 naming the error when collecting a metric fails', async () => {
+    const registry = createRegistry({ defaultMetrics: false });
+    new Gauge({
+      name: 'broken',
+      help: 'throws',
+      registers: [registry],
+      collect() {
+        throw new Error('sensor unplugged');
+      },
+    });
+    const { port } = await start(registry);
+    const res = await httpRequest(port, '/metrics');
+    expect([res.status, res.body]).to.deep.equal([500, 'metrics collection failed: sensor unplugged\n']);
   });
 
-  it('keeps /livez 200 after shutdown began while /readyz is 503', async () => {
+  it('404s unknown paths whatever the method, 405s other methods on known paths with Allow', async () => {
+    const { port } = await start();
+    for (const method of ['GET', 'POST']) {
+      const res = await httpRequest(port, '/ping', { method });
+      expect([res.status, res.body]).to.deep.equal([404, 'not found\n']);
+    }
+    const post = await httpRequest(port, '/metrics', { method: 'POST' });
+    expect([post.status, post.body, post.headers.allow]).to.deep.equal([405, 'method not allowed\n', 'GET, HEAD']);
+  });
+
+  it('once shutdown began: /readyz 503 "shutting down", /livez still 200, and each answer closes its connection', async () => {
+    const { port, readiness } = await start();
+    readiness.markReady();
     readiness.markShuttingDown();
-    expect((await httpRequest(port, '/readyz')).status).to.equal(503);
-    expect((await httpRequest(port, '/livez')).status).to.equal(200);
+    const keepAlive = { headers: { connection: 'keep-alive' } };
+    const ready = await httpRequest(port, '/readyz', keepAlive);
+    expect([ready.status, ready.body, ready.headers.connection]).to.deep.equal([503, 'shutting down\n', 'close']);
+    const live = await httpRequest(port, '/livez', keepAlive);
+    expect([live.status, live.headers.connection]).to.deep.equal([200, 'close']);
   });
 });

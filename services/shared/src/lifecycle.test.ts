@@ -1,11 +1,17 @@
+import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { captureLogger } from '../../../test/support/capture-logger.ts';
 import { httpRequest } from '../../../test/support/http.ts';
 import { Readiness } from './admin.ts';
-import { createShutdown } from './lifecycle.ts';
+import { FLUSH_TIMEOUT_MS } from './budgets.ts';
+import { createShutdown, EXIT_MARGIN_MS } from './lifecycle.ts';
 import { listen } from './listen.ts';
+
+/** a log line's fields without its time, for exact comparison */
+const untimed = (l: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(l).filter(([k]) => k !== 'time'));
 
 describe('shared/lifecycle', () => {
   const servers: Server[] = [];
@@ -28,7 +34,7 @@ describe('shared/lifecycle', () => {
     const readiness = new Readiness();
     readiness.markReady();
     const steps: string[] = [];
-    const { logger } = captureLogger();
+    const { logger, lines } = captureLogger();
     const shutdown = createShutdown({
       readiness,
       servers: [server],
@@ -50,6 +56,14 @@ describe('shared/lifecycle', () => {
     expect(res.body).to.equal('done');
     expect(await shutdown.done).to.equal(0);
     expect(steps).to.deep.equal(['drain 50 ready=false', 'flush listening=false', 'exit 0']);
+    expect(lines.map(untimed)).to.deep.equal([
+      { level: 'info', service: 'test', msg: 'shutdown: signal received', signal: 'SIGTERM' },
+      { level: 'info', service: 'test', msg: 'shutdown: readiness false, draining', drain_ms: 50, timeout_ms: 5000 },
+      { level: 'info', service: 'test', msg: 'shutdown: closing servers' },
+      // a deadline far enough: the whole flush budget
+      { level: 'info', service: 'test', msg: 'shutdown: flushing telemetry', budget_ms: FLUSH_TIMEOUT_MS },
+      { level: 'info', service: 'test', msg: 'shutdown: done' },
+    ]);
   });
 
   it('stops new work at the signal and settles untracked work after close, before flush', async () => {
@@ -57,12 +71,14 @@ describe('shared/lifecycle', () => {
     const readiness = new Readiness();
     readiness.markReady();
     const steps: string[] = [];
+    const { logger, lines } = captureLogger();
     const shutdown = createShutdown({
       readiness,
-      servers: [server],
+      // a server that never listened (its listen failed) is passed over
+      servers: [server, createServer()],
       drainMs: 0,
       timeoutMs: 5000,
-      logger: captureLogger().logger,
+      logger,
       stopWork: () => void steps.push(`stop ready=${readiness.ready}`),
       settle: async () => void steps.push(`settle listening=${server.listening}`),
       flush: async () => void steps.push('flush'),
@@ -72,17 +88,23 @@ describe('shared/lifecycle', () => {
     expect(steps).to.deep.equal(['stop ready=true']);
     expect(await shutdown.done).to.equal(0);
     expect(steps).to.deep.equal(['stop ready=true', 'settle listening=false', 'flush', 'exit 0']);
+    expect(lines.map((l) => l.msg).slice(2, 5)).to.deep.equal([
+      'shutdown: closing servers',
+      'shutdown: settling work in flight',
+      'shutdown: flushing telemetry',
+    ]);
   });
 
   it('exits 1 when the deadline passes before requests finish', async () => {
     const { server, port } = await slowServer(2000);
     const codes: number[] = [];
+    const { logger, lines } = captureLogger();
     const shutdown = createShutdown({
       readiness: new Readiness(),
       servers: [server],
       drainMs: 0,
       timeoutMs: 200,
-      logger: captureLogger().logger,
+      logger,
       flush: async () => {},
       exit: (c) => void codes.push(c),
     });
@@ -94,25 +116,57 @@ describe('shared/lifecycle', () => {
     expect(Date.now() - started).to.be.lessThan(1500);
     expect(codes).to.deep.equal([1]);
     expect(await inflight).to.be.instanceOf(Error);
+    expect(lines.filter((l) => l.level === 'error').map(untimed)).to.deep.equal([
+      { level: 'error', service: 'test', msg: 'shutdown: deadline passed, exiting', timeout_ms: 200 },
+    ]);
+  });
+
+  it('exits 1 when a step fails, naming the error', async () => {
+    const { logger, lines } = captureLogger();
+    const shutdown = createShutdown({
+      readiness: new Readiness(),
+      servers: [],
+      drainMs: 0,
+      timeoutMs: 5000,
+      logger,
+      flush: async () => {
+        throw new Error('exporter broke');
+      },
+      exit: () => {},
+    });
+    shutdown.onSignal('SIGTERM');
+    expect(await shutdown.done).to.equal(1);
+    expect(lines.at(-1)).to.deep.include({ level: 'error', msg: 'shutdown failed', err: { name: 'Error', message: 'exporter broke' } });
   });
 
   it('exits 130 at once on a second signal, and only once', async () => {
     const codes: number[] = [];
+    const { logger, lines } = captureLogger();
+    const stops: string[] = [];
     const shutdown = createShutdown({
       readiness: new Readiness(),
       servers: [],
       drainMs: 10_000,
       timeoutMs: 20_000,
-      logger: captureLogger().logger,
+      logger,
+      stopWork: () => void stops.push('stop'),
       flush: async () => {},
       exit: (c) => void codes.push(c),
       sleep: () => new Promise(() => {}),
     });
-    shutdown.onSignal('SIGTERM');
-    shutdown.onSignal('SIGINT');
-    shutdown.onSignal('SIGINT');
+    const proc = new EventEmitter();
+    shutdown.install(proc);
+    proc.emit('SIGTERM');
+    proc.emit('SIGINT');
+    proc.emit('SIGINT');
     expect(await shutdown.done).to.equal(130);
     expect(codes).to.deep.equal([130]);
+    expect(stops).to.deep.equal(['stop']);
+    expect(lines.map(untimed)).to.deep.equal([
+      { level: 'info', service: 'test', msg: 'shutdown: signal received', signal: 'SIGTERM' },
+      { level: 'info', service: 'test', msg: 'shutdown: readiness false, draining', drain_ms: 10_000, timeout_ms: 20_000 },
+      { level: 'warn', service: 'test', msg: 'second signal: exiting at once', signal: 'SIGINT' },
+    ]);
   });
 
   it('closes idle keep-alive connections so close() does not wait for them', async () => {
@@ -146,19 +200,44 @@ describe('shared/lifecycle', () => {
 
   it('gives the flush only the time left before the deadline', async () => {
     const budgets: number[] = [];
+    const codes: number[] = [];
+    const { logger, lines } = captureLogger();
     const shutdown = createShutdown({
       readiness: new Readiness(),
       servers: [],
       drainMs: 700,
       timeoutMs: 1000,
-      logger: captureLogger().logger,
+      logger,
       flush: async (budgetMs) => void budgets.push(budgetMs),
-      exit: () => {},
+      exit: (c) => void codes.push(c),
     });
     shutdown.onSignal('SIGTERM');
     expect(await shutdown.done).to.equal(0);
     expect(budgets).to.have.length(1);
     expect(budgets[0]).to.be.within(100, 1000 - 700 - 100);
+    // past the deadline: the exit cancelled it, and a late signal does nothing
+    await new Promise((r) => setTimeout(r, 400));
+    shutdown.onSignal('SIGTERM');
+    expect(codes).to.deep.equal([0]);
+    expect(lines.map((l) => l.msg)).to.not.include.members(['shutdown: deadline passed, exiting', 'second signal: exiting at once']);
+    expect(lines.at(-1)?.msg).to.equal('shutdown: done');
+  });
+
+  it('gives the flush nothing when less than the exit margin is left, and still exits 0 within the deadline', async () => {
+    const budgets: number[] = [];
+    const shutdown = createShutdown({
+      readiness: new Readiness(),
+      servers: [],
+      drainMs: 0,
+      timeoutMs: EXIT_MARGIN_MS - 1,
+      logger: captureLogger().logger,
+      flush: async (budgetMs) => void budgets.push(budgetMs),
+      exit: () => {},
+      sleep: async () => {},
+    });
+    shutdown.onSignal('SIGTERM');
+    expect(await shutdown.done).to.equal(0);
+    expect(budgets).to.deep.equal([0]);
   });
 
   it('ends silent and half-sent connections of a limited server at once, finishes the request in flight', async () => {

@@ -30,12 +30,8 @@ export function listen(server: Server, port: number, host: string, name = 'serve
     };
     const onListening = (): void => {
       server.off('error', onError);
-      const addr = server.address();
-      if (addr === null || typeof addr === 'string') {
-        reject(new ListenError(`${name} listening on ${host}:${port} has no TCP address`, undefined, undefined));
-        return;
-      }
-      resolve(addr);
+      // a numeric port and a host: a TCP address (null or a pipe path only for closed or IPC servers)
+      resolve(server.address() as AddressInfo);
     };
     server.once('error', onError);
     server.once('listening', onListening);

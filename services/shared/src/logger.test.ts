@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { context, TraceFlags, trace } from '@opentelemetry/api';
@@ -22,7 +22,10 @@ describe('shared/logger', () => {
   it('writes one JSON line with time, level, service, msg and fields', () => {
     const out = capture();
     const log = createLogger({ service: 'ponger', write: out.write, now: () => new Date('2026-01-02T03:04:05.000Z') });
+    log.debug('below the default level');
     log.info('hello', { route: '/ping', err: Object.assign(new Error('boom'), { code: 'EX' }) });
+    log.error('no code', { err: new TypeError('bad') });
+    log.warn('not an error', { err: 'ECONNRESET' });
     expect(out.lines).to.deep.equal([
       {
         time: '2026-01-02T03:04:05.000Z',
@@ -32,21 +35,26 @@ describe('shared/logger', () => {
         route: '/ping',
         err: { name: 'Error', message: 'boom', code: 'EX' },
       },
+      { time: '2026-01-02T03:04:05.000Z', level: 'error', service: 'ponger', msg: 'no code', err: { name: 'TypeError', message: 'bad' } },
+      { time: '2026-01-02T03:04:05.000Z', level: 'warn', service: 'ponger', msg: 'not an error', err: 'ECONNRESET' },
     ]);
   });
 
-  it('filters below the level', () => {
+  it('filters below the level; each level writes its fields', () => {
     const out = capture();
     const log = createLogger({ service: 's', level: 'warn', write: out.write });
-    log.debug('d');
-    log.info('i');
-    log.warn('w');
-    log.error('e');
-    expect(out.lines.map((l) => [l.level, l.msg])).to.deep.equal([
-      ['warn', 'w'],
-      ['error', 'e'],
+    log.debug('d', { n: 0 });
+    log.info('i', { n: 1 });
+    log.warn('w', { n: 2 });
+    log.error('e', { n: 3 });
+    expect(out.lines.map((l) => [l.level, l.msg, l.n])).to.deep.equal([
+      ['warn', 'w', 2],
+      ['error', 'e', 3],
     ]);
     expect(log.level).to.equal('warn');
+    const all = capture();
+    createLogger({ service: 's', level: 'debug', write: all.write }).debug('d', { n: 0 });
+    expect(all.lines.map((l) => [l.level, l.msg, l.n])).to.deep.equal([['debug', 'd', 0]]);
   });
 
   it('a field or child binding named like a logger key cannot forge it: it is written as field_<name>, once', () => {
@@ -61,7 +69,7 @@ describe('shared/logger', () => {
     const manager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(manager);
     try {
-      context.with(trace.setSpan(context.active(), span), () => log.info('real msg', forged));
+      context.with(trace.setSpan(context.active(), span), () => log.info('real msg', { ...forged, route: '/ping' }));
       log.child(forged).info('from child', { a: 1 });
     } finally {
       context.disable();
@@ -77,6 +85,7 @@ describe('shared/logger', () => {
       level: 'info',
       service: 'real',
       msg: 'real msg',
+      route: '/ping',
       trace_id: '0af7651916cd43dd8448eb211c80319c',
       span_id: 'b7ad6b7169203331',
     });
@@ -111,6 +120,22 @@ describe('shared/logger', () => {
       expect(out.lines[1]).not.to.have.property('trace_id');
     } finally {
       context.disable();
+    }
+  });
+
+  it('writes each line to its file descriptor before the call returns', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logger-fd-'));
+    const file = join(dir, 'out.log');
+    const fd = openSync(file, 'w');
+    try {
+      const log = createLogger({ service: 'fd-test', fd });
+      log.info('one');
+      expect(readFileSync(file, 'utf8')).to.match(/^\{"level":"info","time":"[^"]+","service":"fd-test","msg":"one"\}\n$/);
+      log.warn('two', { n: 2 });
+      expect(readFileSync(file, 'utf8').split('\n')).to.have.length(3);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -22,28 +22,30 @@ export interface Logger {
 export interface LoggerOptions {
   service: string;
   level?: Level;
-  /** receives one complete line (with trailing newline); default: synchronous writes to fd 1 */
+  /** receives one complete line (with trailing newline); default: synchronous writes to `fd` */
   write?: (line: string) => void;
+  /** the file descriptor written when no `write` is given; default 1 (stdout) */
+  fd?: number;
   now?: () => Date;
 }
 
 /** `fields` itself, or a copy with reserved names moved to `field_<name>` so input cannot forge them. */
-function safe(fields: Fields): Fields {
+function safe<F extends Fields | undefined>(fields: F): F {
   let out: Fields | undefined;
   for (const k in fields) {
     if (!RESERVED.has(k)) continue;
     out ??= { ...fields };
+    out[`field_${k}`] = out[k];
     delete out[k];
-    out[`field_${k}`] = fields[k];
   }
-  return out ?? fields;
+  return (out ?? fields) as F;
 }
 
 /** pino's serializer for the `err` field: {name, message, code?}, no stack. */
 function errorFields(value: unknown): unknown {
   if (!(value instanceof Error)) return value;
-  const code = (value as NodeJS.ErrnoException).code;
-  return code === undefined ? { name: value.name, message: value.message } : { name: value.name, message: value.message, code };
+  // a `code` of undefined is left out of the line, like any undefined field
+  return { name: value.name, message: value.message, code: (value as NodeJS.ErrnoException).code };
 }
 
 function activeSpanIds(): Fields {
@@ -54,10 +56,10 @@ function activeSpanIds(): Fields {
 function adapt(p: PinoLogger, level: Level): Logger {
   return {
     level,
-    debug: (msg, fields) => p.debug(fields === undefined ? {} : safe(fields), msg),
-    info: (msg, fields) => p.info(fields === undefined ? {} : safe(fields), msg),
-    warn: (msg, fields) => p.warn(fields === undefined ? {} : safe(fields), msg),
-    error: (msg, fields) => p.error(fields === undefined ? {} : safe(fields), msg),
+    debug: (msg, fields) => p.debug(safe(fields), msg),
+    info: (msg, fields) => p.info(safe(fields), msg),
+    warn: (msg, fields) => p.warn(safe(fields), msg),
+    error: (msg, fields) => p.error(safe(fields), msg),
     child: (fields) => adapt(p.child(safe(fields)), level),
   };
 }
@@ -66,7 +68,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const level = options.level ?? 'info';
   const now = options.now ?? (() => new Date());
   // sync: each line is written (fs.writeSync) before the call returns, so process.exit loses nothing
-  const destination: DestinationStream = options.write ? { write: options.write } : pino.destination({ dest: 1, sync: true });
+  const destination: DestinationStream = options.write ? { write: options.write } : pino.destination({ dest: options.fd ?? 1, sync: true });
   const p = pino(
     {
       level,

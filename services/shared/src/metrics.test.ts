@@ -3,14 +3,24 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { expect } from 'chai';
 import { Counter, Histogram } from 'prom-client';
 import { parseExposition } from '../../../test/support/exposition.ts';
-import { createRegistry, DURATION_BUCKETS, exemplarLabels, MetricsRenderer, methodLabel, negotiateFormat } from './metrics.ts';
+import {
+  createRegistry,
+  DURATION_BUCKETS,
+  exemplarLabels,
+  MetricsRenderer,
+  methodLabel,
+  negotiateFormat,
+  observeWithExemplar,
+} from './metrics.ts';
 
 describe('shared/metrics', () => {
-  it('gives each app its own registry (same metric name twice is fine)', () => {
+  it('gives each app its own registry (same metric name twice is fine), with the process metrics unless turned off', () => {
     const a = createRegistry({ defaultMetrics: false });
     const b = createRegistry({ defaultMetrics: false });
     new Histogram({ name: 'x_seconds', help: 'x', registers: [a] });
     expect(() => new Histogram({ name: 'x_seconds', help: 'x', registers: [b] })).not.to.throw();
+    expect(a.getMetricsAsArray().map((m) => m.name)).to.deep.equal(['x_seconds']);
+    expect(createRegistry().getSingleMetric('process_cpu_seconds_total')).not.to.equal(undefined);
   });
 
   it('renders the trace_id exemplar of the active sampled span in OpenMetrics', async () => {
@@ -30,8 +40,9 @@ describe('shared/metrics', () => {
       context.with(trace.setSpan(context.active(), sampled), () => {
         const labels = exemplarLabels();
         expect(labels).to.deep.equal({ trace_id: traceId });
-        h.observe({ value: 0.003, labels: {}, exemplarLabels: labels ?? {} });
+        observeWithExemplar(h, {}, 0.003, labels?.trace_id);
       });
+      observeWithExemplar(h, {}, 0.2, undefined);
       const unsampled = trace.wrapSpanContext({ traceId, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.NONE });
       context.with(trace.setSpan(context.active(), unsampled), () => expect(exemplarLabels()).to.equal(undefined));
       expect(exemplarLabels()).to.equal(undefined);
@@ -40,13 +51,17 @@ describe('shared/metrics', () => {
       const bucket = parseExposition(text).find((s) => s.name === 'd_seconds_bucket' && s.labels.le === '0.005');
       expect(bucket?.value).to.equal(1);
       expect(bucket?.exemplar?.labels).to.deep.equal({ trace_id: traceId });
+      const later = parseExposition(text).find((s) => s.name === 'd_seconds_bucket' && s.labels.le === '0.25');
+      expect(later?.value).to.equal(2);
+      expect(later?.exemplar).to.equal(undefined);
     } finally {
       context.disable();
     }
   });
 
   it('bounds the method label', () => {
-    expect(methodLabel('GET')).to.equal('GET');
+    for (const m of ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']) expect(methodLabel(m)).to.equal(m);
+    expect(methodLabel('get')).to.equal('_OTHER');
     expect(methodLabel('BREW')).to.equal('_OTHER');
     expect(methodLabel(undefined)).to.equal('_OTHER');
   });

@@ -20,6 +20,7 @@ export const DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005
 export const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
 export function methodLabel(method: string | undefined): string {
+  // Stryker disable next-line ConditionalExpression: `method !== undefined` only narrows the type; KNOWN_METHODS.has(undefined) is false anyway
   return method !== undefined && KNOWN_METHODS.has(method) ? method : '_OTHER';
 }
 
@@ -72,7 +73,7 @@ export function negotiateFormat(accept: string | undefined): ExpositionFormat {
   let openMetrics = 0;
   let text = 0;
   for (const part of (accept ?? '').slice(0, 1024).split(',')) {
-    const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const [type, ...params] = part.split(';').map((p) => p.trim().toLowerCase());
     const qParam = params.find((p) => p.startsWith('q='));
     const q = qParam === undefined ? 1 : Number(qParam.slice(2));
     if (!Number.isFinite(q)) continue;

@@ -122,18 +122,21 @@ function countingMeterProvider(stats: SpanStats, onDropped: (count: number) => v
   return { getMeter: () => meter };
 }
 
-/** Warns at the first drop, then at most once a minute with the count dropped since. */
-function dropWarner(logger: Logger, intervalMs = 60_000): (count: number) => void {
+/**
+ * Warns at the first drop, then at most once per interval with the count dropped since; names the
+ * queue size the processor really has (OTEL_BSP_MAX_QUEUE_SIZE or BSP_DEFAULTS.maxQueueSize).
+ */
+export function dropWarner(logger: Logger, queueSize: number, intervalMs = 60_000, now: () => number = Date.now): (count: number) => void {
   let last = -Infinity;
   let since = 0;
   return (count) => {
     since += count;
-    const t = Date.now();
+    const t = now();
     if (t - last < intervalMs) return;
     last = t;
     logger.warn('spans dropped: the export queue is full (collector slow or down); see otel_sdk_processor_span_processed_total', {
       dropped: since,
-      queue_size: getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048,
+      queue_size: queueSize,
     });
     since = 0;
   };
@@ -185,15 +188,17 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     const n = getNumberFromEnv(name);
     return n !== undefined && n >= 0 ? n : undefined;
   };
-  const otlpProcessor = (): InstanceType<typeof BatchSpanProcessor> =>
-    new BatchSpanProcessor({
+  const otlpProcessor = (): InstanceType<typeof BatchSpanProcessor> => {
+    const maxQueueSize = bspSetting('OTEL_BSP_MAX_QUEUE_SIZE') ?? BSP_DEFAULTS.maxQueueSize;
+    return new BatchSpanProcessor({
       exporter: new OTLPTraceExporter(),
-      selfObsMeterProvider: countingMeterProvider(spans, dropWarner(logger)),
-      maxQueueSize: bspSetting('OTEL_BSP_MAX_QUEUE_SIZE') ?? BSP_DEFAULTS.maxQueueSize,
+      selfObsMeterProvider: countingMeterProvider(spans, dropWarner(logger, maxQueueSize)),
+      maxQueueSize,
       scheduledDelayMillis: bspSetting('OTEL_BSP_SCHEDULE_DELAY'),
       exportTimeoutMillis: bspSetting('OTEL_BSP_EXPORT_TIMEOUT'),
       maxExportBatchSize: bspSetting('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? BSP_DEFAULTS.maxExportBatchSize,
     });
+  };
   // Our attribute length limit unless the standard variables set one (the SDK reads them itself:
   // sdk-node 0.301.0 create-from-env.mjs createSpanLimitsFromEnv, overridden by spanLimits given here).
   const lengthFromEnv = [env.OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT].some(

@@ -12,9 +12,7 @@ export function readVersion(moduleUrl: string, maxLevels = 6): string {
     } catch {
       // not here: look one level up
     }
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
+    dir = dirname(dir); // at the filesystem root this stays '/': maxLevels bounds the walk
   }
   return 'unknown';
 }
