@@ -265,10 +265,6 @@ describe('shared/config', () => {
     expect(configError(() => fromYaml('log:\n  level: info\nlog:\n  level: debug\n')).expected).to.equal('each key given once');
   });
 
-  it('accepts an empty YAML file', () => {
-    expect(fromYaml('')['metrics.port']).to.equal(2112);
-  });
-
   it('parses -c, --config and --config= and rejects anything else', () => {
     expect(configPathFromArgv([])).to.equal(undefined);
     expect(configPathFromArgv(['-c', 'a.yaml'])).to.equal('a.yaml');

@@ -24,7 +24,7 @@ describe('shared/otel-env', () => {
       { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability.svc.cluster.local:4318' },
       { OTEL_EXPORTER_OTLP_ENDPOINT: ' HTTP://Collector:4318 ' },
       { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector:4318/v1/traces', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
-      { OTEL_EXPORTER_OTLP_COMPRESSION: ' gzip ' }, // trimmed upstream (otlp-exporter-base shared-env-configuration.mjs)
+      { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_COMPRESSION: ' gzip ' }, // trimmed upstream (otlp-exporter-base shared-env-configuration.mjs)
       { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
       { OTEL_TRACES_SAMPLER_ARG: '0' },
       { OTEL_TRACES_SAMPLER_ARG: '1' },
