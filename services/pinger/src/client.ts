@@ -63,13 +63,13 @@ export function pingUrl(base: string): string {
   return url.href;
 }
 
-// Codes that mean the transport failed: refused, reset, unreachable, name resolution, a broken or
-// unparsable exchange. Anything unrecognised is also a connection_error (the request did not
-// produce a response), with its code or message kept in the log line.
+// ETIMEDOUT is a timeout: got's TimeoutError carries that code, and a RequestError takes its
+// cause's code, so a socket's ETIMEDOUT keeps it too (got 16.1.0, source/core/errors.js).
+// Anything else means the transport failed: refused, reset, unreachable, name resolution, a
+// broken or unparsable exchange, or an error not recognised (the request produced no response),
+// with its code or message kept in the log line.
 export function classifyError(err: unknown): 'timeout' | 'connection_error' {
-  const e = err as (NodeJS.ErrnoException & { name?: string }) | undefined;
-  if (e?.name === 'TimeoutError' || e?.code === 'ETIMEDOUT') return 'timeout';
-  return 'connection_error';
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' ? 'timeout' : 'connection_error';
 }
 
 export function classifyStatus(status: number): 'success' | 'http_error' {
@@ -78,11 +78,12 @@ export function classifyStatus(status: number): 'success' | 'http_error' {
 
 /** True when an attempt with this outcome (and status) is retried while retries are left. */
 export function isRetryable(outcome: Outcome, status?: number): boolean {
-  if (outcome === 'http_error') return status !== undefined && RETRY_STATUSES.has(status);
+  if (outcome === 'http_error') return RETRY_STATUSES.has(status ?? 0);
   return outcome === 'timeout' || outcome === 'connection_error';
 }
 
-function errorText(err: unknown): string {
+/** What a failed attempt logs: the error's code (at most 100 characters), else its message with any URL credentials redacted (at most 300). */
+export function errorText(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && code !== 'ERR_GOT_REQUEST_ERROR') return code.slice(0, 100);
   return redactUrl(err instanceof Error ? err.message : String(err)).slice(0, 300);
@@ -119,50 +120,34 @@ export function createPingClient(options: PingClientOptions): PingClient {
     headers: { 'user-agent': options.userAgent ?? 'pingpong-pinger' },
   });
 
-  /** One request: resolves (never rejects) once the body ended, the cap was passed, or it failed. */
+  /**
+   * One request: resolves (never rejects) once the body ended, the cap was passed, or it failed.
+   * got.stream does not throw: a bad option is emitted as an `error` (got 16.1.0, source/core/index.js,
+   * the Request constructor). Only the first resolve counts.
+   */
   const attempt = (): Promise<Attempt> =>
     new Promise((resolve) => {
-      let settled = false;
       let status: number | undefined;
       let clientId: string | undefined;
       let bytes = 0;
-      const finish = (a: Attempt): void => {
-        if (settled) return;
-        settled = true;
-        resolve(a);
-      };
-      let stream: ReturnType<Got['stream']>;
-      try {
-        stream = client.stream(url);
-      } catch (err) {
-        finish({ outcome: classifyError(err), error: errorText(err) });
-        return;
-      }
+      const stream = client.stream(url);
       const tooLarge = (): void => {
-        const a: Attempt = { outcome: 'body_too_large', error: `response body over ${maxBodyBytes} bytes` };
-        if (status !== undefined) a.status = status;
-        if (clientId !== undefined) a.clientId = clientId;
-        finish(a);
+        resolve({ outcome: 'body_too_large', status, clientId, error: `response body over ${maxBodyBytes} bytes` });
         stream.destroy();
       };
       stream.on('response', (res: { statusCode: number; headers: Record<string, string | string[] | undefined> }) => {
         status = res.statusCode;
         clientId = cleanClientId(res.headers[CLIENT_ID_HEADER]);
         // Present only when the body is not encoded (the decoder drops it): refuse before reading.
-        const declared = Number(res.headers['content-length']);
-        if (Number.isFinite(declared) && declared > maxBodyBytes) tooLarge();
+        // Absent, it is NaN, which is over nothing.
+        if (Number(res.headers['content-length']) > maxBodyBytes) tooLarge();
       });
       stream.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         if (bytes > maxBodyBytes) tooLarge();
       });
-      stream.on('end', () => {
-        const a: Attempt = { outcome: classifyStatus(status ?? 0) };
-        if (status !== undefined) a.status = status;
-        if (clientId !== undefined) a.clientId = clientId;
-        finish(a);
-      });
-      stream.on('error', (err: unknown) => finish({ outcome: classifyError(err), error: errorText(err) }));
+      stream.on('end', () => resolve({ outcome: classifyStatus(status ?? 0), status, clientId }));
+      stream.on('error', (err: unknown) => resolve({ outcome: classifyError(err), error: errorText(err) }));
     });
 
   return {
@@ -177,11 +162,7 @@ export function createPingClient(options: PingClientOptions): PingClient {
           retried.push(a.outcome);
           continue;
         }
-        const result: PingResult = { outcome: a.outcome, latencyMs: performance.now() - started, retried };
-        if (a.status !== undefined) result.status = a.status;
-        if (a.clientId !== undefined) result.clientId = a.clientId;
-        if (a.error !== undefined) result.error = a.error;
-        return result;
+        return { ...a, latencyMs: performance.now() - started, retried };
       }
     },
   };
