@@ -75,9 +75,12 @@ export function readConfigFile(path: string): string {
 }
 
 /** ` at line N` for a node of the parsed tree (the parser gives every node its range). */
-function where(node: YamlNode, text: string): string {
-  const [offset] = node.range as [number, number, number];
+function lineAt(offset: number, text: string): string {
   return ` at line ${text.slice(0, offset).split('\n').length}`;
+}
+
+function where(node: YamlNode, text: string): string {
+  return lineAt((node.range as [number, number, number])[0], text);
 }
 
 /**
@@ -125,10 +128,15 @@ export function parseConfigYaml(text: string): Map<string, unknown> {
   const doc = parseDocument(text, { strict: true, uniqueKeys: false, prettyErrors: false });
   // Warnings (an unresolved tag, ...) are refused too: a value the parser guessed at is not loaded.
   const [error] = doc.errors;
-  if (error !== undefined) throw new ConfigFileError('valid YAML', error.message.split('\n')[0] as string);
+  // the parser's first message line (never the file's text) and the line where it noticed the problem
+  // (for an unclosed quote, the end of the file), as `prettyErrors` would add it
+  if (error !== undefined) throw new ConfigFileError('valid YAML', `${error.message.split('\n')[0]}${lineAt(error.pos[0], text)}`);
   const [warning] = doc.warnings;
   if (warning !== undefined)
-    throw new ConfigFileError('YAML with no unknown tags or other warnings', warning.message.split('\n')[0] as string);
+    throw new ConfigFileError(
+      'YAML with no unknown tags or other warnings',
+      `${warning.message.split('\n')[0]}${lineAt(warning.pos[0], text)}`,
+    );
   const out = new Map<string, unknown>();
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return out;
