@@ -39,7 +39,7 @@ describe('shared/listen', () => {
     const second = server();
     const own = listeners(second);
     const err = await failure(listen(second, port, '127.0.0.1', 'app', 'service.port (PORT)'));
-    expect(err.code).to.equal('EADDRINUSE');
+    expect([err.name, err.code]).to.deep.equal(['ListenError', 'EADDRINUSE']);
     expect(err.message).to.equal(`app cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE); change service.port (PORT)`);
     expect((err.cause as NodeJS.ErrnoException).code).to.equal('EADDRINUSE');
     expect(listeners(second)).to.deep.equal(own);
@@ -55,8 +55,14 @@ describe('shared/listen', () => {
     );
   });
 
-  it("gives an unknown error's own message, without a code when it has none", async () => {
-    const fake = Object.assign(new EventEmitter(), { listen: () => fake.emit('error', new Error('socket exploded')) });
+  it("explains EACCES, and gives an unknown error's own message (without a code when it has none)", async () => {
+    // a server whose listen() fails with the given error (root may bind any port, so EACCES is made here)
+    const failing = (error: Error) => Object.assign(new EventEmitter(), { listen: () => fake.emit('error', error) });
+    let fake = failing(Object.assign(new Error('listen EACCES'), { code: 'EACCES' }));
+    expect((await failure(listen(fake as unknown as Server, 80, '0.0.0.0', 'app'))).message).to.equal(
+      'app cannot listen on 0.0.0.0:80: permission denied (ports below 1024 need privileges) (EACCES)',
+    );
+    fake = failing(new Error('socket exploded'));
     const err = await failure(listen(fake as unknown as Server, 8080, '0.0.0.0'));
     expect(err.message).to.equal('server cannot listen on 0.0.0.0:8080: socket exploded');
     expect(err.code).to.equal(undefined);

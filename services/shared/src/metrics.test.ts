@@ -75,6 +75,15 @@ describe('shared/metrics', () => {
     expect(negotiateFormat('application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1')).to.equal(
       'openmetrics',
     );
+    // blanks around items and parameters, as most clients send them; a tie goes to OpenMetrics
+    expect(negotiateFormat('text/plain;q=0.3, application/openmetrics-text')).to.equal('openmetrics');
+    expect(negotiateFormat('application/openmetrics-text; q=0.5, text/plain; q=0.5')).to.equal('openmetrics');
+    expect(negotiateFormat('Application/OpenMetrics-Text;q=0.6,text/plain;q=0.5')).to.equal('openmetrics');
+    // only text/plain competes with OpenMetrics; a q that is not a number is ignored
+    expect(negotiateFormat('*/*;q=0.9,application/openmetrics-text;q=0.5')).to.equal('openmetrics');
+    expect(negotiateFormat('application/openmetrics-text;q=0.5,application/openmetrics-text;q=high')).to.equal('openmetrics');
+    // an endless header is read for its first 1024 characters only
+    expect(negotiateFormat(`text/plain;q=0.1,${'x/y,'.repeat(300)}application/openmetrics-text`)).to.equal('prometheus');
   });
 
   it('renders once for a burst of scrapes, and never answers with data older than the scrape', async () => {
@@ -88,5 +97,27 @@ describe('shared/metrics', () => {
     expect(new Set(burst)).to.have.length(1);
     expect(burst[0]).to.include('burst_total 1');
     expect(renderer.renderings).to.equal(2);
+  });
+
+  it('starts renderings of one format at least the interval apart, each answer no older than its scrape', async () => {
+    const registry = createRegistry({ defaultMetrics: false });
+    const starts: number[] = [];
+    const c = new Counter({ name: 'seen_total', help: 's', registers: [registry], collect: () => void starts.push(Date.now()) });
+    const renderer = new MetricsRenderer(registry, 100);
+    expect(await renderer.render('prometheus')).to.include('seen_total 0');
+    c.inc();
+    expect(await renderer.render('prometheus')).to.include('seen_total 1'); // waited for the interval
+    expect(starts[1]! - starts[0]!).to.be.at.least(99);
+    c.inc();
+    expect(await renderer.render('prometheus')).to.include('seen_total 2');
+    expect(renderer.renderings).to.equal(3);
+
+    // no interval: scrapes during a rendering share the next one; a scrape after it starts one at once
+    const eager = new MetricsRenderer(registry, 0);
+    await Promise.all([eager.render('prometheus'), eager.render('prometheus'), eager.render('prometheus')]);
+    expect(eager.renderings).to.equal(2);
+    const last = eager.render('prometheus');
+    expect(eager.renderings).to.equal(3);
+    await last;
   });
 });

