@@ -62,6 +62,11 @@ describe('pinger config', () => {
     expect(err.expected).to.contain('ping.intervalMs');
   });
 
+  it('checks the OTEL_* variables of the env it is given', () => {
+    const err = configError(() => load({ OTEL_TRACES_SAMPLER: 'sometimes' }));
+    expect(err.key).to.equal('OTEL_TRACES_SAMPLER');
+  });
+
   it('rejects the TLS keys of the exercise', () => {
     expect(configError(() => load({}, 'ponger:\n  acceptCert: x\n')).key).to.equal('ponger.acceptCert');
   });

@@ -45,10 +45,9 @@ export function createPingerMetrics(registry: Registry<RegistryContentType>): Pi
     registers: [registry],
   });
   // Every outcome exists from the start, so rate() and absence checks see 0 rather than nothing.
+  // The two gauges have no labels: prom-client starts those at 0 (prom-client 15.1.3, lib/gauge.js reset).
   for (const outcome of PING_OUTCOMES) requests.inc({ outcome }, 0);
   for (const outcome of RETRYABLE_OUTCOMES) retries.inc({ outcome }, 0);
-  lastSuccess.set(0);
-  inFlight.set(0);
 
   return {
     recordPing(result, traceId, nowMs = Date.now()) {

@@ -99,7 +99,7 @@ describe('pinger: schedule + client + metrics', () => {
       const drained = pinger.drain(5000); // waits for the ping of tick 4
       await finishOne();
       expect(await drained).to.equal(true);
-      expect(timers(), 'a timer left behind would hold the process open until the drain timeout').to.equal(before);
+      expect(timers(), 'a timer left behind would hold the process open until the drain timeout').to.be.at.most(before);
       expect(pinger.stats).to.deep.include({ finished: 2, inFlight: 0 });
     });
 
@@ -324,7 +324,9 @@ describe('pinger: schedule + client + metrics', () => {
       expect(stats.ticks).to.be.within(due - 3, due);
       expect(sum(s, 'pinger_requests_total')).to.equal(stats.ticks);
       expect(stats.started + stats.skipped).to.equal(stats.ticks);
-      expect(lines.filter((l) => l.msg === 'ping')).to.have.length(stats.ticks);
+      // one line per ping, one per skip event (a late one can stand for several ticks: its count)
+      const logged = lines.filter((l) => l.msg === 'ping').reduce((n, l) => n + (typeof l.count === 'number' ? l.count : 1), 0);
+      expect(logged).to.equal(stats.ticks);
       return { s, stats };
     }
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { FakeClock } from '../../../test/support/fake-clock.ts';
+import { thrown } from '../../../test/support/thrown.ts';
 import { Scheduler, type TickInfo } from './scheduler.ts';
 
 function setup(intervalMs: number) {
@@ -15,15 +16,21 @@ function setup(intervalMs: number) {
       missed += n;
       missedFrom.push(firstK);
     },
+    onError: (err) => {
+      throw err;
+    },
   });
   return { clock, ticks, scheduler, missed: () => missed, missedFrom };
 }
 
 describe('pinger Scheduler', () => {
-  it('runs tick 0 at start and tick k at start + k*interval', () => {
+  it('runs tick 0 at start and tick k at start + k*interval; a second start changes nothing', () => {
     const { clock, ticks, scheduler } = setup(100);
     scheduler.start();
-    clock.advance(1000);
+    clock.advance(50);
+    scheduler.start();
+    expect(clock.pendingTimers).to.equal(1);
+    clock.advance(950);
     expect(ticks.map((t) => t.k)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(ticks.map((t) => t.dueMs - 5000)).to.deep.equal([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
     scheduler.stop();
@@ -65,6 +72,27 @@ describe('pinger Scheduler', () => {
     scheduler.stop();
   });
 
+  it('stopped from its own tick: no timer left, no more ticks', () => {
+    const clock = new FakeClock();
+    const ks: number[] = [];
+    const scheduler: Scheduler = new Scheduler({
+      intervalMs: 100,
+      clock,
+      onTick: (t) => {
+        ks.push(t.k);
+        if (t.k === 2) scheduler.stop();
+      },
+      onError: (err) => {
+        throw err;
+      },
+    });
+    scheduler.start();
+    clock.advance(1000);
+    expect(ks).to.deep.equal([0, 1, 2]);
+    expect(clock.pendingTimers).to.equal(0);
+    expect(scheduler.running).to.equal(false);
+  });
+
   it('stops: no timer left, no more ticks', () => {
     const { clock, ticks, scheduler } = setup(100);
     scheduler.start();
@@ -97,19 +125,23 @@ describe('pinger Scheduler', () => {
     expect(String(errors[9])).to.contain('boom 10');
   });
 
-  for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-    it(`rejects intervalMs ${bad}`, () => {
-      expect(() => new Scheduler({ intervalMs: bad, onTick: () => {} })).to.throw(RangeError, /intervalMs/);
-    });
-  }
+  it('rejects an intervalMs that is not a positive number, naming it', () => {
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const err = thrown(() => new Scheduler({ intervalMs: bad, onTick: () => {}, onError: () => {} }), RangeError);
+      expect(err.message).to.equal(`intervalMs: expected a positive number, got ${bad}`);
+    }
+  });
 
   it('runs on the real monotonic clock without drift (bounded: 12 ticks of 25 ms)', async () => {
     const seen: TickInfo[] = [];
-    const scheduler = new Scheduler({ intervalMs: 25, onTick: (t) => seen.push(t) });
+    const scheduler = new Scheduler({ intervalMs: 25, onTick: (t) => seen.push(t), onError: () => {} });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     scheduler.start();
     const deadline = performance.now() + 2000;
     while (seen.length < 12 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const armed = timers();
     scheduler.stop();
+    expect(timers(), 'stop clears the timer, which would hold the process open').to.equal(armed - 1);
     expect(seen.length).to.be.at.least(12);
     const first = seen[0];
     const last = seen.at(-1);

@@ -31,8 +31,8 @@ export interface SchedulerOptions {
   onTick: (tick: TickInfo) => void;
   /** Called with the number of due ticks passed over because the wake-up came too late, and the first of them. */
   onMissed?: (count: number, firstK: number) => void;
-  /** Called when a callback throws (the schedule goes on); default: a process warning. */
-  onError?: (err: unknown) => void;
+  /** Called when a callback throws (the schedule goes on). */
+  onError: (err: unknown) => void;
   clock?: Clock;
 }
 
@@ -56,7 +56,7 @@ export class Scheduler {
     this.#intervalMs = options.intervalMs;
     this.#onTick = options.onTick;
     this.#onMissed = options.onMissed ?? (() => {});
-    this.#onError = options.onError ?? ((err) => process.emitWarning(`pinger scheduler callback threw: ${String(err)}`));
+    this.#onError = options.onError;
     this.#clock = options.clock ?? monotonicClock;
   }
 
@@ -80,15 +80,13 @@ export class Scheduler {
 
   stop(): void {
     this.#running = false;
-    if (this.#timer !== undefined) {
-      this.#clock.clearTimer(this.#timer);
-      this.#timer = undefined;
-    }
+    this.#clock.clearTimer(this.#timer); // undefined (no timer armed) clears nothing
+    this.#timer = undefined;
   }
 
+  /** Runs only while running: start() calls it, and stop() clears the one timer that would. */
   #wake(): void {
     this.#timer = undefined;
-    if (!this.#running) return;
     const now = this.#clock.now();
     const dueK = Math.floor((now - this.#startMs) / this.#intervalMs);
     if (dueK >= this.#nextK) {
