@@ -7,11 +7,17 @@ describe('ponger/identity', () => {
   it('accepts Linkerd identity shapes and rejects everything else', () => {
     expect(isLinkerdIdentity(PINGER)).to.equal(true);
     expect(isLinkerdIdentity('prometheus.observability.serviceaccount.identity.linkerd.example.org')).to.equal(true);
+    expect(isLinkerdIdentity('a.b.serviceaccount.identity.linkerd.local'), 'a one-label trust domain').to.equal(true);
+    const longest = `a.b.serviceaccount.identity.linkerd.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(34)}`;
+    expect(longest.length).to.equal(MAX_IDENTITY_LENGTH);
+    expect(isLinkerdIdentity(longest), 'the longest DNS name').to.equal(true);
     for (const bad of [
       '',
       'pinger',
       'pinger.pingpong-mesh.serviceaccount.identity.linkerd', // no trust domain
       'pinger.pingpong-mesh.sa.identity.linkerd.cluster.local',
+      'pinger.pingpong-mesh.serviceaccount.identities.linkerd.cluster.local',
+      'pinger.pingpong-mesh.serviceaccount.identity.istio.cluster.local',
       'Pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local',
       'pinger..serviceaccount.identity.linkerd.cluster.local',
       '-x.ns.serviceaccount.identity.linkerd.cluster.local',
@@ -21,14 +27,13 @@ describe('ponger/identity', () => {
       `${'a.'.repeat(120)}ns.serviceaccount.identity.linkerd.cluster.local`,
     ])
       expect(isLinkerdIdentity(bad), bad).to.equal(false);
-    const long = `a.b.serviceaccount.identity.linkerd.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(60)}`;
-    expect(long.length).to.be.greaterThan(MAX_IDENTITY_LENGTH);
-    expect(isLinkerdIdentity(long)).to.equal(false);
+    expect(isLinkerdIdentity(`${longest}f`), 'one character past 253').to.equal(false);
   });
 
   it('labels none, invalid, the first maxSeries identities, then other', () => {
     const l = new IdentityLabeler(2);
     expect(l.classify(undefined)).to.deep.equal({ kind: 'none', reported: 'none', label: 'none' });
+    expect(l.classify(''), 'an empty header').to.deep.equal({ kind: 'none', reported: 'none', label: 'none' });
     expect(l.classify('forged')).to.deep.equal({ kind: 'invalid', reported: 'invalid', label: 'invalid' });
     expect(l.classify([PINGER, PINGER]).label).to.equal('invalid');
     const id = (sa: string) => `${sa}.ns.serviceaccount.identity.linkerd.cluster.local`;

@@ -11,7 +11,7 @@ const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** `<sa>.<ns>.serviceaccount.identity.linkerd.<trust-domain>`, DNS-label parts, bounded length. */
 export function isLinkerdIdentity(value: string): boolean {
-  if (value.length === 0 || value.length > MAX_IDENTITY_LENGTH) return false;
+  if (value.length > MAX_IDENTITY_LENGTH) return false;
   const parts = value.split('.');
   if (parts.length < 6) return false;
   if (parts[2] !== 'serviceaccount' || parts[3] !== 'identity' || parts[4] !== 'linkerd') return false;
@@ -37,7 +37,7 @@ export class IdentityLabeler {
   readonly maxSeries: number;
   readonly #expected: ReadonlySet<string>;
   readonly #known = new Set<string>();
-  constructor(maxSeries: number, expected: readonly string[] = []) {
+  constructor(maxSeries: number, expected?: readonly string[]) {
     this.maxSeries = maxSeries;
     this.#expected = new Set(expected);
   }
