@@ -1,9 +1,14 @@
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { expect } from 'chai';
 import { type Captured, captureLogger } from '../../../test/support/capture-logger.ts';
 import { parseExposition, value as sampleValue } from '../../../test/support/exposition.ts';
 import { httpRequest } from '../../../test/support/http.ts';
+import { pollUntil } from '../../../test/support/poll.ts';
+import { Readiness } from '../../shared/src/admin.ts';
 import { listen } from '../../shared/src/listen.ts';
 import { createPongerApp, type PongerApp } from './app.ts';
 
@@ -17,7 +22,7 @@ interface Running {
 }
 
 async function start(
-  options: { errorRate?: number; latencyMs?: number; maxSeries?: number; random?: () => number } = {},
+  options: { errorRate?: number; latencyMs?: number; maxSeries?: number; random?: () => number; readiness?: Readiness } = {},
 ): Promise<Running> {
   const log = captureLogger('ponger');
   const ponger = createPongerApp({
@@ -26,6 +31,7 @@ async function start(
     maxSeries: options.maxSeries ?? 20,
     logger: log.logger,
     random: options.random,
+    readiness: options.readiness,
   });
   const server = ponger.createHttpServer();
   const { port } = await listen(server, 0, '127.0.0.1', 'app');
@@ -69,13 +75,14 @@ describe('ponger/app', () => {
     return r;
   }
 
-  it('GET /ping -> 200 pong text/plain, no x-powered-by; HEAD -> 200 without body', async () => {
+  it('GET /ping -> 200 pong text/plain, no x-powered-by nor ETag; HEAD -> 200 without body', async () => {
     const r = await app();
     const res = await httpRequest(r.port, '/ping');
     expect(res.status).to.equal(200);
     expect(res.body).to.equal('pong');
-    expect(res.headers['content-type']).to.match(/^text\/plain/);
+    expect(res.headers['content-type']).to.equal('text/plain; charset=utf-8');
     expect(res.headers).not.to.have.property('x-powered-by');
+    expect(res.headers).not.to.have.property('etag');
     const head = await httpRequest(r.port, '/ping', { method: 'HEAD' });
     expect(head.status).to.equal(200);
     expect(head.body).to.equal('');
@@ -87,12 +94,22 @@ describe('ponger/app', () => {
       const res = await httpRequest(r.port, '/ping', { method });
       expect(res.status, method).to.equal(405);
       expect(res.headers.allow, method).to.equal('GET, HEAD');
+      expect(res.headers['content-type'], method).to.equal('text/plain; charset=utf-8');
+      expect(res.body, method).to.equal('method not allowed\n');
     }
   });
 
-  it('unknown paths -> 404 with route label unmatched, never the raw path', async () => {
+  it('unknown paths -> 404 with route label unmatched, never the raw path; the log has the path, cut at 200', async () => {
     const r = await app();
-    for (let i = 0; i < 5; i++) expect((await httpRequest(r.port, `/secret-${i}`)).status).to.equal(404);
+    for (let i = 0; i < 4; i++) {
+      const res = await httpRequest(r.port, `/secret-${i}`);
+      expect(res.status).to.equal(404);
+      expect(res.headers['content-type']).to.equal('text/plain; charset=utf-8');
+      expect(res.body).to.equal('not found\n');
+    }
+    expect((await httpRequest(r.port, `/secret-${'x'.repeat(300)}`)).status).to.equal(404);
+    expect(r.log.lines[0]).to.include({ msg: 'GET unmatched 404', route: 'unmatched', status: 404, path: '/secret-0' });
+    expect(r.log.lines[4]?.path).to.equal(`/secret-${'x'.repeat(192)}`);
     const s = await samples(r);
     expect(
       sampleValue(s, 'http_server_request_duration_seconds_count', {
@@ -136,11 +153,15 @@ describe('ponger/app', () => {
     const lines = r.log.lines.filter((l) => l.route === '/ping');
     expect(lines.map((l) => l.client_id)).to.deep.equal([PINGER, 'invalid', 'none']);
     expect(lines[0]).to.include({ msg: 'GET /ping 200', status: 200, method: 'GET' });
+    expect(lines[0], 'a matched route logs no path').not.to.have.property('path');
+    expect(lines[0], 'only an invalid identity logs the raw value').not.to.have.property('client_id_raw');
     expect(lines[1]).to.include({ client_id_raw: 'admin' });
     const s = await samples(r);
     expect(sampleValue(s, 'ponger_requests_by_client_identity_total', { client_id: PINGER })).to.equal(1);
     expect(sampleValue(s, 'ponger_requests_by_client_identity_total', { client_id: 'invalid' })).to.equal(1);
     expect(sampleValue(s, 'ponger_requests_by_client_identity_total', { client_id: 'none' })).to.equal(1);
+    await httpRequest(r.port, '/ping', { headers: { 'l5d-client-id': 'f'.repeat(150) } });
+    expect(r.log.lines.at(-1)?.client_id_raw, 'cut at 100 characters').to.equal('f'.repeat(100));
   });
 
   it('1,000 distinct forged identities keep the identity series <= maxSeries + 3', async () => {
@@ -161,7 +182,12 @@ describe('ponger/app', () => {
 
   it('errorRate 1 answers 500 and counts them', async () => {
     const r = await app({ errorRate: 1 });
-    for (let i = 0; i < 4; i++) expect((await httpRequest(r.port, '/ping')).status).to.equal(500);
+    for (let i = 0; i < 4; i++) {
+      const res = await httpRequest(r.port, '/ping');
+      expect(res.status).to.equal(500);
+      expect(res.headers['content-type']).to.equal('text/plain; charset=utf-8');
+      expect(res.body).to.equal('injected fault\n');
+    }
     expect(
       sampleValue(await samples(r), 'http_server_request_duration_seconds_count', {
         http_route: '/ping',
@@ -178,11 +204,44 @@ describe('ponger/app', () => {
     expect(statuses).to.deep.equal([500, 200, 500, 200]);
   });
 
+  it('a handler that fails (here the random source) answers 500 internal error, logs it and counts it', async () => {
+    const r = await app({
+      errorRate: 0.5,
+      random: () => {
+        throw new Error('no entropy');
+      },
+    });
+    const res = await httpRequest(r.port, '/ping');
+    expect(res.status).to.equal(500);
+    expect(res.headers['content-type']).to.equal('text/plain; charset=utf-8');
+    expect(res.body).to.equal('internal error\n');
+    expect(r.log.lines[0]).to.deep.include({ level: 'error', msg: 'request failed', err: { name: 'Error', message: 'no entropy' } });
+    expect(r.log.lines[1]).to.include({ msg: 'GET /ping 500', status: 500 });
+    expect(
+      sampleValue(await samples(r), 'http_server_request_duration_seconds_count', {
+        http_route: '/ping',
+        http_response_status_code: '500',
+      }),
+    ).to.equal(1);
+  });
+
+  it('answers Connection: close once shutdown began, so keep-alive clients move on', async () => {
+    const readiness = new Readiness();
+    const r = await app({ readiness });
+    const keepAlive = { headers: { connection: 'keep-alive' } };
+    expect((await httpRequest(r.port, '/ping', keepAlive)).headers.connection).to.equal('keep-alive');
+    readiness.markShuttingDown();
+    const res = await httpRequest(r.port, '/ping', keepAlive);
+    expect(res.status).to.equal(200);
+    expect(res.headers.connection).to.equal('close');
+  });
+
   it('latencyMs delays /ping and shows in the histogram', async () => {
     const r = await app({ latencyMs: 120 });
     const t0 = Date.now();
     expect((await httpRequest(r.port, '/ping')).status).to.equal(200);
     expect(Date.now() - t0).to.be.at.least(110);
+    expect(r.log.lines[0]?.duration_ms, 'the log line in ms').to.be.within(110, 5000);
     const s = await samples(r);
     const labels = { http_route: '/ping', http_response_status_code: '200' };
     expect(sampleValue(s, 'http_server_request_duration_seconds_bucket', { ...labels, le: '0.1' })).to.equal(0);
@@ -200,5 +259,35 @@ describe('ponger/app', () => {
     const res = await httpRequest(r.port, '/ping');
     expect(res.status).to.equal(200);
     expect(res.body).to.equal('pong');
+    const codes = r.log.lines.filter((l) => l.msg === 'client error').map((l) => l.code);
+    expect(codes, 'the parser codes, at debug').to.include('HPE_HEADER_OVERFLOW');
+  });
+
+  describe('with a global tracer provider (as main.ts starts it)', () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    before(() => {
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+      expect(trace.setGlobalTracerProvider(provider), 'no other global tracer provider').to.equal(true);
+    });
+    after(async () => {
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+    });
+
+    it("one SERVER span per request from the `ponger` tracer: `GET /ping` with http.route and the caller's identity; unmatched keeps `GET`", async () => {
+      const r = await app();
+      await httpRequest(r.port, '/ping', { headers: { 'l5d-client-id': PINGER } });
+      await httpRequest(r.port, '/secret');
+      const spans = await pollUntil(() => exporter.getFinishedSpans().length >= 2 && exporter.getFinishedSpans(), 2000, 'two spans');
+      const [ping, unmatched] = spans.sort((a, b) => String(a.attributes['url.path']).localeCompare(String(b.attributes['url.path'])));
+      expect(ping?.instrumentationScope.name).to.equal('ponger');
+      expect(ping?.name).to.equal('GET /ping');
+      expect(ping?.attributes).to.include({ 'http.route': '/ping', 'linkerd.client_id': PINGER, 'http.response.status_code': 200 });
+      expect(unmatched?.name).to.equal('GET');
+      expect(unmatched?.attributes).to.include({ 'url.path': '/secret', 'linkerd.client_id': 'none', 'http.response.status_code': 404 });
+      expect(unmatched?.attributes, 'http.route is a template or absent').not.to.have.property('http.route');
+    });
   });
 });
