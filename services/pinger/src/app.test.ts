@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { expect } from 'chai';
@@ -25,7 +25,8 @@ describe('pinger/app', () => {
     });
     const env = { PONGER_URL: ponger.url, PING_INTERVAL_MS: '60000', PING_TIMEOUT_MS: '300', PING_RETRIES: '1', PING_MAX_IN_FLIGHT: '1' };
     const cfg = loadPingerConfig({ env, argv: [], readFile: () => '' });
-    const app = createPingerApp(cfg, captureLogger('pinger').logger, '1.2.3');
+    const log = captureLogger('pinger');
+    const app = createPingerApp(cfg, log.logger, '1.2.3');
     try {
       expect(app.client.url).to.equal(`${ponger.url}/ping`);
       expect(app.pinger.running).to.equal(false);
@@ -60,6 +61,11 @@ describe('pinger/app', () => {
         s.some((x) => x.name === 'process_resident_memory_bytes'),
         'the default process metrics',
       ).to.equal(true);
+      // the admin server logs a malformed request (code only, none of its bytes) like ponger's
+      const bad = connect(port, '127.0.0.1');
+      bad.end('NOT HTTP\r\n\r\n');
+      await pollUntil(() => log.lines.some((l) => l.msg === 'client error'), 5000, 'the client error line');
+      expect(log.lines.find((l) => l.msg === 'client error')).to.include({ level: 'debug', code: 'HPE_INVALID_METHOD' });
     } finally {
       app.client.close();
       await closeNow(app.admin);

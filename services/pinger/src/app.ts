@@ -37,5 +37,5 @@ export function createPingerApp(cfg: PingerConfig, logger: Logger, version: stri
     maxInFlight: cfg['ping.maxInFlight'],
     tracer: trace.getTracer('pinger', version),
   });
-  return { pinger, client, registry, readiness, admin: createAdminServer({ registry, readiness }) };
+  return { pinger, client, registry, readiness, admin: createAdminServer({ registry, readiness, logger }) };
 }
