@@ -9,7 +9,7 @@ const ENDPOINT = 'an http:// or https:// URL with host, no credentials';
 const EXPORTERS = 'a comma-separated list of otlp, zipkin, console, or none alone';
 const PROPAGATORS = 'a comma-separated list of tracecontext, baggage, b3, b3multi, or none alone';
 const SAMPLERS = 'one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio';
-const PROTOCOLS = 'one of grpc, http/json, http/protobuf';
+const PROTOCOLS = 'one of http/json';
 const MS = 'a number of milliseconds > 0';
 const KEY_VALUES = 'comma-separated key=value pairs';
 const RESOURCE = 'comma-separated key=value pairs, percent-encoded, each side at most 255 characters';
@@ -24,7 +24,7 @@ describe('shared/otel-env', () => {
       { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability.svc.cluster.local:4318' },
       { OTEL_EXPORTER_OTLP_ENDPOINT: ' HTTP://Collector:4318 ' },
       { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector:4318/v1/traces', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
-      { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_COMPRESSION: ' gzip ' }, // trimmed upstream (otlp-exporter-base shared-env-configuration.mjs)
+      { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_COMPRESSION: ' gzip ' }, // trimmed upstream (otlp-exporter-base shared-env-configuration.mjs)
       { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
       { OTEL_TRACES_SAMPLER_ARG: '0' },
       { OTEL_TRACES_SAMPLER_ARG: '1' },
@@ -61,7 +61,9 @@ describe('shared/otel-env', () => {
       ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'http:///v1/traces', ENDPOINT],
       ['OTEL_EXPORTER_OTLP_PROTOCOL', 'http', PROTOCOLS],
       ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'json', PROTOCOLS],
-      ['OTEL_EXPORTER_OTLP_PROTOCOL', ' grpc', PROTOCOLS], // the SDK compares it untrimmed and falls back to http/protobuf
+      ['OTEL_EXPORTER_OTLP_PROTOCOL', ' http/json', PROTOCOLS], // the SDK compares it untrimmed and falls back to http/protobuf
+      ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', PROTOCOLS], // the services send OTLP/HTTP JSON only
+      ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'http/protobuf', PROTOCOLS],
       ['OTEL_EXPORTER_OTLP_TIMEOUT', '0', MS],
       ['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'soon', MS],
       ['OTEL_EXPORTER_OTLP_COMPRESSION', 'zstd', 'one of none, gzip'],

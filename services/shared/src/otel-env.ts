@@ -34,7 +34,10 @@ const SAMPLERS = [
   'parentbased_always_off',
   'parentbased_traceidratio',
 ] as const;
-const PROTOCOLS = ['grpc', 'http/json', 'http/protobuf'] as const;
+// Only what the services send: telemetry.ts builds an OTLP/HTTP JSON exporter
+// (@opentelemetry/exporter-trace-otlp-http) itself, so grpc or http/protobuf would be ignored there
+// and honoured only when a second exporter is listed; refused instead of half-honoured.
+const PROTOCOLS = ['http/json'] as const;
 const COMPRESSIONS = ['none', 'gzip'] as const;
 const LOG_LEVELS = ['NONE', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'VERBOSE', 'ALL'] as const;
 const DETECTORS = ['all', 'none', 'env', 'host', 'os', 'process', 'serviceinstance'] as const;
