@@ -93,6 +93,7 @@ function admit(t: Tracking, req: IncomingMessage, res: ServerResponse): boolean 
     // Stop reading for good: Node resumes the socket each time it has parsed a request
     // (node v24 lib/_http_common.js parserOnMessageComplete -> readStart), so a pause alone
     // lasts only until the next pipelined request in the same read.
+    // Stryker disable next-line ArrowFunction: Node's callers ignore what resume() returns
     socket.resume = () => socket;
     socket.pause();
     res.statusCode = 503;
