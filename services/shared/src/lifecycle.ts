@@ -46,11 +46,10 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * in progress is ended now and each other one after its last response (closeConnections); for any
  * other server, keep-alive sockets are closed as they become idle (server.close() closes the idle
  * ones of the moment; a half-sent request then waits for Node's request timeout). Never rejects:
- * a server that is not listening is already closed.
+ * a server that is not listening (its close() fails with ERR_SERVER_NOT_RUNNING) is closed already.
  */
 export function closeServer(server: Server, pollMs = 50): Promise<void> {
   return new Promise((resolve) => {
-    if (!server.listening) return resolve();
     const tracked = closeConnections(server);
     // unref'd: it never holds the process up, cleared or not
     const timer = tracked ? undefined : setInterval(() => server.closeIdleConnections(), pollMs).unref();
