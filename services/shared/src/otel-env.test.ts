@@ -33,7 +33,7 @@ describe('shared/otel-env', () => {
       { OTEL_PROPAGATORS: 'none' },
       { OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100' },
       { OTEL_BSP_MAX_QUEUE_SIZE: ' 100 ', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: ' 100' },
-      { OTEL_BSP_MAX_QUEUE_SIZE: ' ', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048' }, // blank queue size: the default 2048
+      { OTEL_BSP_MAX_QUEUE_SIZE: ' ', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512' }, // blank queue size: our default queue, 512 (budgets.ts)
       { OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '1024', OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '0' },
       { OTEL_RESOURCE_ATTRIBUTES: 'k8s.namespace.name=pingpong-mesh,k8s.pod.name=pinger-7d9f-abc,k8s.pod.uid=0f3e' },
       { OTEL_RESOURCE_ATTRIBUTES: 'a=b,, ,c=,' }, // blank entries skipped, an empty value allowed
@@ -89,7 +89,7 @@ describe('shared/otel-env', () => {
       ['OTEL_BSP_MAX_QUEUE_SIZE', '1.5', 'an integer > 0'],
       ['OTEL_BSP_MAX_QUEUE_SIZE', '0', 'an integer > 0'],
       ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE', '1.5', 'an integer > 0'],
-      ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE', '2049', 'an integer > 0 and <= OTEL_BSP_MAX_QUEUE_SIZE (2048)'],
+      ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE', '513', 'an integer > 0 and <= OTEL_BSP_MAX_QUEUE_SIZE (512)'],
       [
         'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
         '101',

@@ -17,9 +17,10 @@
 //   OTLP timeout > 0, compression none|gzip; platform/node/configuration/otlp-node-http-env-configuration.mjs:
 //   endpoints parsed with new URL.
 // - @opentelemetry/sdk-trace 3.1.0 dist/export/BatchSpanProcessorBase.mjs: batch size <= queue size
-//   (else clamped with a warning), defaults 512 and 2048.
+//   (else clamped with a warning); the queue is ours when unset (budgets.ts BSP_DEFAULTS).
 // - @opentelemetry/resources 3.1.0 dist/detectors/ResourceAttributesEnvDetector.mjs: OTEL_RESOURCE_ATTRIBUTES
 //   entries key=value, percent-decoded, each side <= 255 characters (else ALL attributes are dropped).
+import { BSP_DEFAULTS } from './budgets.ts';
 import { ConfigError, redactUrl } from './config.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -41,7 +42,6 @@ const PROTOCOLS = ['http/json'] as const;
 const COMPRESSIONS = ['none', 'gzip'] as const;
 const LOG_LEVELS = ['NONE', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'VERBOSE', 'ALL'] as const;
 const DETECTORS = ['all', 'none', 'env', 'host', 'os', 'process', 'serviceinstance'] as const;
-const BSP_DEFAULTS = { OTEL_BSP_MAX_QUEUE_SIZE: 2048, OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 512 } as const;
 /** ResourceAttributesEnvDetector._MAX_LENGTH */
 const RESOURCE_ATTRIBUTE_MAX = 255;
 
@@ -126,7 +126,7 @@ const batchSize: Check = (raw, env) => {
   const bad = positiveInt(raw, env);
   if (bad !== undefined) return bad;
   const queueRaw = env.OTEL_BSP_MAX_QUEUE_SIZE;
-  const queue = queueRaw !== undefined && queueRaw.trim() !== '' ? Number(queueRaw) : BSP_DEFAULTS.OTEL_BSP_MAX_QUEUE_SIZE;
+  const queue = queueRaw !== undefined && queueRaw.trim() !== '' ? Number(queueRaw) : BSP_DEFAULTS.maxQueueSize;
   return Number(raw) <= queue ? undefined : `an integer > 0 and <= OTEL_BSP_MAX_QUEUE_SIZE (${queue})`;
 };
 

@@ -10,15 +10,9 @@ import { parseExposition, value } from '../../../test/support/exposition.ts';
 import { startServer, type TestServer } from '../../../test/support/loopback-servers.ts';
 import { decodeJsonTraces, KIND, type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../../test/support/otlp-receiver.ts';
 import { pollUntil } from '../../../test/support/poll.ts';
+import { BSP_DEFAULTS } from './budgets.ts';
 import { createRegistry } from './metrics.ts';
-import {
-  BSP_DEFAULTS,
-  dropWarner,
-  rateLimitedReporter,
-  SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
-  startTelemetry,
-  type Telemetry,
-} from './telemetry.ts';
+import { dropWarner, rateLimitedReporter, SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, startTelemetry, type Telemetry } from './telemetry.ts';
 
 interface Received {
   spans: ReceivedSpan[];

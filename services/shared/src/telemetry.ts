@@ -15,7 +15,7 @@ import {
 } from '@opentelemetry/core';
 import { B3Propagator } from '@opentelemetry/propagator-b3';
 import { Counter } from 'prom-client';
-import { FLUSH_TIMEOUT_MS } from './budgets.ts';
+import { BSP_DEFAULTS, FLUSH_TIMEOUT_MS } from './budgets.ts';
 import type { Logger } from './logger.ts';
 import type { AppRegistry } from './metrics.ts';
 
@@ -31,14 +31,6 @@ export interface TelemetryOptions {
  * OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT is set: a 15 KB request path must not make a 16 KB span.
  */
 export const SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT = 1024;
-
-/**
- * The batch span processor's queue and batch when OTEL_BSP_MAX_QUEUE_SIZE /
- * OTEL_BSP_MAX_EXPORT_BATCH_SIZE are unset (the SDK's own: 2048 / 512). Smaller batches, sent
- * as soon as they fill, keep less in flight: peak RSS under full tracing fell from about 176 to
- * 148 MB at the same throughput (BENCHMARKS.md); a full queue is counted, never silent.
- */
-export const BSP_DEFAULTS = { maxQueueSize: 512, maxExportBatchSize: 128 } as const;
 
 /** Spans the batch span processor finished with (OTLP exporter only). */
 export interface SpanStats {
