@@ -52,12 +52,16 @@ describe('hostile input: servers', function () {
     receiver = undefined;
   });
 
-  it('50,000 pipelined GET /ping in one write: ponger answers the first 100, then 503 and close; RSS stays under 200 MB', async () => {
+  it('50,000 pipelined GET /ping in one write: ponger answers at most the first 100, then 503 and close; RSS stays under 200 MB', async () => {
     const { ponger, app } = await startPonger({ OTEL_TRACES_EXPORTER: 'none' });
     const before = ponger.rssMb();
     const socket = await open(app);
     const chunks: Buffer[] = [];
     socket.on('data', (c: Buffer) => chunks.push(c));
+    let socketError: string | undefined;
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      socketError = err.code;
+    });
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     socket.write('GET /ping HTTP/1.1\r\nHost: ponger\r\n\r\n'.repeat(50_000));
     const closedInTime = await Promise.race([closed.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000))]);
@@ -65,10 +69,18 @@ describe('hostile input: servers', function () {
     const after = ponger.rssMb();
     const text = Buffer.concat(chunks).toString('latin1');
     const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
-    console.log(`      pipelining: ${statuses.length} responses to 50,000 requests, RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB`);
+    console.log(
+      `      pipelining: ${statuses.length} responses to 50,000 requests${socketError ? ` (${socketError})` : ''}, RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB`,
+    );
     expect(closedInTime, 'ponger closes the connection').to.equal(true);
-    expect(statuses.slice(0, APP_LIMITS.maxPipelined).every((s) => s === '200')).to.equal(true);
-    expect(statuses.slice(APP_LIMITS.maxPipelined)).to.deep.equal(['503']);
+    // In order: 200s for the first maxPipelined, then one 503. The server closes with the client's
+    // unread requests still in its receive buffer, so its kernel sends a reset, and the client's
+    // kernel may drop the last answers it had not read yet (no lingering close: the socket is no
+    // longer read, to bound memory). So the tail may be missing, and only with ECONNRESET.
+    const all = [...Array<string>(APP_LIMITS.maxPipelined).fill('200'), '503'];
+    expect(statuses).to.deep.equal(all.slice(0, statuses.length));
+    if (statuses.length < all.length) expect(socketError, `${statuses.length} answers: the tail lost to a reset`).to.equal('ECONNRESET');
+    expect(statuses.length).to.be.greaterThan(0);
     expect(after).to.be.below(200);
     expect((await httpRequest(app, '/ping')).body, 'ponger still serves').to.equal('pong');
   });
