@@ -23,21 +23,9 @@ await runMain(async () => {
 
   telemetry.registerMetrics(app.registry);
   const addr = await listen(app.admin, cfg['metrics.port'], cfg['service.host'], 'admin', 'metrics.port (METRICS_PORT)');
-  app.pinger.start();
-  app.readiness.markReady();
-  logger.info('pinger started', {
-    version,
-    url: redactUrl(app.client.url), // credentials are refused at start; redacted here in any case
-    interval_ms: cfg['ping.intervalMs'],
-    timeout_ms: cfg['ping.timeoutMs'],
-    max_in_flight: cfg['ping.maxInFlight'],
-    retries: cfg['ping.retries'],
-    admin_port: addr.port,
-  });
-  const warning = budgetWarning(cfg);
-  if (warning !== undefined) logger.warn('config', { warning });
-
   const pingBudgetMs = cfg['ping.timeoutMs'] * (cfg['ping.retries'] + 1) + 100;
+  // signal handlers before anything says the service is up: a SIGTERM right after the
+  // start-up line must drain, not kill the process with the default handler
   createShutdown({
     readiness: app.readiness,
     servers: [app.admin],
@@ -55,4 +43,17 @@ await runMain(async () => {
     },
     flush: (budgetMs) => telemetry.shutdown(budgetMs),
   }).install();
+  app.pinger.start();
+  app.readiness.markReady();
+  logger.info('pinger started', {
+    version,
+    url: redactUrl(app.client.url), // credentials are refused at start; redacted here in any case
+    interval_ms: cfg['ping.intervalMs'],
+    timeout_ms: cfg['ping.timeoutMs'],
+    max_in_flight: cfg['ping.maxInFlight'],
+    retries: cfg['ping.retries'],
+    admin_port: addr.port,
+  });
+  const warning = budgetWarning(cfg);
+  if (warning !== undefined) logger.warn('config', { warning });
 });

@@ -36,6 +36,17 @@ await runMain(async () => {
   const host = cfg['service.host'];
   const appAddr = await listen(appServer, cfg['service.port'], host, 'app', 'service.port (PORT)');
   const adminAddr = await listen(adminServer, cfg['metrics.port'], host, 'admin', 'metrics.port (METRICS_PORT)');
+  // signal handlers before anything says the service is up: a SIGTERM right after the
+  // start-up line must drain, not kill the process with the default handler
+  createShutdown({
+    readiness,
+    servers: [appServer, adminServer],
+    drainMs: cfg['shutdown.drainMs'],
+    timeoutMs: cfg['shutdown.timeoutMs'],
+    flush: (budgetMs) => telemetry.shutdown(budgetMs),
+    logger,
+    exit: (code) => process.exit(code),
+  }).install();
   readiness.markReady();
   logger.info('listening', {
     host,
@@ -46,14 +57,4 @@ await runMain(async () => {
     latency_ms: cfg['faults.latencyMs'],
     identity_max_series: cfg['identity.maxSeries'],
   });
-
-  createShutdown({
-    readiness,
-    servers: [appServer, adminServer],
-    drainMs: cfg['shutdown.drainMs'],
-    timeoutMs: cfg['shutdown.timeoutMs'],
-    flush: (budgetMs) => telemetry.shutdown(budgetMs),
-    logger,
-    exit: (code) => process.exit(code),
-  }).install();
 });
