@@ -136,7 +136,7 @@ describe('bench report', () => {
     expect(q.nodeOptions.pinger).to.equal(manifestNodeOptions('pinger'));
     expect(q.nodeOptions['ponger-full'])
       .to.equal(manifestNodeOptions('ponger'))
-      .and.match(/^--max-semi-space-size=\d+$/);
+      .and.match(/^--max-semi-space-size=\d+ --max-old-space-size=\d+$/);
     const full = readSettings({});
     expect(full.measureSec).to.be.at.least(10);
     expect(full.sustainedSec).to.be.at.least(60);
