@@ -74,7 +74,10 @@ describe('bench harness smoke run (BENCH_QUICK=1: ponger without and with full t
       };
       expect(json.errors).to.deep.equal({});
       expect(json.meta.node).to.equal(process.version);
-      expect(json.meta.nodeOptions).to.deep.equal({ 'ponger-notel': '--max-semi-space-size=8 --max-old-space-size=96', 'ponger-full': '--max-semi-space-size=16' });
+      expect(json.meta.nodeOptions).to.deep.equal({
+        'ponger-notel': '--max-semi-space-size=8 --max-old-space-size=96',
+        'ponger-full': '--max-semi-space-size=16',
+      });
       for (const k of ['notel', 'full'] as const) {
         expect(json.results[k].load.ok, k).to.be.greaterThan(100);
         expect(json.results[k].load.non2xx + json.results[k].load.errors, k).to.equal(0);
