@@ -13,15 +13,13 @@ import { KIND, startTraceReceiver, type TraceReceiver } from '../../test/support
 import { pollUntil } from '../../test/support/poll.ts';
 import { type Service, spawnService, stopAll } from '../../test/support/processes.ts';
 import { repoPath } from '../../test/support/repo.ts';
+import { LOOPBACK_ANY_PORT, startService } from '../../test/support/services.ts';
 import { APP_LIMITS } from '../shared/src/http-server.ts';
 
-const PONGER = 'services/ponger/src/main.ts';
-const PINGER = 'services/pinger/src/main.ts';
-const LOOPBACK = { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0' };
 const OPENMETRICS = { accept: 'application/openmetrics-text; version=1.0.0' };
 
 async function startPonger(env: Record<string, string>): Promise<{ ponger: Service; app: number; admin: number }> {
-  const ponger = spawnService(PONGER, { name: 'ponger', env: { ...LOOPBACK, ...env } });
+  const ponger = startService('ponger', { ...LOOPBACK_ANY_PORT, ...env });
   const info = await ponger.listening(15_000);
   return { ponger, app: info.app_port as number, admin: info.admin_port as number };
 }
@@ -96,9 +94,12 @@ describe('hostile input: servers', function () {
       SHUTDOWN_TIMEOUT_MS: '10000',
     };
     const { ponger, app, admin } = await startPonger(otel);
-    const pinger = spawnService(PINGER, {
-      name: 'pinger',
-      env: { HOST: '127.0.0.1', METRICS_PORT: '0', PONGER_URL: `http://127.0.0.1:${app}`, PING_INTERVAL_MS: '60000', ...otel },
+    const pinger = startService('pinger', {
+      HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      PONGER_URL: `http://127.0.0.1:${app}`,
+      PING_INTERVAL_MS: '60000',
+      ...otel,
     });
     const pingerAdmin = (await pinger.waitForLine((l) => l.msg === 'pinger started', 15_000)).admin_port as number;
     expect((await httpRequest(app, '/ping')).status).to.equal(200);

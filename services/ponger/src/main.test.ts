@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { httpRequest } from '../../../test/support/http.ts';
 import { waitFor } from '../../../test/support/poll.ts';
-import { type Service, spawnService } from '../../../test/support/processes.ts';
+import type { Service } from '../../../test/support/processes.ts';
+import { LOOPBACK_ANY_PORT, startService } from '../../../test/support/services.ts';
 import { listen } from '../../shared/src/listen.ts';
 
-const MAIN = 'services/ponger/src/main.ts';
-const LOOPBACK = { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', OTEL_TRACES_EXPORTER: 'none' };
+const LOOPBACK = { ...LOOPBACK_ANY_PORT, OTEL_TRACES_EXPORTER: 'none' };
 
 describe('ponger/main (spawned)', () => {
   let dir: string;
@@ -21,7 +21,7 @@ describe('ponger/main (spawned)', () => {
   });
 
   function run(env: Record<string, string> = {}, args: string[] = []): Service {
-    const c = spawnService(MAIN, { env: { ...LOOPBACK, ...env }, args });
+    const c = startService('ponger', { ...LOOPBACK, ...env }, args);
     children.push(c);
     return c;
   }

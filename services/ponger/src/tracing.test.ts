@@ -7,7 +7,8 @@ import { parseExposition } from '../../../test/support/exposition.ts';
 import { httpRequest } from '../../../test/support/http.ts';
 import { KIND, startTraceReceiver, type TraceReceiver } from '../../../test/support/otlp-receiver.ts';
 import { waitFor } from '../../../test/support/poll.ts';
-import { type Service, spawnService } from '../../../test/support/processes.ts';
+import type { Service } from '../../../test/support/processes.ts';
+import { LOOPBACK_ANY_PORT, startService } from '../../../test/support/services.ts';
 import { listen } from '../../shared/src/listen.ts';
 
 const PINGER = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
@@ -27,15 +28,11 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
   });
 
   it('exports one `GET /ping` SERVER span per request with http.route and linkerd.client_id, none for probes, and flushes on SIGTERM', async () => {
-    child = spawnService('services/ponger/src/main.ts', {
-      env: {
-        HOST: '127.0.0.1',
-        PORT: '0',
-        METRICS_PORT: '0',
-        SHUTDOWN_DRAIN_MS: '0',
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      },
+    child = startService('ponger', {
+      ...LOOPBACK_ANY_PORT,
+      SHUTDOWN_DRAIN_MS: '0',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     });
     const info = await child.listening();
     const app = info.app_port as number;
@@ -92,17 +89,13 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
     const closed = createServer();
     const deadPort = (await listen(closed, 0, '127.0.0.1')).port;
     closed.close();
-    child = spawnService('services/ponger/src/main.ts', {
-      env: {
-        HOST: '127.0.0.1',
-        PORT: '0',
-        METRICS_PORT: '0',
-        SHUTDOWN_DRAIN_MS: '0',
-        SHUTDOWN_TIMEOUT_MS: '8000',
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${deadPort}`,
-        OTEL_BSP_SCHEDULE_DELAY: '50',
-      },
+    child = startService('ponger', {
+      ...LOOPBACK_ANY_PORT,
+      SHUTDOWN_DRAIN_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: '8000',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${deadPort}`,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
     });
     const info = await child.listening();
     for (let i = 0; i < 30; i++) {
@@ -120,17 +113,13 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
   // the SDK switched off while an exporter is named.
   it('exports nothing with OTEL_SDK_DISABLED=true, even with OTEL_TRACES_EXPORTER=otlp', async () => {
     receiver.spans.length = 0;
-    child = spawnService('services/ponger/src/main.ts', {
-      env: {
-        HOST: '127.0.0.1',
-        PORT: '0',
-        METRICS_PORT: '0',
-        SHUTDOWN_DRAIN_MS: '0',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_BSP_SCHEDULE_DELAY: '50',
-        OTEL_SDK_DISABLED: 'true',
-        OTEL_TRACES_EXPORTER: 'otlp',
-      },
+    child = startService('ponger', {
+      ...LOOPBACK_ANY_PORT,
+      SHUTDOWN_DRAIN_MS: '0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      OTEL_SDK_DISABLED: 'true',
+      OTEL_TRACES_EXPORTER: 'otlp',
     });
     const info = await child.listening();
     for (let i = 0; i < 3; i++)
