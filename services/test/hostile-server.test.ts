@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { expect } from 'chai';
-import { parse } from 'yaml';
 import { find, parseExposition, value } from '../../test/support/exposition.ts';
 import { httpRequest } from '../../test/support/http.ts';
+import { parseManifests, podTemplate } from '../../test/support/manifests.ts';
 import { KIND, startTraceReceiver, type TraceReceiver } from '../../test/support/otlp-receiver.ts';
 import { pollUntil } from '../../test/support/poll.ts';
 import { type Service, spawnService, stopAll } from '../../test/support/processes.ts';
@@ -140,11 +140,9 @@ describe('hostile input: servers', function () {
 
   it("/readyz keeps p99 under the readiness probe's timeout while 2,000 connections flood the app port", async () => {
     // the bound is the kubelet's: k8s/base/ponger/deployment.yaml readinessProbe.timeoutSeconds
-    const deployment = parse(readFileSync(repoPath('k8s/base/ponger/deployment.yaml'), 'utf8')) as {
-      spec: { template: { spec: { containers: { name: string; readinessProbe: { timeoutSeconds: number } }[] } } };
-    };
-    const probeTimeoutMs =
-      (deployment.spec.template.spec.containers.find((c) => c.name === 'ponger')?.readinessProbe.timeoutSeconds ?? 0) * 1000;
+    const file = repoPath('k8s/base/ponger/deployment.yaml');
+    const pod = podTemplate(parseManifests(readFileSync(file, 'utf8'), file), 'ponger').spec;
+    const probeTimeoutMs = (pod.containers.find((c) => c.name === 'ponger')?.readinessProbe?.timeoutSeconds ?? 0) * 1000;
     expect(probeTimeoutMs, 'ponger readinessProbe.timeoutSeconds').to.be.greaterThan(0);
     const { app, admin } = await startPonger({ OTEL_TRACES_EXPORTER: 'none' });
     const flood = spawnService('test/support/flood.ts', { name: 'flood', args: [String(app), '2000', '5'] });
