@@ -64,13 +64,17 @@ describe('scripts/start-local (npm start)', () => {
     child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
+    // Two children, two pipes: pinger's report of a ping can reach us before ponger's log line of
+    // the same request, so wait for both (CI saw the ponger line arrive after pinger's).
+    const pingerOk = /^pinger \| \[[\d:]+\] INFO: ping \{"outcome":"success","status":200,.*"client_id":"none"/m;
+    const pongerOk = /^ponger \| \[[\d:]+\] INFO: GET \/ping 200 \{"method":"GET","route":"\/ping","status":200,/m;
     await waitFor(
-      () =>
-        /^pinger \| \[[\d:]+\] INFO: ping \{"outcome":"success","status":200,.*"client_id":"none"/m.test(out) || child?.exitCode !== null,
+      () => (pingerOk.test(out) && pongerOk.test(out)) || child?.exitCode !== null,
       25_000,
-      'a successful ping',
+      'a successful ping, logged by both services',
     );
-    expect(out).to.match(/^ponger \| \[[\d:]+\] INFO: GET \/ping 200 \{"method":"GET","route":"\/ping","status":200,/m);
+    expect(out).to.match(pingerOk);
+    expect(out).to.match(pongerOk);
     expect(out).to.match(/start-local: ponger http:\/\/127\.0\.0\.1:\d+\/ping, metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(out).to.match(/start-local: pinger metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
     child.kill('SIGINT');
