@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { repoPath } from '../../test/support/repo.ts';
-import { type Contract, checkDockerfile, checkDockerignore, contractPorts, parseDockerfile } from './dockerfile-check.ts';
+import {
+  type Contract,
+  checkDockerfile,
+  checkDockerignore,
+  contractPorts,
+  entrypointNodeFlags,
+  parseDockerfile,
+} from './dockerfile-check.ts';
 
 const read = (p: string): string => readFileSync(repoPath(p), 'utf8');
 const pkg = JSON.parse(read('package.json')) as { devDependencies: Record<string, string> };
@@ -31,6 +38,17 @@ describe('scripts/docker dockerfile-check: services/Dockerfile keeps the image c
     expect(checkDockerignore(read('.dockerignore'))).to.deep.equal([]);
   });
 
+  it("reads each image's Node flags from its ENTRYPOINT (what the benchmark starts the services with)", () => {
+    const flags = entrypointNodeFlags(dockerfile, 'ponger');
+    expect(flags.every((f) => f.startsWith('--'))).to.equal(true);
+    const argv = JSON.parse(/ENTRYPOINT (\[.*"dist\/pinger\/src\/main.js"\])/.exec(dockerfile)?.[1] ?? '[]') as string[];
+    expect(entrypointNodeFlags(dockerfile, 'pinger')).to.deep.equal(argv.slice(1, -1));
+    const extra = dockerfile.replace('["node", "', '["node", "--stack-size=900", "');
+    expect(entrypointNodeFlags(extra, 'ponger')).to.deep.equal(['--stack-size=900', ...flags]);
+    expect(() => entrypointNodeFlags(dockerfile.replace('["node", ', '["node", "-e", "1", '), 'ponger')).to.throw(/ENTRYPOINT/);
+    expect(() => entrypointNodeFlags(dockerfile, 'pangolin')).to.throw(/no stage named pangolin/);
+  });
+
   it('joins continued lines and drops comments inside them', () => {
     const stages = parseDockerfile('ARG X\nFROM a AS b\nRUN one \\\n  # note\n  two\nFROM b\nUSER 1\n');
     expect(stages.map((s) => [s.base, s.name])).to.deep.equal([
@@ -46,6 +64,16 @@ describe('scripts/docker dockerfile-check: services/Dockerfile keeps the image c
     ['another Node than the repo pins', (t) => t.replaceAll(`node:${nodeVersion}-`, 'node:22.15.0-'), /FROM node:22.15.0-bookworm-slim/],
     ['running as root', (t) => t.replace('USER 10001:10001', 'USER root'), /runtime USER is "root"/],
     ['another entrypoint', (t) => t.replace('dist/ponger/src/main.js', 'dist/pinger/src/main.js'), /ENTRYPOINT/],
+    [
+      'code run before main.js',
+      (t) => t.replace('["node", ', '["node", "-e", "process.exit(0)", '),
+      /ENTRYPOINT .* \(expected \["node", <flags/,
+    ],
+    [
+      'the shell form',
+      (t) => t.replace(/ENTRYPOINT \[.*"dist\/ponger\/src\/main.js"\]/, 'ENTRYPOINT node dist/ponger/src/main.js'),
+      /ENTRYPOINT/,
+    ],
     ['a port missing', (t) => t.replace('EXPOSE 8080 2112', 'EXPOSE 8080'), /EXPOSE 8080 \(expected 2112 8080/],
     ['dev dependencies shipped', (t) => t.replace('npm ci --omit=dev', 'npm ci'), /lacks --omit=dev/],
     [

@@ -116,11 +116,8 @@ export function checkDockerfile(text: string, c: Contract): string[] {
 
   if (last('USER') !== '10001:10001') problems.push(`runtime USER is ${JSON.stringify(last('USER'))} (expected "10001:10001")`);
   if (last('WORKDIR') !== '/app') problems.push(`runtime WORKDIR is ${JSON.stringify(last('WORKDIR'))} (expected "/app")`);
-  const entry = last('ENTRYPOINT');
-  const wantEntry = `["node", "dist/${c.service}/src/main.js"]`;
-  if (entry === undefined || JSON.stringify(safeJson(entry)) !== JSON.stringify(safeJson(wantEntry))) {
-    problems.push(`runtime ENTRYPOINT is ${JSON.stringify(entry)} (expected ${wantEntry})`);
-  }
+  const entryProblem = checkEntrypoint(last('ENTRYPOINT'), c.service);
+  if (entryProblem !== undefined) problems.push(entryProblem);
   if (of('CMD').length > 0) problems.push('runtime CMD set: arguments come from the manifests (args: ["-c", ...])');
   const exposed = of('EXPOSE')
     .flatMap((i) => i.args.split(' '))
@@ -171,6 +168,36 @@ export function checkDockerfile(text: string, c: Contract): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * undefined when `entry` is the exec form `["node", <Node/V8 flags, each --...>, "dist/<service>/src/main.js"]`,
+ * else the problem. The flags are the service's Node command-line flags, for those Node refuses in
+ * NODE_OPTIONS (ADR/0015); the benchmark starts the services with them (entrypointNodeFlags).
+ */
+function checkEntrypoint(entry: string | undefined, service: string): string | undefined {
+  const want = `["node", <flags: --...>, "dist/${service}/src/main.js"]`;
+  const argv = entry === undefined ? undefined : safeJson(entry);
+  const ok =
+    Array.isArray(argv) &&
+    argv.length >= 2 &&
+    argv.every((a) => typeof a === 'string') &&
+    argv[0] === 'node' &&
+    argv.at(-1) === `dist/${service}/src/main.js` &&
+    argv.slice(1, -1).every((a: string) => /^--[a-z0-9][a-z0-9-]*(=\S+)?$/.test(a));
+  return ok ? undefined : `runtime ENTRYPOINT is ${JSON.stringify(entry)} (expected ${want})`;
+}
+
+/** The Node flags of `service`'s image entrypoint (between "node" and main.js); throws when it breaks the contract. */
+export function entrypointNodeFlags(dockerfile: string, service: string): string[] {
+  const stages = parseDockerfile(dockerfile);
+  if (!stages.some((s) => s.name === service)) throw new Error(`services/Dockerfile: no stage named ${service}`);
+  const entry = chain(stages, service)
+    .filter((i) => i.cmd === 'ENTRYPOINT')
+    .at(-1)?.args;
+  const problem = checkEntrypoint(entry, service);
+  if (problem !== undefined) throw new Error(`services/Dockerfile: ${problem}`);
+  return (JSON.parse(entry as string) as string[]).slice(1, -1);
 }
 
 function safeJson(s: string): unknown {
