@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { evaluate, markdownTable, targetLines } from './report.ts';
 import { medianRound } from './run.ts';
 import type { SustainedResult, ThroughputResult } from './scenarios.ts';
-import { manifestNodeOptions, nodeOptionsKey, readSettings } from './settings.ts';
+import { imageNodeFlags, manifestNodeOptions, nodeOptionsKey, readSettings } from './settings.ts';
 import type { LoadResult } from './wrk.ts';
 
 const load = (rps: number, p99Ms = 5): LoadResult => ({
@@ -150,6 +150,12 @@ describe('bench report', () => {
     expect(nodeOptionsKey('sustained-notel')).to.equal('BENCH_NODE_OPTIONS_SUSTAINED_NOTEL');
     expect(o['ponger-full']).to.equal('--max-semi-space-size=64');
     expect(o['ponger-notel']).to.equal('--max-semi-space-size=32');
+    // command-line flags: the images' ENTRYPOINT flags, or BENCH_NODE_FLAGS for both services
+    expect(full.nodeFlags.ponger).to.deep.equal(imageNodeFlags('ponger'));
+    expect(full.nodeFlags.pinger).to.deep.equal(imageNodeFlags('pinger'));
+    expect(readSettings({ BENCH_NODE_FLAGS: '' }).nodeFlags).to.deep.equal({ ponger: [], pinger: [] });
+    expect(readSettings({ BENCH_NODE_FLAGS: ' --a  --b=1 ' }).nodeFlags.pinger).to.deep.equal(['--a', '--b=1']);
+    expect(() => readSettings({ BENCH_NODE_FLAGS: '--a -e' })).to.throw(/BENCH_NODE_FLAGS: expected Node flags \(--...\), got "-e"/);
     expect(() => readSettings({ BENCH_NODE_OPTIONS_PONGER_FUL: '--x' })).to.throw(
       /BENCH_NODE_OPTIONS_PONGER_FUL: unknown scenario, expected one of .*BENCH_NODE_OPTIONS_PONGER_FULL/,
     );

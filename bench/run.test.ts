@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { wrkOrSkip } from './needs-wrk.ts';
+import { imageNodeFlags } from './settings.ts';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
 
@@ -48,6 +49,11 @@ describe('bench harness smoke run (BENCH_QUICK=1: ponger without and with full t
       expect(stdout).to.match(/^load generator: wrk .*1 thread, 32 connections$/m);
       expect(stdout).to.match(
         /^Node flags of the process under test: ponger-notel: --max-semi-space-size=8 --max-old-space-size=96; ponger-full: --max-semi-space-size=16$/m,
+      );
+      // the images' ENTRYPOINT flags reach ponger (it started with them, or nothing below would pass)
+      const flags = imageNodeFlags('ponger').join(' ') || '(none)';
+      expect(stdout).to.include(
+        `Node command-line flags of ponger and pinger (services/Dockerfile ENTRYPOINT unless BENCH_NODE_FLAGS): ${flags}\n`,
       );
       expect(stdout.match(/^\| Measurement \| Result \| Target \| Verdict \|$/gm)).to.have.length(1);
       // the real ponger main, started with the contract's env; traced, its shutdown deadline must pass the config's check
@@ -118,5 +124,18 @@ describe('bench harness smoke run (BENCH_QUICK=1: ponger without and with full t
     rmSync(join(tmpdir(), `bench-badflag-${process.pid}.json`), { force: true });
     expect(code).to.equal(1);
     expect(stdout).to.match(/^FAILED ponger-notel: ponger: .*--bench-no-such-flag is not allowed in NODE_OPTIONS/m);
+    // command-line flags (BENCH_NODE_FLAGS) go before main.js, where Node reads them
+    const cli = await run(
+      {
+        BENCH_QUICK: '1',
+        BENCH_ONLY: 'ponger-notel',
+        BENCH_OUT: join(tmpdir(), `bench-badflag-${process.pid}.json`),
+        BENCH_NODE_FLAGS: '--bench-no-such-flag',
+      },
+      20_000,
+    );
+    rmSync(join(tmpdir(), `bench-badflag-${process.pid}.json`), { force: true });
+    expect(cli.code).to.equal(1);
+    expect(cli.stdout).to.match(/^FAILED ponger-notel: ponger: .*bad option: --bench-no-such-flag/m);
   });
 });

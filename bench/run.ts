@@ -111,6 +111,8 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
       wrk === undefined ? 'none (no throughput scenario)' : `${wrkVersion(wrk)} (${wrk}), 1 thread, ${s.connections} connections`,
     /** NODE_OPTIONS of the process under test, per scenario run ('' = none) */
     nodeOptions: Object.fromEntries(SCENARIOS.filter((n) => s.only.has(n)).map((n) => [n, s.nodeOptions[n]])),
+    /** Node command-line flags of ponger and pinger (their image's ENTRYPOINT, or BENCH_NODE_FLAGS) */
+    nodeFlags: s.nodeFlags,
     /** the harness's own NODE_OPTIONS: never passed on to the processes it starts */
     harnessNodeOptions: process.env['NODE_OPTIONS'] ?? '',
     settings: { ...s, only: [...s.only] },
@@ -127,6 +129,13 @@ export function medianRound(runs: readonly ThroughputResult[]): ThroughputResult
   return { ...mid, half: mid.half ?? half, roundsRps: runs.length > 1 ? runs.map((r) => r.load.rps) : undefined };
 }
 
+function commandLineFlags(meta: RunOutput['meta']): string {
+  const f = meta['nodeFlags'] as Record<'ponger' | 'pinger', readonly string[]> | undefined;
+  if (f === undefined) return '(not recorded)';
+  const show = (x: readonly string[]): string => (x.length > 0 ? x.join(' ') : '(none)');
+  return f.ponger.join(' ') === f.pinger.join(' ') ? show(f.ponger) : `ponger: ${show(f.ponger)}; pinger: ${show(f.pinger)}`;
+}
+
 /** The report header: machine, placement, generator and the Node flags of each process under test. */
 export function header(meta: RunOutput['meta'], quick: boolean): string {
   const opts = Object.entries(meta['nodeOptions'] as Record<string, string>);
@@ -141,6 +150,7 @@ export function header(meta: RunOutput['meta'], quick: boolean): string {
     `${String(meta['node'])} on ${String(meta['nproc'])} x ${String(meta['cpuModel'])}; ${String(meta['placement'])}`,
     `load generator: ${String(meta['loadGenerator'])}`,
     `${flagsLine}${harness}`,
+    `Node command-line flags of ponger and pinger (services/Dockerfile ENTRYPOINT unless BENCH_NODE_FLAGS): ${commandLineFlags(meta)}`,
     `load average before ${JSON.stringify(meta['loadavgBefore'])}, after ${JSON.stringify(meta['loadavgAfter'])}`,
     ...(quick ? ['QUICK smoke run (BENCH_QUICK=1): figures are not meaningful'] : []),
   ].join('\n');

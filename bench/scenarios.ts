@@ -131,14 +131,16 @@ export async function startPonger(
   started: Child[],
   tracing: Tracing,
   cpus: string | undefined,
-  sinkPort?: number,
-  nodeOptions?: string,
+  sinkPort: number | undefined,
+  nodeOptions: string | undefined,
+  /** Node command-line flags before main.js (Settings.nodeFlags.ponger: the image's) */
+  nodeFlags: readonly string[],
 ): Promise<{ child: Child; url: string; admin: string }> {
   const port = await freePort();
   const metricsPort = await freePort();
   const child = startProcess({
     name: 'ponger',
-    args: [PONGER_MAIN],
+    args: [...nodeFlags, PONGER_MAIN],
     cpus,
     nodeOptions,
     env: {
@@ -175,7 +177,7 @@ export async function throughput(
       url = `http://127.0.0.1:${await waitListening(server)}/ping`;
     } else {
       if (variant !== 'off') sink = await startSinkProcess(s, started);
-      const p = await startPonger(started, variant, s.serverCpu, sink?.port, nodeOptions);
+      const p = await startPonger(started, variant, s.serverCpu, sink?.port, nodeOptions, s.nodeFlags.ponger);
       server = p.child;
       url = p.url;
     }
@@ -218,7 +220,7 @@ export interface SustainedResult {
 export async function sustained(s: Settings, tracing: 'always_on' | 'off', label: string, nodeOptions: string): Promise<SustainedResult> {
   return withChildren(async (started) => {
     const sink = tracing === 'off' ? undefined : await startSinkProcess(s, started);
-    const p = await startPonger(started, tracing, s.serverCpu, sink?.port, nodeOptions);
+    const p = await startPonger(started, tracing, s.serverCpu, sink?.port, nodeOptions, s.nodeFlags.ponger);
     const sampler = sampleRss(p.child.pid, 1000);
     const ticks0 = readCpuTicks(p.child.pid);
     const t0 = Date.now();
@@ -269,11 +271,11 @@ async function scrapeTotal(admin: string): Promise<number> {
 export async function pinger(s: Settings, nodeOptions: string): Promise<PingerResult> {
   return withChildren(async (started) => {
     const sink = await startSinkProcess(s, started);
-    const ponger = await startPonger(started, 'off', s.loadCpu);
+    const ponger = await startPonger(started, 'off', s.loadCpu, undefined, undefined, s.nodeFlags.ponger);
     const metricsPort = await freePort();
     const child = startProcess({
       name: 'pinger',
-      args: [PINGER_MAIN],
+      args: [...s.nodeFlags.pinger, PINGER_MAIN],
       cpus: s.serverCpu,
       keepStdout: true,
       nodeOptions,

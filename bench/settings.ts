@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseAllDocuments } from 'yaml';
+import { entrypointNodeFlags } from '../scripts/docker/dockerfile-check.ts';
 import { hasTaskset } from './child.ts';
 
 export const SCENARIOS = ['bare', 'ponger-notel', 'ponger-full', 'ponger-10pct', 'sustained', 'sustained-notel', 'pinger'] as const;
@@ -34,6 +35,25 @@ export interface Settings {
    * generator) never get them, and the harness's own NODE_OPTIONS is not passed on.
    */
   readonly nodeOptions: Readonly<Record<ScenarioName, string>>;
+  /**
+   * Node command-line flags of ponger and pinger (before main.js): their images' ENTRYPOINT flags
+   * (services/Dockerfile), or BENCH_NODE_FLAGS (whitespace-separated; empty for none) for an A/B run.
+   */
+  readonly nodeFlags: Readonly<Record<'ponger' | 'pinger', readonly string[]>>;
+}
+
+/** The Node flags of a service's image entrypoint, so the benchmark starts it as the container does. */
+export function imageNodeFlags(service: 'ponger' | 'pinger', root = new URL('..', import.meta.url)): string[] {
+  return entrypointNodeFlags(readFileSync(new URL('services/Dockerfile', root), 'utf8'), service);
+}
+
+/** BENCH_NODE_FLAGS: every word a --flag; undefined when unset. */
+function readNodeFlags(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const flags = raw.split(/\s+/).filter((f) => f !== '');
+  const bad = flags.find((f) => !f.startsWith('--'));
+  if (bad !== undefined) throw new Error(`BENCH_NODE_FLAGS: expected Node flags (--...), got "${bad}"`);
+  return flags;
 }
 
 /**
@@ -105,5 +125,9 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
         ).trim(),
       ]),
     ) as Record<ScenarioName, string>,
+    nodeFlags: {
+      ponger: readNodeFlags(env['BENCH_NODE_FLAGS']) ?? imageNodeFlags('ponger'),
+      pinger: readNodeFlags(env['BENCH_NODE_FLAGS']) ?? imageNodeFlags('pinger'),
+    },
   };
 }
