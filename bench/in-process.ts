@@ -1,0 +1,134 @@
+// `npm run bench:in-process`: ponger's CPU per request in one process, without sockets
+// (bench/in-process-worker.ts), by tracing mode (off, sampler ratio 0, 10%, 100%) and by the Node
+// command-line flags (the image's ENTRYPOINT flags, and none), in interleaved rounds; prints the
+// median of each and the ratios to untraced. No kernel loopback work and no load generator share
+// the figure, so it moves a few percent between runs where the socket benchmark moves 20-50%
+// (BENCHMARKS.md, ADR/0015). The worker runs on CPU 1 and the OTLP sink on CPU 0 when taskset can
+// pin them. IN_PROCESS_REQUESTS (default 100000), IN_PROCESS_ROUNDS (default 3), BENCH_QUICK=1
+// (2000 requests, 1 round); the raw figures go to BENCH_OUT (default bench/results/in-process.json).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Child, hasTaskset, startProcess, waitListening } from './child.ts';
+import { imageNodeFlags, manifestNodeOptions } from './settings.ts';
+import { percentile } from './stats.ts';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+const WORKER = here('./in-process-worker.ts');
+const SINK = here('./otlp-sink.ts');
+
+export const MODES = {
+  off: { OTEL_SDK_DISABLED: 'true' },
+  'ratio 0': { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' },
+  '10%': { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+  '100%': { OTEL_TRACES_SAMPLER: 'always_on' },
+} as const satisfies Record<string, Record<string, string>>;
+export type Mode = keyof typeof MODES;
+
+export interface WorkerResult {
+  requests: number;
+  cpuUsPerRequest: number;
+  spansPerRequest: number;
+}
+
+/** The worker's IN_PROCESS_RESULT line, checked; throws naming what is wrong. */
+export function parseWorkerResult(lines: readonly string[]): WorkerResult {
+  const line = lines.findLast((l) => l.startsWith('IN_PROCESS_RESULT '));
+  if (line === undefined) throw new Error('no IN_PROCESS_RESULT line in the worker output');
+  const r = JSON.parse(line.slice('IN_PROCESS_RESULT '.length)) as Partial<WorkerResult>;
+  for (const k of ['requests', 'cpuUsPerRequest', 'spansPerRequest'] as const) {
+    const v = r[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`IN_PROCESS_RESULT: ${k} is ${JSON.stringify(v)}`);
+  }
+  return r as WorkerResult;
+}
+
+export interface Variant {
+  label: string;
+  flags: readonly string[];
+}
+
+export interface Row {
+  variant: string;
+  mode: Mode;
+  /** CPU µs per request of each round */
+  rounds: number[];
+  median: number;
+  spansPerRequest: number;
+}
+
+/** One line per variant and mode: the median, the rounds, spans per request and the ratio to untraced. */
+export function formatRows(rows: readonly Row[]): string[] {
+  return rows.map((r) => {
+    const off = rows.find((x) => x.variant === r.variant && x.mode === 'off')?.median;
+    const vsOff =
+      r.mode === 'off' || off === undefined
+        ? ''
+        : `; ${(r.median / off).toFixed(2)}x untraced (keeps ${((100 * off) / r.median).toFixed(0)}%)`;
+    const rounds = r.rounds.map((x) => x.toFixed(1)).join(' / ');
+    return `${r.variant.padEnd(28)} ${r.mode.padEnd(8)} ${r.median.toFixed(1).padStart(6)} µs/request (rounds ${rounds}); ${r.spansPerRequest.toFixed(2)} spans/request${vsOff}`;
+  });
+}
+
+async function runWorker(v: Variant, mode: Mode, sinkPort: number, requests: number, cpus: string | undefined): Promise<WorkerResult> {
+  const child: Child = startProcess({
+    name: `in-process worker (${v.label}, ${mode})`,
+    args: [...v.flags, WORKER],
+    cpus,
+    keepStdout: true,
+    nodeOptions: manifestNodeOptions('ponger'),
+    env: { ...MODES[mode], OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${String(sinkPort)}`, IN_PROCESS_REQUESTS: String(requests) },
+  });
+  const exit = await Promise.race([
+    child.exited,
+    new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 120_000).unref()),
+  ]);
+  if (exit === 'timeout') {
+    await child.stop(1000);
+    throw new Error(`${child.name}: no result after 120 s`);
+  }
+  if (exit.code !== 0) throw new Error(`${child.name} exited with ${String(exit.code ?? exit.signal)}: ${child.stderrTail(400)}`);
+  return parseWorkerResult(child.lines);
+}
+
+async function main(): Promise<void> {
+  const quick = process.env['BENCH_QUICK'] === '1';
+  const requests = Number(process.env['IN_PROCESS_REQUESTS'] ?? (quick ? 2000 : 100_000));
+  const rounds = Number(process.env['IN_PROCESS_ROUNDS'] ?? (quick ? 1 : 3));
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw new Error(`IN_PROCESS_ROUNDS: expected 1 to 9, got ${String(rounds)}`);
+  const pin = availableParallelism() >= 2 && hasTaskset();
+  const image = imageNodeFlags('ponger');
+  const variants: Variant[] = [{ label: `image flags (${image.join(' ') || 'none'})`, flags: image }];
+  if (image.length > 0) variants.push({ label: 'no command-line flags', flags: [] });
+  const sink = startProcess({ name: 'otlp-sink', args: [SINK], env: { PORT: '0' }, cpus: pin ? '0' : undefined, keepStdout: true });
+  const figures = new Map<string, WorkerResult[]>();
+  try {
+    const port = await waitListening(sink);
+    for (let round = 1; round <= rounds; round++) {
+      for (const v of variants) {
+        for (const mode of Object.keys(MODES) as Mode[]) {
+          const r = await runWorker(v, mode, port, requests, pin ? '1' : undefined);
+          process.stderr.write(`in-process: round ${String(round)}, ${v.label}, ${mode}: ${r.cpuUsPerRequest.toFixed(1)} µs/request\n`);
+          figures.set(`${v.label}\u0000${mode}`, [...(figures.get(`${v.label}\u0000${mode}`) ?? []), r]);
+        }
+      }
+    }
+  } finally {
+    await sink.stop(1000);
+  }
+  const rows: Row[] = [...figures].map(([key, rs]) => {
+    const [variant, mode] = key.split('\u0000') as [string, Mode];
+    const us = rs.map((r) => r.cpuUsPerRequest);
+    return { variant, mode, rounds: us, median: percentile(us, 50), spansPerRequest: rs.at(-1)?.spansPerRequest ?? Number.NaN };
+  });
+  const out = process.env['BENCH_OUT'] ?? here('./results/in-process.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ requests, rounds, pinned: pin, nodeOptions: manifestNodeOptions('ponger'), rows }, null, 2)}\n`);
+  console.log(
+    `ponger in one process, no sockets: ${String(requests)} GET /ping per run, ${String(rounds)} interleaved round(s), ${pin ? 'worker on CPU 1, sink on CPU 0' : 'unpinned'}; NODE_OPTIONS ${manifestNodeOptions('ponger')}`,
+  );
+  for (const line of formatRows(rows)) console.log(line);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
