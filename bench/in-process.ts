@@ -60,6 +60,7 @@ export interface Row {
 
 /** One line per variant and mode: the median, the rounds, spans per request and the ratio to untraced. */
 export function formatRows(rows: readonly Row[]): string[] {
+  const width = Math.max(0, ...rows.map((r) => r.variant.length));
   return rows.map((r) => {
     const off = rows.find((x) => x.variant === r.variant && x.mode === 'off')?.median;
     const vsOff =
@@ -67,7 +68,7 @@ export function formatRows(rows: readonly Row[]): string[] {
         ? ''
         : `; ${(r.median / off).toFixed(2)}x untraced (keeps ${((100 * off) / r.median).toFixed(0)}%)`;
     const rounds = r.rounds.map((x) => x.toFixed(1)).join(' / ');
-    return `${r.variant.padEnd(28)} ${r.mode.padEnd(8)} ${r.median.toFixed(1).padStart(6)} µs/request (rounds ${rounds}); ${r.spansPerRequest.toFixed(2)} spans/request${vsOff}`;
+    return `${r.variant.padEnd(width)} ${r.mode.padEnd(8)} ${r.median.toFixed(1).padStart(6)} µs/request (rounds ${rounds}); ${r.spansPerRequest.toFixed(2)} spans/request${vsOff}`;
   });
 }
 
