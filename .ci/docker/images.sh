@@ -43,8 +43,10 @@ for svc in ponger pinger; do
   user="$("$DOCKER" image inspect --format '{{.Config.User}}' "$image")"
   [ "$user" = "10001:10001" ] || die "$image: USER is \"$user\" (expected 10001:10001)"
   entry="$("$DOCKER" image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.WorkingDir}}' "$image")"
-  [ "$entry" = "[\"node\",\"dist/$svc/src/main.js\"] null /app" ] \
-    || die "$image: entrypoint/cmd/workdir are $entry (expected [\"node\",\"dist/$svc/src/main.js\"] null /app)"
+  # node, its flags (ADR 0015), the service's main; no CMD (services/Dockerfile, dockerfile-check.ts)
+  entry_re="^\\[\"node\",(\"--[a-z0-9][a-z0-9-]*(=[^\"]+)?\",)*\"dist/$svc/src/main\\.js\"\\] null /app\$"
+  [[ "$entry" =~ $entry_re ]] \
+    || die "$image: entrypoint/cmd/workdir are $entry (expected [\"node\",<--flags>,\"dist/$svc/src/main.js\"] null /app)"
   # Nothing but production dependencies and this service's code; no CA bundle from the build.
   # shellcheck disable=SC2016  # the script runs inside the container
   out="$("$DOCKER" run --rm --read-only --user 10001:10001 --cap-drop ALL --entrypoint sh "$image" -c '
