@@ -297,6 +297,14 @@ describe('shared/telemetry', function () {
     expect(lines.map(({ msg, exporter, endpoint }) => ({ msg, exporter, endpoint }))).to.deep.equal([
       { msg: 'tracing on', exporter: 'otlp,console', endpoint: 'http://localhost:4318' },
     ]);
+    await telemetry.shutdown(500);
+    // console alone: spans go to stdout, so the line names no endpoint
+    setEnv({ OTEL_TRACES_EXPORTER: 'console' });
+    const second = captureLogger();
+    telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: '1.2.3', logger: second.logger });
+    expect(second.lines.map(({ msg, exporter, endpoint }) => ({ msg, exporter, endpoint }))).to.deep.equal([
+      { msg: 'tracing on', exporter: 'console', endpoint: undefined },
+    ]);
   });
 
   it('OTEL_SDK_DISABLED=true (any case, blanks around): no SDK, zero span metrics, shutdown at once', async () => {

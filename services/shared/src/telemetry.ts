@@ -213,9 +213,11 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   createRequire(import.meta.url)('http');
   logger.info(exportOff ? 'tracing: context propagation only' : 'tracing on', {
     exporter: exportOff ? 'none' : useOtlp ? 'otlp/http' : exporters.join(','),
-    endpoint: exportOff
-      ? undefined
-      : (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318'),
+    // only where spans go over OTLP: `console` alone (or `none`) sends nothing anywhere
+    endpoint:
+      exporters.length === 0 || exporters.includes('otlp')
+        ? (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318')
+        : undefined,
   });
   return {
     exporting: !exportOff,
