@@ -40,15 +40,13 @@ export function setSpanRoute(res: ServerResponse, route: string): void {
 export interface ServerSpanOptions {
   /** e.g. the global provider's `trace.getTracer('ponger')` (the SDK's once telemetry started) */
   tracer: Tracer;
-  untraced?: (req: IncomingMessage) => boolean;
 }
 
 /** Wraps a request listener: each request runs inside its SERVER span's context. */
 export function withServerSpans(listener: RequestListener, options: ServerSpanOptions): RequestListener {
   const { tracer } = options;
-  const untraced = options.untraced ?? isUntraced;
   return (req, res) => {
-    if (untraced(req)) return void listener(req, res);
+    if (isUntraced(req)) return void listener(req, res);
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const method = methodLabel(req.method);
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
