@@ -3,11 +3,33 @@
 // a pong, one SIGINT stops both and the script exits 0.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { expect } from 'chai';
 import { waitFor } from '../test/support/poll.ts';
-import { REPO_ROOT } from '../test/support/repo.ts';
+import { REPO_ROOT, repoPath } from '../test/support/repo.ts';
+import { entrypointNodeFlags } from './docker/dockerfile-check.ts';
 import { showLine } from './start-local.ts';
+
+/** The command lines of the processes whose parent is `ppid` (Linux /proc). */
+function childCommandLines(ppid: number): string[][] {
+  const out: string[][] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // the field after the ")" that ends the command name: state, then ppid
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== ppid) continue;
+      out.push(
+        readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+          .split('\0')
+          .filter((a) => a !== ''),
+      );
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
 
 /** showLine's text without colours (pino-pretty colours when the test runs on a terminal) */
 const plain = (name: string, line: string): string => stripVTControlCharacters(showLine(name, line).text);
@@ -75,6 +97,11 @@ describe('scripts/start-local (npm start)', () => {
     );
     expect(out).to.match(pingerOk);
     expect(out).to.match(pongerOk);
+    // each service runs with its image's Node flags, before its main
+    const dockerfile = readFileSync(repoPath('services/Dockerfile'), 'utf8');
+    const argv = childCommandLines(child.pid as number).map((a) => a.slice(1));
+    for (const name of ['ponger', 'pinger'])
+      expect(argv).to.deep.include([...entrypointNodeFlags(dockerfile, name), `services/${name}/src/main.ts`]);
     expect(out).to.match(/start-local: ponger http:\/\/127\.0\.0\.1:\d+\/ping, metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(out).to.match(/start-local: pinger metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
     child.kill('SIGINT');

@@ -1,12 +1,15 @@
 // `npm start`: ponger and pinger as child processes on loopback, each JSON log line printed by
 // pino-pretty as one line (`ponger | [12:00:01] INFO: GET /ping 200 {"method":"GET",...}`), other
 // output as it is, after the same prefix; Ctrl-C stops both cleanly.
+// Each runs with its image's Node flags (services/Dockerfile ENTRYPOINT).
 // Tracing is off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. Ports (0 = any free port):
 // PONGER_PORT (8080), PONGER_ADMIN_PORT (2112), PINGER_ADMIN_PORT (2113).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { prettyFactory } from 'pino-pretty';
+import { entrypointNodeFlags } from './docker/dockerfile-check.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOST = '127.0.0.1';
@@ -64,7 +67,9 @@ const children: Child[] = [];
 let stopping = false;
 
 function start(name: string, env: Record<string, string>, onLog: (rec: Record<string, unknown>) => void): Child {
-  const proc = spawn(process.execPath, [`services/${name}/src/main.ts`], {
+  // the Node flags of the service's image (ADR 0015), so a local run behaves as the container does
+  const flags = entrypointNodeFlags(readFileSync(`${ROOT}services/Dockerfile`, 'utf8'), name);
+  const proc = spawn(process.execPath, [...flags, `services/${name}/src/main.ts`], {
     cwd: ROOT,
     env: { ...process.env, ...common, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
