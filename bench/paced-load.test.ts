@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { pacedLoad } from './paced-load.ts';
+import { nextResponse, pacedLoad } from './paced-load.ts';
 
 async function serve(delayMs: number, arrivals: number[]): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((_req, res) => {
@@ -52,6 +52,40 @@ describe('bench paced load generator', function () {
       expect(r.p99Ms).to.be.at.least(r.p50Ms);
     } finally {
       await s.close();
+    }
+  });
+
+  it('reads responses by Content-Length, a partial one waits, anything else is refused', () => {
+    const ok = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\ncontent-length: 4\r\n\r\npong';
+    expect(nextResponse(Buffer.from(ok + ok))).to.deep.equal({ status: 200, close: false, size: ok.length });
+    expect(nextResponse(Buffer.from(ok.slice(0, -1)))).to.equal('partial');
+    expect(nextResponse(Buffer.from('HTTP/1.1 200 OK\r\nContent-Le'))).to.equal('partial');
+    const closing = 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+    expect(nextResponse(Buffer.from(closing))).to.deep.equal({ status: 503, close: true, size: closing.length });
+    expect(nextResponse(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npong\r\n0\r\n\r\n'))).to.equal('bad');
+    expect(nextResponse(Buffer.from('SSH-2.0-OpenSSH\r\n\r\n'))).to.equal('bad');
+    expect(nextResponse(Buffer.alloc(17 * 1024, 'a'))).to.equal('bad');
+  });
+
+  it('counts another status, a closed connection and a timeout as failed, and goes on', async () => {
+    let n = 0;
+    const server = http.createServer((_req, res) => {
+      n++;
+      // (writeHead then end answers chunked: a Content-Length is set as our servers set it)
+      if (n === 2) return void res.writeHead(500, { 'content-length': 2 }).end('no');
+      if (n === 3) return void res.writeHead(200, { connection: 'close', 'content-length': 4 }).end('pong'); // ok, then a new connection
+      if (n === 4) return void res.socket?.destroy(); // failed
+      if (n === 5) return; // never answered: failed at its timeout
+      res.end('pong');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ping`;
+      const r = await pacedLoad({ url, rate: 40, durationSec: 0.25, connections: 2, timeoutMs: 300 });
+      expect(r).to.deep.include({ sent: 10, ok: 7, failed: 3 });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 
