@@ -100,9 +100,11 @@ export function createPongerApp(options: PongerAppOptions): PongerApp {
     const span = trace.getSpan(active);
     if (span?.isRecording()) span.setAttribute('linkerd.client_id', identity.reported);
     const exemplar = exemplarLabels();
-    res.on(
-      'finish',
-      context.bind(active, () => {
+    // The access log line in the request's own context, for its trace ids: a pipelined response is
+    // written (and finishes) from the previous response's context. context.with, not context.bind:
+    // bind builds a wrapper function per request and redefines its length.
+    res.on('finish', () =>
+      context.with(active, () => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const route = typeof res.locals.route === 'string' ? res.locals.route : UNMATCHED_ROUTE;
         const labels = {

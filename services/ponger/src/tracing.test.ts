@@ -2,6 +2,7 @@
 // and scrapes are not traced, incoming trace context is continued, and shutdown flushes spans.
 
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import { parseExposition } from '../../../test/support/exposition.ts';
 import { httpRequest } from '../../../test/support/http.ts';
@@ -55,6 +56,21 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
     // after the exemplar check: a bucket keeps only its latest exemplar, and both requests may fall in one
     await httpRequest(app, '/ping', { headers: { 'x-b3-traceid': 'a'.repeat(32), 'x-b3-spanid': 'b'.repeat(16), 'x-b3-sampled': '1' } });
 
+    // two pipelined requests on one connection: the second response is written from the first's
+    // context, and each access line must still carry its own request's trace
+    const pipelined = ['1', '2'].map((d) => `00-${d.repeat(32)}-${d.repeat(16)}-01`);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(app, '127.0.0.1', () =>
+        socket.write(pipelined.map((tp) => `GET /ping HTTP/1.1\r\nHost: x\r\ntraceparent: ${tp}\r\n\r\n`).join('')),
+      );
+      let got = '';
+      socket.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got.split('pong').length > 2) socket.end(resolve);
+      });
+      socket.on('error', reject);
+    });
+
     expect(receiver.spans).to.have.length(0); // default batch delay is 5 s: spans below arrive via the shutdown flush
     child.child.kill('SIGTERM');
     expect((await child.exited).code).to.equal(0);
@@ -79,6 +95,16 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
     expect(w3c?.name).to.equal('GET /ping');
     const inTrace = spans.filter((s) => s.traceId === TRACE_ID).map((s) => `${s.name} ${s.kind}`);
     expect(inTrace, 'exactly one span per request: the SERVER span (no middleware spans)').to.have.length(1);
+    // its access log line carries the trace and the SERVER span it belongs to
+    const access = child.lines.filter((l) => l.msg === 'GET /ping 200');
+    expect(access.find((l) => l.trace_id === TRACE_ID)).to.include({ span_id: w3c?.spanId, client_id: PINGER });
+    for (const d of ['1', '2']) {
+      const span = servers.find((x) => x.traceId === d.repeat(32));
+      expect(
+        access.filter((l) => l.trace_id === d.repeat(32)).map((l) => l.span_id),
+        `pipelined request ${d}`,
+      ).to.deep.equal([span?.spanId]);
+    }
     expect(
       servers.some((s) => s.traceId === 'a'.repeat(32)),
       'B3 context accepted',
