@@ -130,8 +130,7 @@ export function medianRound(runs: readonly ThroughputResult[]): ThroughputResult
 }
 
 function commandLineFlags(meta: RunOutput['meta']): string {
-  const f = meta['nodeFlags'] as Record<'ponger' | 'pinger', readonly string[]> | undefined;
-  if (f === undefined) return '(not recorded)';
+  const f = meta['nodeFlags'] as Settings['nodeFlags'];
   const show = (x: readonly string[]): string => (x.length > 0 ? x.join(' ') : '(none)');
   return f.ponger.join(' ') === f.pinger.join(' ') ? show(f.ponger) : `ponger: ${show(f.ponger)}; pinger: ${show(f.pinger)}`;
 }

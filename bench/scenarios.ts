@@ -131,18 +131,21 @@ export async function startPonger(
   started: Child[],
   tracing: Tracing,
   cpus: string | undefined,
-  sinkPort: number | undefined,
-  nodeOptions: string | undefined,
-  /** Node command-line flags before main.js (Settings.nodeFlags.ponger: the image's) */
-  nodeFlags: readonly string[],
+  node: {
+    /** Node command-line flags before main.js (Settings.nodeFlags.ponger: the image's) */
+    flags: readonly string[];
+    /** NODE_OPTIONS (undefined: none) */
+    options?: string | undefined;
+  },
+  sinkPort?: number,
 ): Promise<{ child: Child; url: string; admin: string }> {
   const port = await freePort();
   const metricsPort = await freePort();
   const child = startProcess({
     name: 'ponger',
-    args: [...nodeFlags, PONGER_MAIN],
+    args: [...node.flags, PONGER_MAIN],
     cpus,
-    nodeOptions,
+    nodeOptions: node.options,
     env: {
       PORT: String(port),
       METRICS_PORT: String(metricsPort),
@@ -177,7 +180,7 @@ export async function throughput(
       url = `http://127.0.0.1:${await waitListening(server)}/ping`;
     } else {
       if (variant !== 'off') sink = await startSinkProcess(s, started);
-      const p = await startPonger(started, variant, s.serverCpu, sink?.port, nodeOptions, s.nodeFlags.ponger);
+      const p = await startPonger(started, variant, s.serverCpu, { flags: s.nodeFlags.ponger, options: nodeOptions }, sink?.port);
       server = p.child;
       url = p.url;
     }
@@ -220,7 +223,7 @@ export interface SustainedResult {
 export async function sustained(s: Settings, tracing: 'always_on' | 'off', label: string, nodeOptions: string): Promise<SustainedResult> {
   return withChildren(async (started) => {
     const sink = tracing === 'off' ? undefined : await startSinkProcess(s, started);
-    const p = await startPonger(started, tracing, s.serverCpu, sink?.port, nodeOptions, s.nodeFlags.ponger);
+    const p = await startPonger(started, tracing, s.serverCpu, { flags: s.nodeFlags.ponger, options: nodeOptions }, sink?.port);
     const sampler = sampleRss(p.child.pid, 1000);
     const ticks0 = readCpuTicks(p.child.pid);
     const t0 = Date.now();
@@ -271,7 +274,7 @@ async function scrapeTotal(admin: string): Promise<number> {
 export async function pinger(s: Settings, nodeOptions: string): Promise<PingerResult> {
   return withChildren(async (started) => {
     const sink = await startSinkProcess(s, started);
-    const ponger = await startPonger(started, 'off', s.loadCpu, undefined, undefined, s.nodeFlags.ponger);
+    const ponger = await startPonger(started, 'off', s.loadCpu, { flags: s.nodeFlags.ponger });
     const metricsPort = await freePort();
     const child = startProcess({
       name: 'pinger',

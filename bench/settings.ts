@@ -101,6 +101,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
     }
   }
   const pin = availableParallelism() >= 2 && hasTaskset();
+  const flagsOverride = readNodeFlags(env['BENCH_NODE_FLAGS']);
   return {
     quick,
     connections: 32,
@@ -126,8 +127,8 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
       ]),
     ) as Record<ScenarioName, string>,
     nodeFlags: {
-      ponger: readNodeFlags(env['BENCH_NODE_FLAGS']) ?? imageNodeFlags('ponger'),
-      pinger: readNodeFlags(env['BENCH_NODE_FLAGS']) ?? imageNodeFlags('pinger'),
+      ponger: flagsOverride ?? imageNodeFlags('ponger'),
+      pinger: flagsOverride ?? imageNodeFlags('pinger'),
     },
   };
 }

@@ -13,6 +13,7 @@ import { entrypointNodeFlags } from './docker/dockerfile-check.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOST = '127.0.0.1';
+const DOCKERFILE = readFileSync(`${ROOT}services/Dockerfile`, 'utf8');
 
 // local time, fields as one JSON object on the same line (err included), the prefix names the service
 const pretty = prettyFactory({
@@ -68,7 +69,7 @@ let stopping = false;
 
 function start(name: string, env: Record<string, string>, onLog: (rec: Record<string, unknown>) => void): Child {
   // the Node flags of the service's image (ADR 0015), so a local run behaves as the container does
-  const flags = entrypointNodeFlags(readFileSync(`${ROOT}services/Dockerfile`, 'utf8'), name);
+  const flags = entrypointNodeFlags(DOCKERFILE, name);
   const proc = spawn(process.execPath, [...flags, `services/${name}/src/main.ts`], {
     cwd: ROOT,
     env: { ...process.env, ...common, ...env },
