@@ -111,6 +111,18 @@ function describeExit(child: Child): string {
   return `${child.hasExited() ? ` (exited, code ${String(child.child.exitCode ?? child.child.signalCode)})` : ''}${tail ? `; stderr: ${tail}` : ''}`;
 }
 
+/**
+ * Waits for a run-to-completion child (a generator, a worker) to exit; past limitMs it is stopped
+ * (SIGTERM, then SIGKILL a second later). Throws unless it exited 0, with its stderr.
+ */
+export async function exitedCleanly(child: Child, limitMs: number): Promise<void> {
+  const timer = setTimeout(() => void child.stop(1000), limitMs);
+  const exit = await child.exited;
+  clearTimeout(timer);
+  if (exit.code !== 0)
+    throw new Error(`${child.name} exited with ${String(exit.code ?? exit.signal)} (bounded at ${limitMs} ms)${describeExit(child)}`);
+}
+
 /** Poll GET url until it answers `status` (default 200). */
 export async function waitHttp(child: Child, url: string, timeoutMs = 15_000, status = 200): Promise<void> {
   let last = 'no answer';

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Child, hasTaskset, startProcess, waitListening } from './child.ts';
+import { type Child, exitedCleanly, hasTaskset, startProcess, waitListening } from './child.ts';
 import { imageNodeFlags, manifestNodeOptions } from './settings.ts';
 import { percentile } from './stats.ts';
 
@@ -81,15 +81,7 @@ async function runWorker(v: Variant, mode: Mode, sinkPort: number, requests: num
     nodeOptions: manifestNodeOptions('ponger'),
     env: { ...MODES[mode], OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${String(sinkPort)}`, IN_PROCESS_REQUESTS: String(requests) },
   });
-  const exit = await Promise.race([
-    child.exited,
-    new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 120_000).unref()),
-  ]);
-  if (exit === 'timeout') {
-    await child.stop(1000);
-    throw new Error(`${child.name}: no result after 120 s`);
-  }
-  if (exit.code !== 0) throw new Error(`${child.name} exited with ${String(exit.code ?? exit.signal)}: ${child.stderrTail(400)}`);
+  await exitedCleanly(child, 120_000);
   return parseWorkerResult(child.lines);
 }
 

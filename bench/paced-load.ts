@@ -16,7 +16,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { startProcess } from './child.ts';
+import { exitedCleanly, startProcess } from './child.ts';
 import { percentile } from './stats.ts';
 
 export interface PacedOptions {
@@ -208,13 +208,7 @@ export async function runPaced(o: {
     cpus: o.cpus,
     keepStdout: true,
   });
-  const limitMs = (o.durationSec + 30) * 1000;
-  const timer = setTimeout(() => {
-    void child.stop(1000);
-  }, limitMs);
-  const code = await new Promise<number | null>((resolve) => child.child.once('close', (c: number | null) => resolve(c)));
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`paced-load exited with ${String(code)} (bounded at ${limitMs} ms): ${child.stderrTail()}`);
+  await exitedCleanly(child, (o.durationSec + 30) * 1000);
   const line = child.lines.filter((l) => l.startsWith('{')).at(-1);
   if (line === undefined) throw new Error('paced-load: no JSON result on stdout');
   return JSON.parse(line) as PacedResult;
