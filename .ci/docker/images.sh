@@ -43,10 +43,16 @@ for svc in ponger pinger; do
   user="$("$DOCKER" image inspect --format '{{.Config.User}}' "$image")"
   [ "$user" = "10001:10001" ] || die "$image: USER is \"$user\" (expected 10001:10001)"
   entry="$("$DOCKER" image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.WorkingDir}}' "$image")"
-  # node, its flags (ADR 0015), the service's main; no CMD (services/Dockerfile, dockerfile-check.ts)
-  entry_re="^\\[\"node\",(\"--[a-z0-9][a-z0-9-]*(=[^\"]+)?\",)*\"dist/$svc/src/main\\.js\"\\] null /app\$"
-  [[ "$entry" =~ $entry_re ]] \
-    || die "$image: entrypoint/cmd/workdir are $entry (expected [\"node\",<--flags>,\"dist/$svc/src/main.js\"] null /app)"
+  # exactly the ENTRYPOINT services/Dockerfile declares (node, its flags, the service's main; ADR
+  # 0015), read by the same parser as the Dockerfile check; no CMD
+  # shellcheck disable=SC2016  # the script is JavaScript: ${svc} is its own template
+  want="$("$NODE_BIN" --input-type=module -e '
+    import { readFileSync } from "node:fs";
+    import { entrypointNodeFlags } from "./scripts/docker/dockerfile-check.ts";
+    const svc = process.argv[1];
+    const flags = entrypointNodeFlags(readFileSync("services/Dockerfile", "utf8"), svc);
+    console.log(JSON.stringify(["node", ...flags, `dist/${svc}/src/main.js`]));' "$svc")"
+  [ "$entry" = "$want null /app" ] || die "$image: entrypoint/cmd/workdir are $entry (expected $want null /app)"
   # Nothing but production dependencies and this service's code; no CA bundle from the build.
   # shellcheck disable=SC2016  # the script runs inside the container
   out="$("$DOCKER" run --rm --read-only --user 10001:10001 --cap-drop ALL --entrypoint sh "$image" -c '
@@ -61,7 +67,7 @@ for svc in ponger pinger; do
   esac
   [ "$(echo "$out" | xargs)" = "$svc shared" ] || [ "$(echo "$out" | xargs)" = "shared $svc" ] \
     || die "$image: /app/dist holds \"$out\" (expected only $svc and shared)"
-  printf '  %-24s user 10001:10001, entrypoint node dist/%s/src/main.js, prod deps only, dist: %s\n' "$image" "$svc" "$(echo "$out" | xargs)"
+  printf '  %-24s user 10001:10001, entrypoint %s, prod deps only, dist: %s\n' "$image" "$want" "$(echo "$out" | xargs)"
 done
 
 phase 300 "smoke test" "$NODE_BIN" scripts/docker/smoke.ts
