@@ -72,13 +72,21 @@ export function formatRows(rows: readonly Row[]): string[] {
   });
 }
 
-async function runWorker(v: Variant, mode: Mode, sinkPort: number, requests: number, cpus: string | undefined): Promise<WorkerResult> {
+interface Run {
+  sinkPort: number;
+  requests: number;
+  /** the manifest's NODE_OPTIONS, read once */
+  nodeOptions: string;
+  cpus: string | undefined;
+}
+
+async function runWorker(v: Variant, mode: Mode, { sinkPort, requests, nodeOptions, cpus }: Run): Promise<WorkerResult> {
   const child: Child = startProcess({
     name: `in-process worker (${v.label}, ${mode})`,
     args: [...v.flags, WORKER],
     cpus,
     keepStdout: true,
-    nodeOptions: manifestNodeOptions('ponger'),
+    nodeOptions,
     env: { ...MODES[mode], OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${String(sinkPort)}`, IN_PROCESS_REQUESTS: String(requests) },
   });
   await exitedCleanly(child, 120_000);
@@ -91,35 +99,40 @@ async function main(): Promise<void> {
   const rounds = Number(process.env['IN_PROCESS_ROUNDS'] ?? (quick ? 1 : 3));
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw new Error(`IN_PROCESS_ROUNDS: expected 1 to 9, got ${String(rounds)}`);
   const pin = availableParallelism() >= 2 && hasTaskset();
+  const nodeOptions = manifestNodeOptions('ponger');
   const image = imageNodeFlags('ponger');
   const variants: Variant[] = [{ label: `image flags (${image.join(' ') || 'none'})`, flags: image }];
   if (image.length > 0) variants.push({ label: 'no command-line flags', flags: [] });
+  // one cell per variant and mode, each run once per round, interleaved
+  const cells = variants.flatMap((v) => (Object.keys(MODES) as Mode[]).map((mode) => ({ v, mode, results: [] as WorkerResult[] })));
   const sink = startProcess({ name: 'otlp-sink', args: [SINK], env: { PORT: '0' }, cpus: pin ? '0' : undefined, keepStdout: true });
-  const figures = new Map<string, WorkerResult[]>();
   try {
-    const port = await waitListening(sink);
+    const run: Run = { sinkPort: await waitListening(sink), requests, nodeOptions, cpus: pin ? '1' : undefined };
     for (let round = 1; round <= rounds; round++) {
-      for (const v of variants) {
-        for (const mode of Object.keys(MODES) as Mode[]) {
-          const r = await runWorker(v, mode, port, requests, pin ? '1' : undefined);
-          process.stderr.write(`in-process: round ${String(round)}, ${v.label}, ${mode}: ${r.cpuUsPerRequest.toFixed(1)} µs/request\n`);
-          figures.set(`${v.label}\u0000${mode}`, [...(figures.get(`${v.label}\u0000${mode}`) ?? []), r]);
-        }
+      for (const { v, mode, results } of cells) {
+        const r = await runWorker(v, mode, run);
+        process.stderr.write(`in-process: round ${String(round)}, ${v.label}, ${mode}: ${r.cpuUsPerRequest.toFixed(1)} µs/request\n`);
+        results.push(r);
       }
     }
   } finally {
     await sink.stop(1000);
   }
-  const rows: Row[] = [...figures].map(([key, rs]) => {
-    const [variant, mode] = key.split('\u0000') as [string, Mode];
-    const us = rs.map((r) => r.cpuUsPerRequest);
-    return { variant, mode, rounds: us, median: percentile(us, 50), spansPerRequest: rs.at(-1)?.spansPerRequest ?? Number.NaN };
+  const rows: Row[] = cells.map(({ v, mode, results }) => {
+    const us = results.map((r) => r.cpuUsPerRequest);
+    return {
+      variant: v.label,
+      mode,
+      rounds: us,
+      median: percentile(us, 50),
+      spansPerRequest: results.at(-1)?.spansPerRequest ?? Number.NaN,
+    };
   });
   const out = process.env['BENCH_OUT'] ?? here('./results/in-process.json');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ requests, rounds, pinned: pin, nodeOptions: manifestNodeOptions('ponger'), rows }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ requests, rounds, pinned: pin, nodeOptions, rows }, null, 2)}\n`);
   console.log(
-    `ponger in one process, no sockets: ${String(requests)} GET /ping per run, ${String(rounds)} interleaved round(s), ${pin ? 'worker on CPU 1, sink on CPU 0' : 'unpinned'}; NODE_OPTIONS ${manifestNodeOptions('ponger')}`,
+    `ponger in one process, no sockets: ${String(requests)} GET /ping per run, ${String(rounds)} interleaved round(s), ${pin ? 'worker on CPU 1, sink on CPU 0' : 'unpinned'}; NODE_OPTIONS ${nodeOptions}`,
   );
   for (const line of formatRows(rows)) console.log(line);
 }
