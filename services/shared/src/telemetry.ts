@@ -51,6 +51,17 @@ export interface Telemetry {
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
+/** true at the first call, then at most once per interval (the rate limit of the two warnings below) */
+function intervalGate(intervalMs: number, now: () => number): () => boolean {
+  let last = -Infinity;
+  return () => {
+    const t = now();
+    if (t - last < intervalMs) return false;
+    last = t;
+    return true;
+  };
+}
+
 /** Logs the first error at once, then at most one line per interval with the count skipped. */
 export function rateLimitedReporter(
   logger: Logger,
@@ -58,15 +69,13 @@ export function rateLimitedReporter(
   intervalMs = 60_000,
   now: () => number = Date.now,
 ): (err: unknown) => void {
-  let last = -Infinity;
+  const due = intervalGate(intervalMs, now);
   let suppressed = 0;
   return (err: unknown) => {
-    const t = now();
-    if (t - last < intervalMs) {
+    if (!due()) {
       suppressed++;
       return;
     }
-    last = t;
     const message = err instanceof Error ? err.message : String(err);
     logger.warn(msg, { error: message.slice(0, 300), suppressed_since_last: suppressed });
     suppressed = 0;
@@ -118,13 +127,11 @@ function countingMeterProvider(stats: SpanStats, onDropped: (count: number) => v
  * queue size the processor really has (OTEL_BSP_MAX_QUEUE_SIZE or BSP_DEFAULTS.maxQueueSize).
  */
 export function dropWarner(logger: Logger, queueSize: number, intervalMs = 60_000, now: () => number = Date.now): (count: number) => void {
-  let last = -Infinity;
+  const due = intervalGate(intervalMs, now);
   let since = 0;
   return (count) => {
     since += count;
-    const t = now();
-    if (t - last < intervalMs) return;
-    last = t;
+    if (!due()) return;
     logger.warn('spans dropped: the export queue is full (collector slow or down); see otel_sdk_processor_span_processed_total', {
       dropped: since,
       queue_size: queueSize,
