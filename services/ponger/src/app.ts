@@ -2,7 +2,7 @@
 // Its SERVER spans come from server-spans.ts (ADR 0013), through the global tracer provider.
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { context, trace } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Counter, Histogram } from 'prom-client';
 import type { Readiness } from '../../shared/src/admin.ts';
@@ -12,7 +12,7 @@ import {
   type AppRegistry,
   createRegistry,
   DURATION_BUCKETS,
-  exemplarLabels,
+  exemplarOf,
   methodLabel,
   observeWithExemplar,
 } from '../../shared/src/metrics.ts';
@@ -96,36 +96,34 @@ export function createPongerApp(options: PongerAppOptions): PongerApp {
     res.locals.identity = identity;
     res.setHeader(REPORT_HEADER, identity.reported);
     if (options.readiness?.shuttingDown) res.setHeader('connection', 'close');
-    const active = context.active();
-    const span = trace.getSpan(active);
+    const span = trace.getActiveSpan();
     if (span?.isRecording()) span.setAttribute('linkerd.client_id', identity.reported);
-    const exemplar = exemplarLabels();
-    // The access log line in the request's own context, for its trace ids: a pipelined response is
-    // written (and finishes) from the previous response's context. context.with, not context.bind:
-    // bind builds a wrapper function per request and redefines its length.
-    res.on('finish', () =>
-      context.with(active, () => {
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const route = typeof res.locals.route === 'string' ? res.locals.route : UNMATCHED_ROUTE;
-        const labels = {
-          http_request_method: methodLabel(req.method),
-          http_route: route,
-          http_response_status_code: String(res.statusCode),
-        };
-        observeWithExemplar(metrics.duration, labels, seconds, exemplar?.trace_id);
-        metrics.byIdentity.inc({ client_id: identity.label });
-        const fields: Record<string, unknown> = {
-          method: req.method,
-          route,
-          status: res.statusCode,
-          duration_ms: Math.round(seconds * 1e4) / 10,
-          client_id: identity.reported,
-        };
-        if (route === UNMATCHED_ROUTE) fields.path = req.originalUrl.slice(0, 200);
-        if (identity.kind === 'invalid') fields.client_id_raw = String(req.headers[IDENTITY_HEADER]).slice(0, 100);
-        logger.info(`${req.method} ${route} ${res.statusCode}`, fields);
-      }),
-    );
+    // The request's span context, kept for the access log line and the exemplar: a pipelined
+    // response is written (and finishes) in the previous response's context, so the line names
+    // its span explicitly instead of reading the active one (or switching context per request).
+    // No span (tracing off, or an untraced path): the invalid context, so the line has no ids.
+    const spanContext = span?.spanContext() ?? INVALID_SPAN_CONTEXT;
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = typeof res.locals.route === 'string' ? res.locals.route : UNMATCHED_ROUTE;
+      const labels = {
+        http_request_method: methodLabel(req.method),
+        http_route: route,
+        http_response_status_code: String(res.statusCode),
+      };
+      observeWithExemplar(metrics.duration, labels, seconds, exemplarOf(spanContext)?.trace_id);
+      metrics.byIdentity.inc({ client_id: identity.label });
+      const fields: Record<string, unknown> = {
+        method: req.method,
+        route,
+        status: res.statusCode,
+        duration_ms: Math.round(seconds * 1e4) / 10,
+        client_id: identity.reported,
+      };
+      if (route === UNMATCHED_ROUTE) fields.path = req.originalUrl.slice(0, 200);
+      if (identity.kind === 'invalid') fields.client_id_raw = String(req.headers[IDENTITY_HEADER]).slice(0, 100);
+      logger.info(`${req.method} ${route} ${res.statusCode}`, fields, spanContext);
+    });
     next();
   });
 

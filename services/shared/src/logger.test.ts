@@ -1,7 +1,7 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { context, TraceFlags, trace } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { expect } from 'chai';
 import { spawnService } from '../../../test/support/processes.ts';
@@ -118,6 +118,29 @@ describe('shared/logger', () => {
       log.info('outside');
       expect(out.lines[0]).to.include({ trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' });
       expect(out.lines[1]).not.to.have.property('trace_id');
+    } finally {
+      context.disable();
+    }
+  });
+
+  it("a call given a span context logs that span's ids, not the active one's; an invalid one logs none; the next call reads the active span again", () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    try {
+      const out = capture();
+      const log = createLogger({ service: 's', write: out.write });
+      const active = trace.wrapSpanContext({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED });
+      const given = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.NONE };
+      context.with(trace.setSpan(context.active(), active), () => {
+        log.warn('given', {}, given);
+        log.info('invalid', {}, INVALID_SPAN_CONTEXT);
+        log.info('active again');
+      });
+      expect(out.lines.map((l) => [l.msg, l.trace_id, l.span_id])).to.deep.equal([
+        ['given', given.traceId, given.spanId],
+        ['invalid', undefined, undefined],
+        ['active again', 'a'.repeat(32), 'b'.repeat(16)],
+      ]);
     } finally {
       context.disable();
     }

@@ -1,6 +1,6 @@
-// JSON-lines logger on pino: level, time, service, trace_id/span_id of the active span, fields, msg.
+// JSON-lines logger on pino: level, time, service, trace_id/span_id (of the span a call names, else the active one), fields, msg.
 // A thin adapter keeps the services' (msg, fields) call order; pino does the formatting and writing.
-import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { isSpanContextValid, type SpanContext, trace } from '@opentelemetry/api';
 import { type DestinationStream, type Logger as PinoLogger, pino } from 'pino';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -9,12 +9,18 @@ export type Fields = Record<string, unknown>;
 /** Keys the logger writes itself; a caller's field with one of these names is written as `field_<name>`. */
 const RESERVED = new Set(['time', 'level', 'service', 'msg', 'trace_id', 'span_id']);
 
+/**
+ * One log call. The line carries the trace ids of `span` when given (a request's span, kept by
+ * code that logs after the request's context is gone), else of the active span.
+ */
+export type LogFn = (msg: string, fields?: Fields, span?: SpanContext) => void;
+
 export interface Logger {
   readonly level: Level;
-  debug(msg: string, fields?: Fields): void;
-  info(msg: string, fields?: Fields): void;
-  warn(msg: string, fields?: Fields): void;
-  error(msg: string, fields?: Fields): void;
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
   /** a logger that adds `fields` to every line */
   child(fields: Fields): Logger;
 }
@@ -48,18 +54,28 @@ function errorFields(value: unknown): unknown {
   return { name: value.name, message: value.message, code: (value as NodeJS.ErrnoException).code };
 }
 
-function activeSpanIds(): Fields {
-  const ctx = trace.getActiveSpan()?.spanContext();
+/** The `span` of the log call in progress: every call sets it before pino runs the mixin. */
+let callSpan: SpanContext | undefined;
+
+/** pino's mixin: the trace ids of the call's span, else of the active span (none when invalid). */
+function spanIds(): Fields {
+  const ctx = callSpan ?? trace.getActiveSpan()?.spanContext();
   return ctx && isSpanContextValid(ctx) ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};
 }
 
 function adapt(p: PinoLogger, level: Level): Logger {
+  const at =
+    (write: (fields: Fields | undefined, msg: string) => void): LogFn =>
+    (msg, fields, span) => {
+      callSpan = span;
+      write(safe(fields), msg);
+    };
   return {
     level,
-    debug: (msg, fields) => p.debug(safe(fields), msg),
-    info: (msg, fields) => p.info(safe(fields), msg),
-    warn: (msg, fields) => p.warn(safe(fields), msg),
-    error: (msg, fields) => p.error(safe(fields), msg),
+    debug: at((f, m) => p.debug(f, m)),
+    info: at((f, m) => p.info(f, m)),
+    warn: at((f, m) => p.warn(f, m)),
+    error: at((f, m) => p.error(f, m)),
     child: (fields) => adapt(p.child(safe(fields)), level),
   };
 }
@@ -77,7 +93,7 @@ export function createLogger(options: LoggerOptions): Logger {
       formatters: { level: (label) => ({ level: label }) },
       messageKey: 'msg',
       serializers: { err: errorFields },
-      mixin: activeSpanIds,
+      mixin: spanIds,
     },
     destination,
   );

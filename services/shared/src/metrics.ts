@@ -1,7 +1,7 @@
 // prom-client helpers: one Registry per app instance (never the global one), OpenMetrics so
 // exemplars render, Prometheus text 0.0.4 for clients that do not ask for OpenMetrics, and the
 // exemplar labels of the active span.
-import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { isSpanContextValid, type SpanContext, TraceFlags, trace } from '@opentelemetry/api';
 import {
   collectDefaultMetrics,
   type Histogram,
@@ -39,11 +39,18 @@ export function createRegistry(options: RegistryOptions = {}): AppRegistry {
   return registry;
 }
 
-/** Exemplar labels: `{trace_id}` of the active, sampled span, or undefined (32 hex chars < 128). */
-export function exemplarLabels(): { trace_id: string } | undefined {
-  const ctx = trace.getActiveSpan()?.spanContext();
-  if (!ctx || !isSpanContextValid(ctx) || (ctx.traceFlags & 1) === 0) return undefined;
+/**
+ * Exemplar labels: `{trace_id}` of `ctx` when it is sampled and valid, or undefined (32 hex
+ * chars < 128). The sampled flag is read first: most requests are not.
+ */
+export function exemplarOf(ctx: SpanContext | undefined): { trace_id: string } | undefined {
+  if (!ctx || (ctx.traceFlags & TraceFlags.SAMPLED) === 0 || !isSpanContextValid(ctx)) return undefined;
   return { trace_id: ctx.traceId };
+}
+
+/** Exemplar labels of the active span (exemplarOf). */
+export function exemplarLabels(): { trace_id: string } | undefined {
+  return exemplarOf(trace.getActiveSpan()?.spanContext());
 }
 
 /**
