@@ -3,7 +3,10 @@
 // command-line flags (the image's ENTRYPOINT flags, and none), in interleaved rounds; prints the
 // median of each and the ratios to untraced. No kernel loopback work and no load generator share
 // the figure, so it moves a few percent between runs where the socket benchmark moves 20-50%
-// (BENCHMARKS.md, ADR/0015). The worker runs on CPU 1 and the OTLP sink on CPU 0 when taskset can
+// (BENCHMARKS.md, ADR/0015). It overstates the exporter's cost: its few HTTP client requests are
+// the only real sockets in the process, which makes node:http's shared functions polymorphic for
+// every request (BENCHMARKS.md, Method); judge exporter changes over sockets (`npm run bench`).
+// The worker runs on CPU 1 and the OTLP sink on CPU 0 when taskset can
 // pin them. IN_PROCESS_REQUESTS (default 100000), IN_PROCESS_ROUNDS (default 3), BENCH_QUICK=1
 // (2000 requests, 1 round); the raw figures go to BENCH_OUT (default bench/results/in-process.json).
 import { mkdirSync, writeFileSync } from 'node:fs';
