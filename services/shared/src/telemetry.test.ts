@@ -2,7 +2,7 @@
 // reads OTEL_* from process.env itself, so each test sets what it needs and restores it; the OTel
 // API globals the SDK registers are reset after each test so other tests are unaffected.
 import http from 'node:http';
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, trace } from '@opentelemetry/api';
 import { loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
 import { expect } from 'chai';
 import { captureLogger } from '../../../test/support/capture-logger.ts';
@@ -269,6 +269,24 @@ describe('shared/telemetry', function () {
     expect(lines.filter((l) => l.level === 'warn').map(untimed)).to.deep.equal([
       { level: 'warn', service: 'test', msg: 'telemetry flush timed out, pending spans dropped', timeout_ms: 200 },
     ]);
+  });
+
+  it('trace and span ids come from crypto randomness (PooledIdGenerator), not Math.random as the SDK default', async () => {
+    const r = await receive();
+    await start(r);
+    setEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: r.receiver.url, OTEL_TRACES_SAMPLER: 'always_off' });
+    telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: '1.2.3', logger: captureLogger().logger });
+    const tracer = trace.getTracer('ids');
+    const random = Math.random;
+    Math.random = () => 0.5; // the SDK's RandomIdGenerator would give every span the same ids
+    try {
+      const [a, b] = [tracer.startSpan('a').spanContext(), tracer.startSpan('b').spanContext()];
+      expect(a.traceId).not.to.equal(b.traceId);
+      expect(a.spanId).not.to.equal(b.spanId);
+      expect(isSpanContextValid(a) && isSpanContextValid(b)).to.equal(true);
+    } finally {
+      Math.random = random;
+    }
   });
 
   it('OTEL_TRACES_EXPORTER=none: no spans sent, trace context still propagated (here tracecontext only, from OTEL_PROPAGATORS)', async () => {
