@@ -81,8 +81,8 @@ function main(): void {
   const calls = Number(raw);
   if (!Number.isInteger(calls) || calls < 1) throw new Error(`BENCH_STEP_CALLS: expected a whole number >= 1, got "${raw}"`);
   const which = process.argv[2];
-  if (which === 'sdk' || which === 'pooled') {
-    process.stdout.write(`${JSON.stringify(measureSteps(which, calls))}\n`);
+  if (which !== undefined && Object.hasOwn(GENERATORS, which)) {
+    process.stdout.write(`${JSON.stringify(measureSteps(which as Generator, calls))}\n`);
     return;
   }
   const results = (Object.keys(GENERATORS) as Generator[]).map((g) => {

@@ -1,4 +1,4 @@
-import { context, TraceFlags, trace } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { expect } from 'chai';
 import { Counter, Histogram } from 'prom-client';
@@ -7,6 +7,7 @@ import {
   createRegistry,
   DURATION_BUCKETS,
   exemplarLabels,
+  exemplarOf,
   MetricsRenderer,
   methodLabel,
   negotiateFormat,
@@ -46,6 +47,11 @@ describe('shared/metrics', () => {
       const unsampled = trace.wrapSpanContext({ traceId, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.NONE });
       context.with(trace.setSpan(context.active(), unsampled), () => expect(exemplarLabels()).to.equal(undefined));
       expect(exemplarLabels()).to.equal(undefined);
+      // a given context: sampled and valid only (all-zero ids are invalid, whatever the flag)
+      expect(exemplarOf(sampled.spanContext())).to.deep.equal({ trace_id: traceId });
+      expect(exemplarOf({ ...INVALID_SPAN_CONTEXT, traceFlags: TraceFlags.SAMPLED })).to.equal(undefined);
+      expect(exemplarOf(unsampled.spanContext())).to.equal(undefined);
+      expect(exemplarOf(undefined)).to.equal(undefined);
       const text = await registry.metrics();
       expect(text.trimEnd().endsWith('# EOF')).to.equal(true);
       const bucket = parseExposition(text).find((s) => s.name === 'd_seconds_bucket' && s.labels.le === '0.005');
