@@ -116,8 +116,8 @@ export function checkDockerfile(text: string, c: Contract): string[] {
 
   if (last('USER') !== '10001:10001') problems.push(`runtime USER is ${JSON.stringify(last('USER'))} (expected "10001:10001")`);
   if (last('WORKDIR') !== '/app') problems.push(`runtime WORKDIR is ${JSON.stringify(last('WORKDIR'))} (expected "/app")`);
-  const entryProblem = checkEntrypoint(last('ENTRYPOINT'), c.service);
-  if (entryProblem !== undefined) problems.push(entryProblem);
+  const entry = readEntrypoint(last('ENTRYPOINT'), c.service);
+  if ('problem' in entry) problems.push(entry.problem);
   if (of('CMD').length > 0) problems.push('runtime CMD set: arguments come from the manifests (args: ["-c", ...])');
   const exposed = of('EXPOSE')
     .flatMap((i) => i.args.split(' '))
@@ -171,11 +171,12 @@ export function checkDockerfile(text: string, c: Contract): string[] {
 }
 
 /**
- * undefined when `entry` is the exec form `["node", <Node/V8 flags, each --...>, "dist/<service>/src/main.js"]`,
- * else the problem. The flags are the service's Node command-line flags, for those Node refuses in
- * NODE_OPTIONS (ADR/0015); the benchmark starts the services with them (entrypointNodeFlags).
+ * The Node flags of `entry` when it is the exec form `["node", <Node/V8 flags, each --...>,
+ * "dist/<service>/src/main.js"]`, else the problem. The flags are the service's Node command-line
+ * flags, for those Node refuses in NODE_OPTIONS (ADR/0015); the benchmark and `npm start` start
+ * the services with them (entrypointNodeFlags).
  */
-function checkEntrypoint(entry: string | undefined, service: string): string | undefined {
+function readEntrypoint(entry: string | undefined, service: string): { flags: string[] } | { problem: string } {
   const want = `["node", <flags: --...>, "dist/${service}/src/main.js"]`;
   const argv = entry === undefined ? undefined : safeJson(entry);
   const ok =
@@ -185,19 +186,21 @@ function checkEntrypoint(entry: string | undefined, service: string): string | u
     argv[0] === 'node' &&
     argv.at(-1) === `dist/${service}/src/main.js` &&
     argv.slice(1, -1).every((a: string) => /^--[a-z0-9][a-z0-9-]*(=\S+)?$/.test(a));
-  return ok ? undefined : `runtime ENTRYPOINT is ${JSON.stringify(entry)} (expected ${want})`;
+  return ok ? { flags: (argv as string[]).slice(1, -1) } : { problem: `runtime ENTRYPOINT is ${JSON.stringify(entry)} (expected ${want})` };
 }
 
 /** The Node flags of `service`'s image entrypoint (between "node" and main.js); throws when it breaks the contract. */
 export function entrypointNodeFlags(dockerfile: string, service: string): string[] {
   const stages = parseDockerfile(dockerfile);
   if (!stages.some((s) => s.name === service)) throw new Error(`services/Dockerfile: no stage named ${service}`);
-  const entry = chain(stages, service)
-    .filter((i) => i.cmd === 'ENTRYPOINT')
-    .at(-1)?.args;
-  const problem = checkEntrypoint(entry, service);
-  if (problem !== undefined) throw new Error(`services/Dockerfile: ${problem}`);
-  return (JSON.parse(entry as string) as string[]).slice(1, -1);
+  const entry = readEntrypoint(
+    chain(stages, service)
+      .filter((i) => i.cmd === 'ENTRYPOINT')
+      .at(-1)?.args,
+    service,
+  );
+  if ('problem' in entry) throw new Error(`services/Dockerfile: ${entry.problem}`);
+  return entry.flags;
 }
 
 function safeJson(s: string): unknown {
