@@ -13,16 +13,10 @@ import { trace } from '@opentelemetry/api';
 import { createLogger } from '../services/shared/src/logger.ts';
 import { withServerSpans } from '../services/shared/src/server-spans.ts';
 import { startTelemetry } from '../services/shared/src/telemetry.ts';
+import { wholeNumber } from './env.ts';
 
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const n = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: expected a whole number >= 1, got "${String(raw)}"`);
-  return n;
-}
-
-const requests = positive('IN_PROCESS_REQUESTS', 100_000);
-const concurrency = positive('IN_PROCESS_CONCURRENCY', 32);
+const requests = wholeNumber('IN_PROCESS_REQUESTS', process.env.IN_PROCESS_REQUESTS, 100_000);
+const concurrency = wholeNumber('IN_PROCESS_CONCURRENCY', process.env.IN_PROCESS_CONCURRENCY, 32);
 const logger = createLogger({ service: 'ponger', fd: openSync('/dev/null', 'w') });
 const telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: 'bench', logger });
 // after telemetry, as ponger's main does

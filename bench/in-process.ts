@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Child, exitedCleanly, hasTaskset, startProcess, waitListening } from './child.ts';
+import { wholeNumber } from './env.ts';
 import { imageNodeFlags, manifestNodeOptions } from './settings.ts';
 import { percentile } from './stats.ts';
 
@@ -98,9 +99,8 @@ async function runWorker(v: Variant, mode: Mode, { sinkPort, requests, nodeOptio
 
 async function main(): Promise<void> {
   const quick = process.env['BENCH_QUICK'] === '1';
-  const requests = Number(process.env['IN_PROCESS_REQUESTS'] ?? (quick ? 2000 : 100_000));
-  const rounds = Number(process.env['IN_PROCESS_ROUNDS'] ?? (quick ? 1 : 3));
-  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw new Error(`IN_PROCESS_ROUNDS: expected 1 to 9, got ${String(rounds)}`);
+  const requests = wholeNumber('IN_PROCESS_REQUESTS', process.env['IN_PROCESS_REQUESTS'], quick ? 2000 : 100_000);
+  const rounds = wholeNumber('IN_PROCESS_ROUNDS', process.env['IN_PROCESS_ROUNDS'], quick ? 1 : 3, 1, 9);
   const pin = availableParallelism() >= 2 && hasTaskset();
   const nodeOptions = manifestNodeOptions('ponger');
   const image = imageNodeFlags('ponger');

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { parseAllDocuments } from 'yaml';
 import { entrypointNodeFlags } from '../scripts/docker/dockerfile-check.ts';
 import { hasTaskset } from './child.ts';
+import { wholeNumber } from './env.ts';
 
 export const SCENARIOS = ['bare', 'ponger-notel', 'ponger-full', 'ponger-10pct', 'sustained', 'sustained-notel', 'pinger'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -75,12 +76,9 @@ export function manifestNodeOptions(service: 'ponger' | 'pinger', root = new URL
   throw new Error(`${file.pathname}: no Deployment`);
 }
 
-/** BENCH_ROUNDS: whole number 1..9; default 3 (1 for BENCH_QUICK). */
+/** BENCH_ROUNDS: whole number 1..9; default 3 (1 for BENCH_QUICK), also when blank. */
 function readRounds(raw: string | undefined, quick: boolean): number {
-  if (raw === undefined || raw.trim() === '') return quick ? 1 : 3;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 9) throw new Error(`BENCH_ROUNDS: expected a whole number from 1 to 9, got "${raw}"`);
-  return n;
+  return wholeNumber('BENCH_ROUNDS', raw?.trim() === '' ? undefined : raw, quick ? 1 : 3, 1, 9);
 }
 
 export function readSettings(env: Readonly<Record<string, string | undefined>> = process.env): Settings {

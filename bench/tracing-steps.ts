@@ -20,6 +20,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { PooledIdGenerator } from '../services/shared/src/id-generator.ts';
+import { wholeNumber } from './env.ts';
 
 export const GENERATORS = { sdk: () => new RandomIdGenerator(), pooled: () => new PooledIdGenerator() } as const;
 export type Generator = keyof typeof GENERATORS;
@@ -77,9 +78,7 @@ export function measureSteps(generator: Generator, calls: number): Step[] {
 }
 
 function main(): void {
-  const raw = process.env.BENCH_STEP_CALLS ?? '2000000';
-  const calls = Number(raw);
-  if (!Number.isInteger(calls) || calls < 1) throw new Error(`BENCH_STEP_CALLS: expected a whole number >= 1, got "${raw}"`);
+  const calls = wholeNumber('BENCH_STEP_CALLS', process.env.BENCH_STEP_CALLS, 2_000_000);
   const which = process.argv[2];
   if (which !== undefined && Object.hasOwn(GENERATORS, which)) {
     process.stdout.write(`${JSON.stringify(measureSteps(which as Generator, calls))}\n`);
