@@ -1,17 +1,16 @@
 // `npm run bench:tracing-steps`: nanoseconds per call of each step an unsampled root request
 // takes through ponger's tracing (server-spans.ts: extract, startSpan, setSpan, context.with),
-// with the SDK's classes as telemetry.ts configures them (parent-based ratio sampler, W3C + baggage
-// + B3 propagators, AsyncLocalStorage context), once with the SDK's default RandomIdGenerator and
-// once with ours (PooledIdGenerator, ADR 0016). Each generator runs in its own process, so neither
-// makes the tracer's call sites polymorphic for the other. Each step runs BENCH_STEP_CALLS times
-// (default 2,000,000; a quarter more before, as warm-up). A microbenchmark: it says which step
-// costs what, not what a request costs over sockets (`npm run bench`).
+// with the SDK's classes as telemetry.ts configures them (parent-based ratio sampler, its default
+// propagator: W3C + baggage + B3, AsyncLocalStorage context), once with the SDK's default
+// RandomIdGenerator and once with ours (PooledIdGenerator, ADR 0016). Each generator runs in its
+// own process, so neither makes the tracer's call sites polymorphic for the other. Each step runs
+// BENCH_STEP_CALLS times (default 2,000,000; a quarter more before, as warm-up). A
+// microbenchmark: it says which step costs what, not what a request costs over sockets
+// (`npm run bench`).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { B3Propagator } from '@opentelemetry/propagator-b3';
 import {
   type IdGenerator,
   ParentBasedSampler,
@@ -20,6 +19,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { PooledIdGenerator } from '../services/shared/src/id-generator.ts';
+import { defaultPropagator } from '../services/shared/src/telemetry.ts';
 import { wholeNumber } from './env.ts';
 
 export const GENERATORS = { sdk: () => new RandomIdGenerator(), pooled: () => new PooledIdGenerator() } as const;
@@ -44,9 +44,7 @@ export function measure(fn: () => unknown, calls: number): number {
 /** The steps with one id generator, in this process. */
 export function measureSteps(generator: Generator, calls: number): Step[] {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator(), new B3Propagator()] }),
-  );
+  propagation.setGlobalPropagator(defaultPropagator());
   try {
     const ids: IdGenerator = GENERATORS[generator]();
     const sampler = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) });

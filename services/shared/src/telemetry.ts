@@ -52,6 +52,11 @@ export interface Telemetry {
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
+/** The propagator when OTEL_PROPAGATORS is unset: W3C tracecontext + baggage, B3 accepted. */
+export function defaultPropagator(): CompositePropagator {
+  return new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator(), new B3Propagator()] });
+}
+
 /** true at the first call, then at most once per interval (the rate limit of the two warnings below) */
 function intervalGate(intervalMs: number, now: () => number): () => boolean {
   let last = -Infinity;
@@ -173,9 +178,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   setGlobalErrorHandler(rateLimitedReporter(logger, 'telemetry error (further ones rate-limited)'));
 
   // OTEL_PROPAGATORS wins when set; default: W3C tracecontext + baggage, B3 accepted.
-  const textMapPropagator = !env.OTEL_PROPAGATORS?.trim()
-    ? new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator(), new B3Propagator()] })
-    : undefined;
+  const textMapPropagator = !env.OTEL_PROPAGATORS?.trim() ? defaultPropagator() : undefined;
 
   // Unset or `otlp`: our OTLP/HTTP exporter behind a BatchSpanProcessor built as the SDK builds it
   // (sdk-node 0.301.0 create-from-env.mjs createBatchSpanProcessorFromEnv: OTEL_BSP_* apply),
