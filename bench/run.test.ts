@@ -112,29 +112,17 @@ describe('bench harness smoke run (BENCH_QUICK=1: ponger without and with full t
 
   it("passes a scenario's Node flags to its server: a bad flag fails that scenario with Node's message", async function () {
     wrkOrSkip(this);
-    const { code, stdout } = await run(
-      {
-        BENCH_QUICK: '1',
-        BENCH_ONLY: 'ponger-notel',
-        BENCH_OUT: join(tmpdir(), `bench-badflag-${process.pid}.json`),
-        BENCH_NODE_OPTIONS_PONGER_NOTEL: '--bench-no-such-flag',
-      },
-      20_000,
-    );
-    rmSync(join(tmpdir(), `bench-badflag-${process.pid}.json`), { force: true });
+    const out = join(tmpdir(), `bench-badflag-${process.pid}.json`);
+    const quickRun = async (flags: Record<string, string>): ReturnType<typeof run> => {
+      const r = await run({ BENCH_QUICK: '1', BENCH_ONLY: 'ponger-notel', BENCH_OUT: out, ...flags }, 20_000);
+      rmSync(out, { force: true });
+      return r;
+    };
+    const { code, stdout } = await quickRun({ BENCH_NODE_OPTIONS_PONGER_NOTEL: '--bench-no-such-flag' });
     expect(code).to.equal(1);
     expect(stdout).to.match(/^FAILED ponger-notel: ponger: .*--bench-no-such-flag is not allowed in NODE_OPTIONS/m);
     // command-line flags (BENCH_NODE_FLAGS) go before main.js, where Node reads them
-    const cli = await run(
-      {
-        BENCH_QUICK: '1',
-        BENCH_ONLY: 'ponger-notel',
-        BENCH_OUT: join(tmpdir(), `bench-badflag-${process.pid}.json`),
-        BENCH_NODE_FLAGS: '--bench-no-such-flag',
-      },
-      20_000,
-    );
-    rmSync(join(tmpdir(), `bench-badflag-${process.pid}.json`), { force: true });
+    const cli = await quickRun({ BENCH_NODE_FLAGS: '--bench-no-such-flag' });
     expect(cli.code).to.equal(1);
     expect(cli.stdout).to.match(/^FAILED ponger-notel: ponger: .*bad option: --bench-no-such-flag/m);
   });

@@ -18,6 +18,16 @@ function capture(): { lines: Record<string, unknown>[]; write: (l: string) => vo
   };
 }
 
+/** Runs `fn` with an AsyncLocalStorage context manager registered, removed afterwards. */
+function inContextManager(fn: () => void): void {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  try {
+    fn();
+  } finally {
+    context.disable();
+  }
+}
+
 describe('shared/logger', () => {
   it('writes one JSON line with time, level, service, msg and fields', () => {
     const out = capture();
@@ -104,9 +114,7 @@ describe('shared/logger', () => {
   });
 
   it('adds trace_id and span_id of the active span', () => {
-    const manager = new AsyncLocalStorageContextManager().enable();
-    context.setGlobalContextManager(manager);
-    try {
+    inContextManager(() => {
       const out = capture();
       const log = createLogger({ service: 's', write: out.write });
       const span = trace.wrapSpanContext({
@@ -118,15 +126,11 @@ describe('shared/logger', () => {
       log.info('outside');
       expect(out.lines[0]).to.include({ trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' });
       expect(out.lines[1]).not.to.have.property('trace_id');
-    } finally {
-      context.disable();
-    }
+    });
   });
 
   it("a call given a span context logs that span's ids, not the active one's; an invalid one logs none; the next call reads the active span again", () => {
-    const manager = new AsyncLocalStorageContextManager().enable();
-    context.setGlobalContextManager(manager);
-    try {
+    inContextManager(() => {
       const out = capture();
       const log = createLogger({ service: 's', write: out.write });
       const active = trace.wrapSpanContext({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED });
@@ -141,9 +145,7 @@ describe('shared/logger', () => {
         ['invalid', undefined, undefined],
         ['active again', 'a'.repeat(32), 'b'.repeat(16)],
       ]);
-    } finally {
-      context.disable();
-    }
+    });
   });
 
   it('writes each line to its file descriptor before the call returns', async () => {
