@@ -140,4 +140,4 @@ async function main(): Promise<void> {
   for (const line of formatRows(rows)) console.log(line);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.main) await main();
