@@ -8,14 +8,15 @@
 // every request (BENCHMARKS.md, Method); judge exporter changes over sockets (`npm run bench`).
 // The worker runs on CPU 1 and the OTLP sink on CPU 0 when taskset can
 // pin them. IN_PROCESS_REQUESTS (default 100000), IN_PROCESS_ROUNDS (default 3), BENCH_QUICK=1
-// (2000 requests, 1 round); the raw figures go to BENCH_OUT (default bench/results/in-process.json).
+// (2000 requests, 1 round); the raw figures go to BENCH_OUT (default bench/results/in-process.json,
+// bench/results/local/in-process.json for a quick run).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Child, exitedCleanly, hasTaskset, startProcess, waitListening } from './child.ts';
 import { wholeNumber } from './env.ts';
-import { imageNodeFlags, manifestNodeOptions } from './settings.ts';
+import { imageNodeFlags, manifestNodeOptions, resultsFile } from './settings.ts';
 import { percentile } from './stats.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
       spansPerRequest: results.at(-1)?.spansPerRequest ?? Number.NaN,
     };
   });
-  const out = process.env['BENCH_OUT'] ?? here('./results/in-process.json');
+  const out = process.env['BENCH_OUT'] ?? here(`../${resultsFile('in-process.json', quick)}`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify({ requests, rounds, pinned: pin, nodeOptions, rows }, null, 2)}\n`);
   console.log(

@@ -142,6 +142,11 @@ describe('bench report', () => {
     expect(full.sustainedSec).to.be.at.least(60);
     expect(full.pingerSec).to.be.at.least(60);
     expect(full.only.size).to.equal(7);
+    // only a full run writes the committed record; smoke and partial runs go to the ignored local/
+    expect(full.outFile).to.equal('bench/results/latest.json');
+    expect(q.outFile).to.equal('bench/results/local/latest.json');
+    expect(readSettings({ BENCH_ONLY: 'bare' }).outFile).to.equal('bench/results/local/latest.json');
+    expect(readSettings({ BENCH_QUICK: '1', BENCH_OUT: '/tmp/x.json' }).outFile).to.equal('/tmp/x.json');
     expect(() => readSettings({ BENCH_ONLY: 'bare,pongr' })).to.throw(/BENCH_ONLY: unknown scenario "pongr"/);
     const o = readSettings({
       BENCH_NODE_OPTIONS: '--max-semi-space-size=32',

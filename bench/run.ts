@@ -1,8 +1,9 @@
 // `npm run bench`: runs every scenario once, prints ONE table and the targets of issue 13 with
 // PASS/MISS, writes the raw figures as JSON. BENCH_QUICK=1 shortens every phase to seconds;
 // BENCH_ONLY=bare,ponger-full,... picks scenarios; BENCH_OUT=path changes the JSON file (default
-// bench/results/latest.json); BENCH_NODE_OPTIONS / BENCH_NODE_OPTIONS_<SCENARIO> set the Node
-// flags of the process under test; BENCH_WRK=path picks the wrk binary (default: wrk on PATH).
+// bench/results/latest.json, or the git-ignored bench/results/local/latest.json for a quick or
+// BENCH_ONLY run); BENCH_NODE_OPTIONS / BENCH_NODE_OPTIONS_<SCENARIO> set the Node flags of the
+// process under test; BENCH_WRK=path picks the wrk binary (default: wrk on PATH).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';

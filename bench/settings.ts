@@ -76,6 +76,15 @@ export function manifestNodeOptions(service: 'ponger' | 'pinger', root = new URL
   throw new Error(`${file.pathname}: no Deployment`);
 }
 
+/**
+ * Where a run's raw figures go unless BENCH_OUT says (relative to the repository root): a full run
+ * writes the committed record, bench/results/<name>; a smoke or partial run (BENCH_QUICK=1,
+ * BENCH_ONLY) writes the git-ignored bench/results/local/<name>, so it never overwrites the record.
+ */
+export function resultsFile(name: string, partial: boolean): string {
+  return partial ? `bench/results/local/${name}` : `bench/results/${name}`;
+}
+
 /** BENCH_ROUNDS: whole number 1..9; default 3 (1 for BENCH_QUICK), also when blank. */
 function readRounds(raw: string | undefined, quick: boolean): number {
   return wholeNumber('BENCH_ROUNDS', raw?.trim() === '' ? undefined : raw, quick ? 1 : 3, 1, 9);
@@ -112,7 +121,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
     serverCpu: pin ? '1' : undefined,
     loadCpu: pin ? '0' : undefined,
     only: new Set((onlyRaw.length > 0 ? onlyRaw : SCENARIOS) as ScenarioName[]),
-    outFile: env['BENCH_OUT'] ?? 'bench/results/latest.json',
+    outFile: env['BENCH_OUT'] ?? resultsFile('latest.json', quick || onlyRaw.length > 0),
     // the manifests' flags unless BENCH_NODE_OPTIONS(_<SCENARIO>) says otherwise; none for the bare server
     nodeOptions: Object.fromEntries(
       SCENARIOS.map((n) => [
