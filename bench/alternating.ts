@@ -1,0 +1,157 @@
+// `npm run bench:alternating`: what tracing costs ponger per request over real loopback sockets,
+// with the untraced and the traced path measured in the SAME process (bench/alternating-server.ts
+// switches between them every 200 ms under one wrk run). On this VM one process of a build can
+// run 20% slower than the next (BENCHMARKS.md); `npm run bench` compares separate processes, so
+// which speed each lands on moves its ratio by more than the 10% target's margin. Here that swing
+// is common to both phases. It does not replace `npm run bench` (whose ratios the targets are):
+// the untraced phase runs with the SDK loaded, and work that outlives its phase (span export,
+// GC of traced garbage) may be counted in the other phase.
+// Per sampling mode (ratio 0, 10%, 100%) and round: a fresh server pinned to CPU 1, wrk on CPU 0
+// for a warm-up, then the measured run. ALT_ROUNDS (default 3), ALT_SECONDS (default 15),
+// BENCH_QUICK=1 (1 round of 2 s); raw figures to BENCH_OUT (default bench/results/alternating.json,
+// bench/results/local/alternating.json for a quick run). Needs wrk (Debian package `wrk`).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exitedCleanly, hasTaskset, startProcess, waitListening } from './child.ts';
+import { wholeNumber } from './env.ts';
+import { MODES } from './in-process.ts';
+import { imageNodeFlags, manifestNodeOptions, resultsFile } from './settings.ts';
+import { percentile } from './stats.ts';
+import { findWrk, type LoadResult, runLoad, wrkMissingMessage } from './wrk.ts';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+const SERVER = here('./alternating-server.ts');
+const SINK = here('./otlp-sink.ts');
+
+export const TRACED_MODES = ['ratio 0', '10%', '100%'] as const;
+export type TracedMode = (typeof TRACED_MODES)[number];
+
+export interface Phase {
+  requests: number;
+  /** CPU time (user + system) of the process during this phase's intervals, µs */
+  cpuUs: number;
+}
+export interface ServerResult {
+  untraced: Phase;
+  traced: Phase;
+  /** requests served traced since the start, warm-up included (each one a span at 100%) */
+  tracedTotal: number;
+}
+
+/** The server's ALTERNATING_RESULT line, checked; throws naming what is wrong. */
+export function parseServerResult(lines: readonly string[]): ServerResult {
+  const line = lines.findLast((l) => l.startsWith('ALTERNATING_RESULT '));
+  if (line === undefined) throw new Error('no ALTERNATING_RESULT line in the server output');
+  const r = JSON.parse(line.slice('ALTERNATING_RESULT '.length)) as Record<string, unknown>;
+  const count = (v: unknown, what: string): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`ALTERNATING_RESULT: ${what} is ${JSON.stringify(v)}`);
+    return v;
+  };
+  const phase = (name: 'untraced' | 'traced'): Phase => {
+    const p = (r[name] ?? {}) as Record<string, unknown>;
+    const requests = count(p['requests'], `${name}.requests`);
+    if (requests === 0) throw new Error(`ALTERNATING_RESULT: no request was served ${name}`);
+    return { requests, cpuUs: count(p['cpuUs'], `${name}.cpuUs`) };
+  };
+  return { untraced: phase('untraced'), traced: phase('traced'), tracedTotal: count(r['tracedTotal'], 'tracedTotal') };
+}
+
+export interface Round {
+  untracedUs: number;
+  tracedUs: number;
+  /** untraced / traced CPU per request: the share of untraced throughput tracing keeps */
+  keeps: number;
+  requests: number;
+}
+
+export function roundOf(r: ServerResult): Round {
+  const untracedUs = r.untraced.cpuUs / r.untraced.requests;
+  const tracedUs = r.traced.cpuUs / r.traced.requests;
+  return { untracedUs, tracedUs, keeps: untracedUs / tracedUs, requests: r.untraced.requests + r.traced.requests };
+}
+
+/** One line per mode: the medians of its rounds, and each round's share kept. */
+export function formatModeLine(mode: TracedMode, rounds: readonly Round[]): string {
+  const med = (f: (r: Round) => number): number => percentile(rounds.map(f), 50);
+  const each = rounds.map((r) => `${(100 * r.keeps).toFixed(1)}%`).join(' / ');
+  return `${mode.padEnd(7)} untraced ${med((r) => r.untracedUs).toFixed(1)} µs/request, traced ${med((r) => r.tracedUs).toFixed(1)} µs/request: traced keeps ${(100 * med((r) => r.keeps)).toFixed(1)}% (rounds ${each})`;
+}
+
+export interface MeasureOptions {
+  mode: TracedMode;
+  sinkPort: number;
+  warmupSec: number;
+  measureSec: number;
+  nodeOptions: string;
+  flags: readonly string[];
+  serverCpu: string | undefined;
+  loadCpu: string | undefined;
+}
+
+/** One round of one mode: a fresh server, a warm-up, the measured wrk run, the server's figures. */
+export async function measure(o: MeasureOptions): Promise<{ server: ServerResult; load: LoadResult }> {
+  const server = startProcess({
+    name: `alternating server (${o.mode})`,
+    args: [...o.flags, SERVER],
+    cpus: o.serverCpu,
+    keepStdout: true,
+    nodeOptions: o.nodeOptions,
+    env: { ...MODES[o.mode], OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${String(o.sinkPort)}` },
+  });
+  try {
+    const url = `http://127.0.0.1:${String(await waitListening(server))}/ping`;
+    await runLoad({ url, connections: 32, durationSec: o.warmupSec, cpus: o.loadCpu });
+    server.child.kill('SIGUSR2');
+    const load = await runLoad({ url, connections: 32, durationSec: o.measureSec, cpus: o.loadCpu });
+    if (load.non2xx > 0 || load.errors > 0)
+      throw new Error(`${server.name}: ${String(load.non2xx)} non-2xx answers, ${String(load.errors)} socket errors`);
+    server.child.kill('SIGTERM');
+    await exitedCleanly(server, 10_000);
+    return { server: parseServerResult(server.lines), load };
+  } finally {
+    await server.stop(1000);
+  }
+}
+
+async function main(): Promise<void> {
+  if (findWrk() === undefined) throw new Error(wrkMissingMessage());
+  const quick = process.env['BENCH_QUICK'] === '1';
+  const rounds = wholeNumber('ALT_ROUNDS', process.env['ALT_ROUNDS'], quick ? 1 : 3, 1, 9);
+  const measureSec = wholeNumber('ALT_SECONDS', process.env['ALT_SECONDS'], quick ? 2 : 15, 1, 600);
+  const pin = availableParallelism() >= 2 && hasTaskset();
+  const common = {
+    warmupSec: quick ? 1 : 3,
+    measureSec,
+    nodeOptions: manifestNodeOptions('ponger'),
+    flags: imageNodeFlags('ponger'),
+    serverCpu: pin ? '1' : undefined,
+    loadCpu: pin ? '0' : undefined,
+  };
+  const sink = startProcess({ name: 'otlp-sink', args: [SINK], env: { PORT: '0' }, cpus: common.loadCpu, keepStdout: true });
+  const results = Object.fromEntries(TRACED_MODES.map((m) => [m, [] as Round[]])) as Record<TracedMode, Round[]>;
+  try {
+    const sinkPort = await waitListening(sink);
+    for (let round = 1; round <= rounds; round++) {
+      for (const mode of TRACED_MODES) {
+        const r = roundOf((await measure({ ...common, mode, sinkPort })).server);
+        process.stderr.write(
+          `alternating: round ${String(round)}, ${mode}: untraced ${r.untracedUs.toFixed(1)}, traced ${r.tracedUs.toFixed(1)} µs/request (${String(r.requests)} requests)\n`,
+        );
+        results[mode].push(r);
+      }
+    }
+  } finally {
+    await sink.stop(1000);
+  }
+  const out = process.env['BENCH_OUT'] ?? here(`../${resultsFile('alternating.json', quick)}`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ rounds, pinned: pin, ...common, results }, null, 2)}\n`);
+  console.log(
+    `ponger over loopback, untraced and traced alternating every 200 ms in one process; wrk, 32 connections, ${String(measureSec)} s; ${String(rounds)} round(s); NODE_OPTIONS ${common.nodeOptions}; flags ${common.flags.join(' ') || 'none'}`,
+  );
+  for (const mode of TRACED_MODES) console.log(formatModeLine(mode, results[mode]));
+}
+
+if (import.meta.main) await main();
