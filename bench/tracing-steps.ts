@@ -1,7 +1,7 @@
 // `npm run bench:tracing-steps`: nanoseconds per call of each step an unsampled root request
 // takes through ponger's tracing (server-spans.ts: extract, startSpan, setSpan, context.with),
 // with the SDK's classes as telemetry.ts configures them (parent-based ratio sampler, its default
-// propagator: W3C + baggage + B3, AsyncLocalStorage context), once with the SDK's default
+// propagator: W3C + baggage, AsyncLocalStorage context), once with the SDK's default
 // RandomIdGenerator and once with ours (PooledIdGenerator, ADR 0016). Each generator runs in its
 // own process, so neither makes the tracer's call sites polymorphic for the other. Each step runs
 // BENCH_STEP_CALLS times (default 2,000,000; a quarter more before, as warm-up). A

@@ -1,6 +1,7 @@
 // Loopback HTTP servers with scripted behaviour, for the pinger unit tests, and an
 // identity-injecting proxy for the process tests.
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { listen } from '../../services/shared/src/listen.ts';
 import { closeNow } from './http.ts';
@@ -61,13 +62,35 @@ export const reset: Handler = (req) => {
   req.socket.destroy();
 };
 
+/** A W3C traceparent, version 00: trace id, parent (span) id, flags. */
+const TRACEPARENT = /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/;
+
+export interface IdentityProxy {
+  url: string;
+  /** trace id -> the span id this proxy wrote into the request's traceparent (its own span) */
+  spans: Map<string, string>;
+  close(): Promise<void>;
+}
+
 /**
- * Stands in for Linkerd's inbound proxy: forwards every request to `target`, replacing any
- * `l5d-client-id` with `identity` (what the proxy does for a request that arrived over mTLS).
+ * Stands in for Linkerd's inbound proxy with proxy tracing on: forwards every request to `target`,
+ * replacing any `l5d-client-id` with `identity` (what the proxy does for a request that arrived
+ * over mTLS), and writing a new span id, its own span's, into a W3C traceparent. linkerd2-proxy
+ * release/v2.359.0 linkerd/trace-context/src/propagation.rs and service.rs: with a span sink the
+ * proxy reads W3C first, then B3, and rewrites the span id only in the format it read, sampled or
+ * not; any other trace header (a b3 from the caller) passes unchanged.
  */
-export async function startIdentityProxy(target: string, identity: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function startIdentityProxy(target: string, identity: string): Promise<IdentityProxy> {
+  const spans = new Map<string, string>();
   const server = createServer((req, res) => {
-    const headers = { ...req.headers, 'l5d-client-id': identity };
+    const headers: IncomingHttpHeaders = { ...req.headers, 'l5d-client-id': identity };
+    const tp = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
+    if (tp) {
+      const [, traceId = '', flags = ''] = tp;
+      const spanId = randomBytes(8).toString('hex');
+      spans.set(traceId, spanId);
+      headers.traceparent = `00-${traceId}-${spanId}-${flags}`;
+    }
     const up = request(new URL(req.url ?? '/', target), { method: req.method, headers }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       upRes.pipe(res);
@@ -79,5 +102,5 @@ export async function startIdentityProxy(target: string, identity: string): Prom
     req.pipe(up);
   });
   const { port } = await listen(server, 0, '127.0.0.1');
-  return { url: `http://127.0.0.1:${port}`, close: () => closeNow(server) };
+  return { url: `http://127.0.0.1:${port}`, spans, close: () => closeNow(server) };
 }

@@ -54,7 +54,11 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
       .map((s) => s.exemplar?.labels.trace_id);
     expect(exemplars).to.include(TRACE_ID);
     // after the exemplar check: a bucket keeps only its latest exemplar, and both requests may fall in one
-    await httpRequest(app, '/ping', { headers: { 'x-b3-traceid': 'a'.repeat(32), 'x-b3-spanid': 'b'.repeat(16), 'x-b3-sampled': '1' } });
+    // behind a Linkerd proxy with tracing on, traceparent names the proxy's span while a caller's b3
+    // still names the caller's: the W3C context must win
+    await httpRequest(app, '/ping', {
+      headers: { traceparent: `00-${'a'.repeat(32)}-${'c'.repeat(16)}-01`, b3: `${'a'.repeat(32)}-${'b'.repeat(16)}-1` },
+    });
 
     // two pipelined requests on one connection: the second response is written from the first's
     // context, and each access line must still carry its own request's trace
@@ -106,9 +110,9 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
       ).to.deep.equal([span?.spanId]);
     }
     expect(
-      servers.some((s) => s.traceId === 'a'.repeat(32)),
-      'B3 context accepted',
-    ).to.equal(true);
+      servers.find((s) => s.traceId === 'a'.repeat(32))?.parentSpanId,
+      "traceparent (the proxy's span) wins over a b3 header",
+    ).to.equal('c'.repeat(16));
   });
 
   it('survives an unreachable collector: requests still served, few warnings, clean exit', async () => {

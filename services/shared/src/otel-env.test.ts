@@ -8,6 +8,8 @@ const refused = (env: Record<string, string>): ConfigError => thrown(() => check
 const ENDPOINT = 'an http:// or https:// URL with host, no credentials';
 const EXPORTERS = 'a comma-separated list of otlp, zipkin, console, or none alone';
 const PROPAGATORS = 'a comma-separated list of tracecontext, baggage, b3, b3multi, or none alone';
+const B3_FIRST =
+  "b3 and b3multi listed before tracecontext (the last one listed wins; behind Linkerd's proxies only traceparent names their span)";
 const SAMPLERS = 'one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio';
 const PROTOCOLS = 'one of http/json';
 const MS = 'a number of milliseconds > 0';
@@ -28,7 +30,9 @@ describe('shared/otel-env', () => {
       { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
       { OTEL_TRACES_SAMPLER_ARG: '0' },
       { OTEL_TRACES_SAMPLER_ARG: '1' },
-      { OTEL_PROPAGATORS: 'tracecontext,baggage,b3' },
+      { OTEL_PROPAGATORS: 'b3,tracecontext,baggage' },
+      { OTEL_PROPAGATORS: 'b3multi, b3, tracecontext' },
+      { OTEL_PROPAGATORS: 'b3' },
       { OTEL_PROPAGATORS: 'tracecontext, ,baggage,' }, // empty items are dropped upstream
       { OTEL_PROPAGATORS: 'none' },
       { OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100' },
@@ -76,6 +80,8 @@ describe('shared/otel-env', () => {
       ['OTEL_TRACES_SAMPLER_ARG', 'half', 'a number in 0..1'],
       ['OTEL_PROPAGATORS', 'w3c', PROPAGATORS],
       ['OTEL_PROPAGATORS', 'tracecontext,xray', PROPAGATORS],
+      ['OTEL_PROPAGATORS', 'tracecontext,baggage,b3', B3_FIRST],
+      ['OTEL_PROPAGATORS', 'b3, tracecontext, b3multi', B3_FIRST],
       ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', '-1', 'an integer >= 0'],
       ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'many', 'an integer >= 0'],
       ['OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', '1.5', 'an integer >= 0'],

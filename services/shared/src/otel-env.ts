@@ -6,7 +6,7 @@
 // Accepted values are the ones the installed packages act on (read at these versions):
 // - @opentelemetry/sdk-node 0.301.0 dist/sdk.mjs, utils.mjs, create-from-env.mjs: exporters
 //   otlp|zipkin|console|none (getSpanProcessorsFromEnv), propagators tracecontext|baggage|b3|b3multi|none
-//   (getPropagatorFromEnv), samplers (createSamplerFromEnv), OTEL_TRACES_SAMPLER_ARG in [0,1],
+//   (getPropagatorFromEnv; b3 after tracecontext is refused, see w3cWins), samplers (createSamplerFromEnv), OTEL_TRACES_SAMPLER_ARG in [0,1],
 //   OTEL_BSP_* > 0 (getNonNegativeNumberFromEnv), OTLP protocols grpc|http/json|http/protobuf
 //   (getOtlpProtocolFromEnv, compared untrimmed),
 //   OTEL_NODE_RESOURCE_DETECTORS names (getResourceDetectorsFromEnv).
@@ -62,6 +62,23 @@ function list(raw: string): string[] {
 }
 
 type Check = (raw: string, env: Env) => string | undefined;
+
+/**
+ * B3 (b3, b3multi) listed before tracecontext, when both are. A composite propagator extracts in
+ * list order and the later one wins (@opentelemetry/core 3.1.0 dist/propagation/composite.mjs
+ * extract: reduce over the list). Linkerd's proxies, with tracing on, take a request's W3C context
+ * first and rewrite only its traceparent with their own span id (linkerd2-proxy release/v2.359.0
+ * linkerd/trace-context/src/propagation.rs unpack_trace_context, increment_span_id): a b3 header
+ * from the caller still names the caller's span, and read last it would cut the proxies out of the
+ * trace.
+ */
+function w3cWins(items: readonly string[]): string | undefined {
+  const w3c = items.indexOf('tracecontext');
+  const lastB3 = Math.max(items.lastIndexOf('b3'), items.lastIndexOf('b3multi'));
+  return w3c !== -1 && lastB3 > w3c
+    ? "b3 and b3multi listed before tracecontext (the last one listed wins; behind Linkerd's proxies only traceparent names their span)"
+    : undefined;
+}
 
 /** A check returns undefined when the value is fine, else what was expected. */
 const oneOf =
@@ -147,7 +164,7 @@ export const OTEL_CHECKS: Readonly<Record<string, Check>> = {
   OTEL_EXPORTER_OTLP_TRACES_HEADERS: keyValues('comma-separated key=value pairs'),
   OTEL_TRACES_SAMPLER: oneOf(SAMPLERS, (s) => s),
   OTEL_TRACES_SAMPLER_ARG: number('a number in 0..1', (n) => n >= 0 && n <= 1),
-  OTEL_PROPAGATORS: listOf(PROPAGATORS, 'none'),
+  OTEL_PROPAGATORS: (raw, env) => listOf(PROPAGATORS, 'none')(raw, env) ?? w3cWins(list(raw)),
   OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: nonNegativeInt,
   OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: nonNegativeInt,
   OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: nonNegativeInt,

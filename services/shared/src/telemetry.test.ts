@@ -2,7 +2,7 @@
 // reads OTEL_* from process.env itself, so each test sets what it needs and restores it; the OTel
 // API globals the SDK registers are reset after each test so other tests are unaffected.
 import http from 'node:http';
-import { context, isSpanContextValid, propagation, trace } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
 import { expect } from 'chai';
 import { captureLogger } from '../../../test/support/capture-logger.ts';
@@ -106,7 +106,7 @@ describe('shared/telemetry', function () {
     return server;
   }
 
-  it('exports spans with the service name and version, cuts long attribute values, propagates W3C and B3, flushes at shutdown', async () => {
+  it('exports spans with the service name and version, cuts long attribute values, propagates W3C (no B3), flushes at shutdown', async () => {
     const r = await receive();
     const server = await start(r);
     // a long batch delay: the spans reach the receiver only because shutdown flushes them
@@ -133,9 +133,9 @@ describe('shared/telemetry', function () {
       span.end();
       return seen;
     });
-    // default propagators: W3C trace context written, B3 too (single header)
+    // default propagators (blank OTEL_PROPAGATORS is unset): W3C trace context and baggage, no B3
     expect(headers.traceparent).to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-    expect(headers.b3).to.match(/^[0-9a-f]{32}-[0-9a-f]{16}-1$/);
+    expect(headers).not.to.have.property('b3');
     expect(r.spans).to.deep.equal([]);
 
     await telemetry.shutdown(5000);
@@ -305,6 +305,32 @@ describe('shared/telemetry', function () {
     expect(headers).not.to.have.property('b3');
     await telemetry.shutdown(2000);
     expect(r.spans).to.deep.equal([]);
+  });
+
+  it('B3 only when OTEL_PROPAGATORS lists it, before tracecontext: then both are written, and a traceparent wins over a b3', async () => {
+    const proxied = { traceparent: `00-${'a'.repeat(32)}-${'c'.repeat(16)}-01`, b3: `${'a'.repeat(32)}-${'b'.repeat(16)}-1` };
+    const b3Only = { b3: `${'d'.repeat(32)}-${'e'.repeat(16)}-1` };
+    const parentOf = (carrier: Record<string, string>): string | undefined =>
+      trace.getSpanContext(propagation.extract(ROOT_CONTEXT, carrier))?.spanId;
+    const { logger } = captureLogger();
+    setEnv({ OTEL_TRACES_EXPORTER: 'none' });
+    telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: '1', logger });
+    expect(parentOf(proxied)).to.equal('c'.repeat(16));
+    expect(parentOf(b3Only), 'b3 ignored by default').to.equal(undefined);
+    await telemetry.shutdown(2000);
+    // the API keeps the first global propagator registered: let the second start register its own
+    trace.disable();
+    context.disable();
+    propagation.disable();
+
+    const server = await start();
+    setEnv({ OTEL_TRACES_EXPORTER: 'none', OTEL_PROPAGATORS: 'b3,tracecontext,baggage' });
+    telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: '1', logger });
+    expect(parentOf(proxied)).to.equal('c'.repeat(16));
+    expect(parentOf(b3Only)).to.equal('e'.repeat(16));
+    const headers = await context.with(propagation.extract(ROOT_CONTEXT, proxied), () => call(server));
+    expect(headers.traceparent).to.match(/^00-a{32}-/);
+    expect(headers.b3).to.match(/^a{32}-[0-9a-f]{16}-1$/);
   });
 
   it('a list of exporters is left to the SDK, and the log names it', async () => {

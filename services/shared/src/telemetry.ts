@@ -13,7 +13,6 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { B3Propagator } from '@opentelemetry/propagator-b3';
 import { Counter } from 'prom-client';
 import { BSP_DEFAULTS, FLUSH_TIMEOUT_MS } from './budgets.ts';
 import { PooledIdGenerator } from './id-generator.ts';
@@ -52,9 +51,16 @@ export interface Telemetry {
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
-/** The propagator when OTEL_PROPAGATORS is unset: W3C tracecontext + baggage, B3 accepted. */
+/**
+ * The propagator when OTEL_PROPAGATORS is unset: W3C tracecontext + baggage, the specification's
+ * and the SDK's default (sdk-node 0.301.0 dist/utils.mjs setupPropagator), named here so the
+ * tracing-steps benchmark measures the same one. No B3: Linkerd's proxies rewrite only
+ * traceparent, so a b3 header read after it would name the caller's span instead of the proxy's
+ * (otel-env.ts w3cWins), and each extra propagator costs every request (BENCHMARKS.md). B3 callers
+ * are served with OTEL_PROPAGATORS=b3,tracecontext,baggage.
+ */
 export function defaultPropagator(): CompositePropagator {
-  return new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator(), new B3Propagator()] });
+  return new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
 }
 
 /** true at the first call, then at most once per interval (the rate limit of the two warnings below) */
@@ -177,7 +183,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const instrumentations = [new HttpInstrumentation({ disableIncomingRequestInstrumentation: true })];
   setGlobalErrorHandler(rateLimitedReporter(logger, 'telemetry error (further ones rate-limited)'));
 
-  // OTEL_PROPAGATORS wins when set; default: W3C tracecontext + baggage, B3 accepted.
+  // OTEL_PROPAGATORS wins when set; default: W3C tracecontext + baggage.
   const textMapPropagator = !env.OTEL_PROPAGATORS?.trim() ? defaultPropagator() : undefined;
 
   // Unset or `otlp`: our OTLP/HTTP exporter behind a BatchSpanProcessor built as the SDK builds it
