@@ -26,6 +26,34 @@ function grafanaAdmin(): string {
   return `${kv['admin-user'] ?? 'admin'}:${kv['admin-password'] ?? ''}`;
 }
 
+interface JaegerSpan {
+  spanID: string;
+  processID: string;
+  references?: { refType: string; spanID: string }[];
+}
+interface JaegerTrace {
+  spans?: JaegerSpan[];
+  processes?: Record<string, { serviceName?: string; tags?: { key: string; value: unknown }[] }>;
+}
+
+/**
+ * A ponger span from pingpong-mesh whose parent is a span of Linkerd's proxy: service
+ * `linkerd-proxy` (proxy.tracing.traceServiceName, docs/upstream-facts.md). Without the W3C
+ * context the proxies rewrite, ponger's parent would be pinger's span.
+ */
+function pongerFollowsProxy(t: JaegerTrace): boolean {
+  const spans = t.spans ?? [];
+  const serviceOf = (s: JaegerSpan | undefined) => (s ? t.processes?.[s.processID] : undefined);
+  const byId = new Map(spans.map((s) => [s.spanID, s]));
+  return spans.some((s) => {
+    const p = serviceOf(s);
+    const inMesh = p?.tags?.some((x) => x.key === 'k8s.namespace.name' && x.value === 'pingpong-mesh');
+    if (p?.serviceName !== 'ponger' || !inMesh) return false;
+    const parent = byId.get(s.references?.find((r) => r.refType === 'CHILD_OF')?.spanID ?? '');
+    return serviceOf(parent)?.serviceName === 'linkerd-proxy';
+  });
+}
+
 describe('rollouts', () => {
   for (const ns of NAMESPACES) {
     for (const d of ['ponger', 'pinger']) {
@@ -108,6 +136,14 @@ describe('traces and dashboards', () => {
       };
       const services = (body.data ?? []).map((t) => Object.values(t.processes ?? {}).map((p) => p.serviceName));
       return services.some((s) => s.includes('pinger') && s.includes('ponger')) ? true : undefined;
+    });
+  });
+
+  it("in the mesh, ponger's span is the child of a Linkerd proxy's span (the proxies rewrite traceparent)", async () => {
+    const base = await serviceUrl('observability', 'jaeger', 16686);
+    await eventually('a pingpong-mesh trace where ponger follows a linkerd-proxy span', async () => {
+      const body = (await getJson(`${base}/api/traces?service=ponger&limit=50&lookback=1h`)) as { data?: JaegerTrace[] };
+      return (body.data ?? []).some(pongerFollowsProxy) ? true : undefined;
     });
   });
 
