@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exitedCleanly, hasTaskset, startProcess, waitListening } from './child.ts';
+import { exitedCleanly, figure, hasTaskset, resultLine, startProcess, waitListening } from './child.ts';
 import { wholeNumber } from './env.ts';
 import { MODES } from './in-process.ts';
 import { imageNodeFlags, manifestNodeOptions, resultsFile } from './settings.ts';
@@ -42,20 +42,15 @@ export interface ServerResult {
 
 /** The server's ALTERNATING_RESULT line, checked; throws naming what is wrong. */
 export function parseServerResult(lines: readonly string[]): ServerResult {
-  const line = lines.findLast((l) => l.startsWith('ALTERNATING_RESULT '));
-  if (line === undefined) throw new Error('no ALTERNATING_RESULT line in the server output');
-  const r = JSON.parse(line.slice('ALTERNATING_RESULT '.length)) as Record<string, unknown>;
-  const count = (v: unknown, what: string): number => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`ALTERNATING_RESULT: ${what} is ${JSON.stringify(v)}`);
-    return v;
-  };
+  const marker = 'ALTERNATING_RESULT';
+  const r = resultLine(lines, marker, 'server');
   const phase = (name: 'untraced' | 'traced'): Phase => {
     const p = (r[name] ?? {}) as Record<string, unknown>;
-    const requests = count(p['requests'], `${name}.requests`);
-    if (requests === 0) throw new Error(`ALTERNATING_RESULT: no request was served ${name}`);
-    return { requests, cpuUs: count(p['cpuUs'], `${name}.cpuUs`) };
+    const requests = figure(marker, p['requests'], `${name}.requests`);
+    if (requests === 0) throw new Error(`${marker}: no request was served ${name}`);
+    return { requests, cpuUs: figure(marker, p['cpuUs'], `${name}.cpuUs`) };
   };
-  return { untraced: phase('untraced'), traced: phase('traced'), tracedTotal: count(r['tracedTotal'], 'tracedTotal') };
+  return { untraced: phase('untraced'), traced: phase('traced'), tracedTotal: figure(marker, r['tracedTotal'], 'tracedTotal') };
 }
 
 export interface Round {

@@ -123,6 +123,19 @@ export async function exitedCleanly(child: Child, limitMs: number): Promise<void
     throw new Error(`${child.name} exited with ${String(exit.code ?? exit.signal)} (bounded at ${limitMs} ms)${describeExit(child)}`);
 }
 
+/** The JSON object of the last `MARKER {...}` line a child printed (its result); throws when there is none. */
+export function resultLine(lines: readonly string[], marker: string, who: string): Record<string, unknown> {
+  const line = lines.findLast((l) => l.startsWith(`${marker} `));
+  if (line === undefined) throw new Error(`no ${marker} line in the ${who} output`);
+  return JSON.parse(line.slice(marker.length + 1)) as Record<string, unknown>;
+}
+
+/** One figure of a result line: a finite number >= 0, else throws `MARKER: what is <value>`. */
+export function figure(marker: string, value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`${marker}: ${what} is ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** Poll GET url until it answers `status` (default 200). */
 export async function waitHttp(child: Child, url: string, timeoutMs = 15_000, status = 200): Promise<void> {
   let last = 'no answer';

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Child, exitedCleanly, hasTaskset, startProcess, waitListening } from './child.ts';
+import { type Child, exitedCleanly, figure, hasTaskset, resultLine, startProcess, waitListening } from './child.ts';
 import { wholeNumber } from './env.ts';
 import { imageNodeFlags, manifestNodeOptions, resultsFile } from './settings.ts';
 import { percentile } from './stats.ts';
@@ -39,14 +39,11 @@ export interface WorkerResult {
 
 /** The worker's IN_PROCESS_RESULT line, checked; throws naming what is wrong. */
 export function parseWorkerResult(lines: readonly string[]): WorkerResult {
-  const line = lines.findLast((l) => l.startsWith('IN_PROCESS_RESULT '));
-  if (line === undefined) throw new Error('no IN_PROCESS_RESULT line in the worker output');
-  const r = JSON.parse(line.slice('IN_PROCESS_RESULT '.length)) as Partial<WorkerResult>;
-  for (const k of ['requests', 'cpuUsPerRequest', 'spansPerRequest'] as const) {
-    const v = r[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`IN_PROCESS_RESULT: ${k} is ${JSON.stringify(v)}`);
-  }
-  return r as WorkerResult;
+  const r = resultLine(lines, 'IN_PROCESS_RESULT', 'worker');
+  const [requests, cpuUsPerRequest, spansPerRequest] = (['requests', 'cpuUsPerRequest', 'spansPerRequest'] as const).map((k) =>
+    figure('IN_PROCESS_RESULT', r[k], k),
+  ) as [number, number, number];
+  return { requests, cpuUsPerRequest, spansPerRequest };
 }
 
 export interface Variant {
