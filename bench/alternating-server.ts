@@ -1,5 +1,5 @@
 // One server process of `npm run bench:alternating` (bench/alternating.ts): ponger's app on a real
-// loopback socket behind a listener that switches every ALT_PHASE_MS (default 200) between the
+// loopback socket behind a listener that switches every 200 ms between the
 // app untraced and the app behind its SERVER-span wrapper (as createHttpServer builds it), and
 // adds up the CPU time and the requests of each phase. Both phases run in the same process, so the
 // VM's process-to-process speed swing (BENCHMARKS.md) is the same for both. Tracing is configured
@@ -15,9 +15,8 @@ import { APP_LIMITS, createLimitedServer } from '../services/shared/src/http-ser
 import { createLogger } from '../services/shared/src/logger.ts';
 import { withServerSpans } from '../services/shared/src/server-spans.ts';
 import { startTelemetry } from '../services/shared/src/telemetry.ts';
-import { wholeNumber } from './env.ts';
 
-const phaseMs = wholeNumber('ALT_PHASE_MS', process.env['ALT_PHASE_MS'], 200, 10, 10_000);
+const PHASE_MS = 200;
 const logger = createLogger({ service: 'ponger', fd: openSync('/dev/null', 'w') });
 const telemetry = await startTelemetry({ serviceName: 'ponger', serviceVersion: 'bench', logger });
 // after telemetry, as ponger's main does
@@ -56,7 +55,7 @@ const server = createLimitedServer(
 const switcher = setInterval(() => {
   account();
   current = current === 0 ? 1 : 0;
-}, phaseMs);
+}, PHASE_MS);
 
 process.on('SIGUSR2', () => {
   account();

@@ -33,6 +33,7 @@ describe('shared/otel-env', () => {
       { OTEL_PROPAGATORS: 'b3,tracecontext,baggage' },
       { OTEL_PROPAGATORS: 'b3multi, b3, tracecontext' },
       { OTEL_PROPAGATORS: 'b3' },
+      { OTEL_PROPAGATORS: 'b3,tracecontext,b3' }, // a repeated name keeps its first place upstream
       { OTEL_PROPAGATORS: 'tracecontext, ,baggage,' }, // empty items are dropped upstream
       { OTEL_PROPAGATORS: 'none' },
       { OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100' },

@@ -6,7 +6,8 @@
 // Accepted values are the ones the installed packages act on (read at these versions):
 // - @opentelemetry/sdk-node 0.301.0 dist/sdk.mjs, utils.mjs, create-from-env.mjs: exporters
 //   otlp|zipkin|console|none (getSpanProcessorsFromEnv), propagators tracecontext|baggage|b3|b3multi|none
-//   (getPropagatorFromEnv; b3 after tracecontext is refused, see w3cWins), samplers (createSamplerFromEnv), OTEL_TRACES_SAMPLER_ARG in [0,1],
+//   (getPropagatorFromEnv, which keeps each name's first place; b3 after tracecontext is refused,
+//   see w3cWins), samplers (createSamplerFromEnv), OTEL_TRACES_SAMPLER_ARG in [0,1],
 //   OTEL_BSP_* > 0 (getNonNegativeNumberFromEnv), OTLP protocols grpc|http/json|http/protobuf
 //   (getOtlpProtocolFromEnv, compared untrimmed),
 //   OTEL_NODE_RESOURCE_DETECTORS names (getResourceDetectorsFromEnv).
@@ -72,7 +73,8 @@ type Check = (raw: string, env: Env) => string | undefined;
  * from the caller still names the caller's span, and read last it would cut the proxies out of the
  * trace.
  */
-function w3cWins(items: readonly string[]): string | undefined {
+function w3cWins(listed: readonly string[]): string | undefined {
+  const items = [...new Set(listed)]; // as getPropagatorFromEnv: a repeated name keeps its first place
   const w3c = items.indexOf('tracecontext');
   const lastB3 = Math.max(items.lastIndexOf('b3'), items.lastIndexOf('b3multi'));
   return w3c !== -1 && lastB3 > w3c
