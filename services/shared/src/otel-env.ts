@@ -77,6 +77,7 @@ function w3cWins(listed: readonly string[]): string | undefined {
   const items = [...new Set(listed)]; // as getPropagatorFromEnv: a repeated name keeps its first place
   const w3c = items.indexOf('tracecontext');
   const lastB3 = Math.max(items.lastIndexOf('b3'), items.lastIndexOf('b3multi'));
+  // Stryker disable next-line EqualityOperator: two names never share an index, so > and >= agree
   return w3c !== -1 && lastB3 > w3c
     ? "b3 and b3multi listed before tracecontext (the last one listed wins; behind Linkerd's proxies only traceparent names their span)"
     : undefined;
