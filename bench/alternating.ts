@@ -67,22 +67,31 @@ export function roundOf(r: ServerResult): Round {
   return { untracedUs, tracedUs, keeps: untracedUs / tracedUs, requests: r.untraced.requests + r.traced.requests };
 }
 
-/** One line per mode: the medians of its rounds, and each round's share kept. */
-export function formatModeLine(mode: TracedMode, rounds: readonly Round[]): string {
+/** The medians of a mode's rounds, and each round's share kept. */
+export function summarizeRounds(rounds: readonly Round[]): string {
   const med = (f: (r: Round) => number): number => percentile(rounds.map(f), 50);
   const each = rounds.map((r) => `${(100 * r.keeps).toFixed(1)}%`).join(' / ');
-  return `${mode.padEnd(7)} untraced ${med((r) => r.untracedUs).toFixed(1)} µs/request, traced ${med((r) => r.tracedUs).toFixed(1)} µs/request: traced keeps ${(100 * med((r) => r.keeps)).toFixed(1)}% (rounds ${each})`;
+  return `untraced ${med((r) => r.untracedUs).toFixed(1)} µs/request, traced ${med((r) => r.tracedUs).toFixed(1)} µs/request: traced keeps ${(100 * med((r) => r.keeps)).toFixed(1)}% (rounds ${each})`;
 }
 
-export interface MeasureOptions {
-  mode: TracedMode;
-  sinkPort: number;
+/** One line per mode: the mode, then its summary. */
+export function formatModeLine(mode: TracedMode, rounds: readonly Round[]): string {
+  return `${mode.padEnd(7)} ${summarizeRounds(rounds)}`;
+}
+
+/** How each round runs: durations, the server's Node flags, and the CPUs of server and load. */
+export interface RoundSettings {
   warmupSec: number;
   measureSec: number;
   nodeOptions: string;
   flags: readonly string[];
   serverCpu: string | undefined;
   loadCpu: string | undefined;
+}
+
+export interface MeasureOptions extends RoundSettings {
+  mode: TracedMode;
+  sinkPort: number;
 }
 
 /** One round of one mode: a fresh server, a warm-up, the measured wrk run, the server's figures. */
@@ -110,29 +119,25 @@ export async function measure(o: MeasureOptions): Promise<{ server: ServerResult
   }
 }
 
-async function main(): Promise<void> {
-  if (findWrk() === undefined) throw new Error(wrkMissingMessage());
-  const quick = process.env['BENCH_QUICK'] === '1';
-  const rounds = wholeNumber('ALT_ROUNDS', process.env['ALT_ROUNDS'], quick ? 1 : 3, 1, 9);
-  const measureSec = wholeNumber('ALT_SECONDS', process.env['ALT_SECONDS'], quick ? 2 : 15, 1, 600);
-  const pin = availableParallelism() >= 2 && hasTaskset();
-  const common = {
-    warmupSec: quick ? 1 : 3,
-    measureSec,
-    nodeOptions: manifestNodeOptions('ponger'),
-    flags: imageNodeFlags('ponger'),
-    serverCpu: pin ? '1' : undefined,
-    loadCpu: pin ? '0' : undefined,
-  };
-  const sink = startProcess({ name: 'otlp-sink', args: [SINK], env: { PORT: '0' }, cpus: common.loadCpu, keepStdout: true });
-  const results = Object.fromEntries(TRACED_MODES.map((m) => [m, [] as Round[]])) as Record<TracedMode, Round[]>;
+export interface AlternatingRun extends RoundSettings {
+  rounds: number;
+}
+
+/** `rounds` rounds of each mode, interleaved, against one span sink (on loadCpu); each round's figures. */
+export async function runAlternating<M extends TracedMode>(
+  modes: readonly M[],
+  o: AlternatingRun,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<Record<M, Round[]>> {
+  const sink = startProcess({ name: 'otlp-sink', args: [SINK], env: { PORT: '0' }, cpus: o.loadCpu, keepStdout: true });
+  const results = Object.fromEntries(modes.map((m) => [m, [] as Round[]])) as Record<M, Round[]>;
   try {
     const sinkPort = await waitListening(sink);
-    for (let round = 1; round <= rounds; round++) {
-      for (const mode of TRACED_MODES) {
-        const r = roundOf((await measure({ ...common, mode, sinkPort })).server);
-        process.stderr.write(
-          `alternating: round ${String(round)}, ${mode}: untraced ${r.untracedUs.toFixed(1)}, traced ${r.tracedUs.toFixed(1)} µs/request (${String(r.requests)} requests)\n`,
+    for (let round = 1; round <= o.rounds; round++) {
+      for (const mode of modes) {
+        const r = roundOf((await measure({ ...o, mode, sinkPort })).server);
+        log(
+          `alternating: round ${String(round)}, ${mode}: untraced ${r.untracedUs.toFixed(1)}, traced ${r.tracedUs.toFixed(1)} µs/request (${String(r.requests)} requests)`,
         );
         results[mode].push(r);
       }
@@ -140,11 +145,28 @@ async function main(): Promise<void> {
   } finally {
     await sink.stop(1000);
   }
+  return results;
+}
+
+async function main(): Promise<void> {
+  if (findWrk() === undefined) throw new Error(wrkMissingMessage());
+  const quick = process.env['BENCH_QUICK'] === '1';
+  const pin = availableParallelism() >= 2 && hasTaskset();
+  const run: AlternatingRun = {
+    rounds: wholeNumber('ALT_ROUNDS', process.env['ALT_ROUNDS'], quick ? 1 : 3, 1, 9),
+    warmupSec: quick ? 1 : 3,
+    measureSec: wholeNumber('ALT_SECONDS', process.env['ALT_SECONDS'], quick ? 2 : 15, 1, 600),
+    nodeOptions: manifestNodeOptions('ponger'),
+    flags: imageNodeFlags('ponger'),
+    serverCpu: pin ? '1' : undefined,
+    loadCpu: pin ? '0' : undefined,
+  };
+  const results = await runAlternating(TRACED_MODES, run);
   const out = process.env['BENCH_OUT'] ?? here(`../${resultsFile('alternating.json', quick)}`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ rounds, pinned: pin, ...common, results }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ pinned: pin, ...run, results }, null, 2)}\n`);
   console.log(
-    `ponger over loopback, untraced and traced alternating every 200 ms in one process; wrk, 32 connections, ${String(measureSec)} s; ${String(rounds)} round(s); NODE_OPTIONS ${common.nodeOptions}; flags ${common.flags.join(' ') || 'none'}`,
+    `ponger over loopback, untraced and traced alternating every 200 ms in one process; wrk, 32 connections, ${String(run.measureSec)} s; ${String(run.rounds)} round(s); NODE_OPTIONS ${run.nodeOptions}; flags ${run.flags.join(' ') || 'none'}`,
   );
   for (const mode of TRACED_MODES) console.log(formatModeLine(mode, results[mode]));
 }

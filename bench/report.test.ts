@@ -58,6 +58,11 @@ describe('bench report', () => {
         sink: { requests: 10, spans: 3299 * 13 * 3, bytes: 1, rejected: 0, names: {} },
       }),
       ratio10: tp('(d)', 4800, 90),
+      oneProcess10: [
+        { untracedUs: 50, tracedUs: 62.5, keeps: 0.8, requests: 1000 },
+        { untracedUs: 60, tracedUs: 100, keeps: 0.6, requests: 1000 },
+        { untracedUs: 40, tracedUs: 45, keeps: 40 / 45, requests: 1000 },
+      ],
       sustained: sus('(e) ponger, full tracing', 150),
       sustainedNotel: sus('(f) ponger, tracing off', 120.4),
     });
@@ -80,6 +85,10 @@ describe('bench report', () => {
       /^1\.25x \(208\.3 vs 166\.7 µs\/request; .* 80\.0%\)$/,
     );
     expect(rows.find((r) => r.measurement === '(b)')?.result).to.contain('server CPU 98% of a core, 166.7 µs/request');
+    // the one-process figure is information beside the target, never a verdict
+    const one = rows.find((r) => r.measurement.startsWith('(d) vs (b) in one process'));
+    expect(one?.result).to.equal('untraced 50.0 µs/request, traced 62.5 µs/request: traced keeps 80.0% (rounds 80.0% / 60.0% / 88.9%)');
+    expect(one?.verdict).to.equal('');
     expect(rows.find((r) => r.measurement === '(c)')?.result).to.contain(
       '128,661 spans exported for 42,887 requests served (3.00 per request)',
     );
@@ -141,7 +150,7 @@ describe('bench report', () => {
     expect(full.measureSec).to.be.at.least(10);
     expect(full.sustainedSec).to.be.at.least(60);
     expect(full.pingerSec).to.be.at.least(60);
-    expect(full.only.size).to.equal(7);
+    expect(full.only.size).to.equal(8);
     // only a full run writes the committed record; smoke and partial runs go to the ignored local/
     expect(full.outFile).to.equal('bench/results/latest.json');
     expect(q.outFile).to.equal('bench/results/local/latest.json');

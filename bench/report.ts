@@ -1,5 +1,6 @@
 // Turns the raw figures into the targets of issue 13 (PASS/MISS/N/A, each with its figures), ONE
 // markdown table, and a plain list of the targets.
+import { type Round, summarizeRounds } from './alternating.ts';
 import type { PingerResult, SustainedResult, ThroughputResult } from './scenarios.ts';
 import { judge, ratio, type Target } from './stats.ts';
 
@@ -8,6 +9,8 @@ export interface Results {
   readonly notel?: ThroughputResult | undefined;
   readonly full?: ThroughputResult | undefined;
   readonly ratio10?: ThroughputResult | undefined;
+  /** 10% sampling, untraced and traced requests alternating in one process, each round's figures */
+  readonly oneProcess10?: readonly Round[] | undefined;
   /** full tracing, sustained load */
   readonly sustained?: SustainedResult | undefined;
   /** tracing off, sustained load */
@@ -95,6 +98,16 @@ function keeps(
   };
 }
 
+/** (d) and (b) in one process: the share tracing keeps by CPU per request, each round and the medians. */
+function oneProcessRow(rounds: readonly Round[]): Row {
+  return {
+    measurement: '(d) vs (b) in one process: 10% sampling, untraced and traced requests alternating every 200 ms (bench/alternating.ts)',
+    result: summarizeRounds(rounds),
+    target: "(information: without the VM's process-to-process swing)",
+    verdict: '',
+  };
+}
+
 function sustainedRow(s: SustainedResult | undefined, name: string, limit: number, missing: string): { target: Target; row?: Row } {
   if (!s) return { target: judge(name, Number.NaN, '<=', limit, ' MB', `not measured: needs ${missing}`) };
   const detail = `VmHWM ${fix(s.peakRssMb, 1)} MB at ${int(s.load.rps)} req/s for ${s.durationSec} s`;
@@ -133,6 +146,7 @@ export function evaluate(r: Results): { rows: Row[]; targets: Target[] } {
     targets.push(k.target);
     rows.push(...k.rows);
   }
+  if (r.oneProcess10 && r.oneProcess10.length > 0) rows.push(oneProcessRow(r.oneProcess10));
 
   const half = r.full?.half;
   const halfName = `p99 at half the traced max rate, evenly paced <= ${LIMITS.halfRateP99Ms} ms`;

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
+import { runAlternating } from './alternating.ts';
 import { evaluate, markdownTable, type Results, targetLines } from './report.ts';
 import { buildServices, pinger, sustained, type ThroughputResult, throughput } from './scenarios.ts';
 import { readSettings, SCENARIOS, type ScenarioName, type Settings, WRK_SCENARIOS } from './settings.ts';
@@ -84,6 +85,13 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
   results.notel = medianRound(rounds.notel);
   results.full = medianRound(rounds.full);
   results.ratio10 = medianRound(rounds.ratio10);
+  // (d) against (b) once more, both in one process (bench/alternating.ts): the VM's
+  // process-to-process swing, which moves (d)/(b) by more than its margin, is left out
+  await step('ponger-10pct-one-process', async () => {
+    const run = { rounds: s.rounds, warmupSec: s.warmupSec, measureSec: s.measureSec, flags: s.nodeFlags.ponger };
+    const cpus = { serverCpu: s.serverCpu, loadCpu: s.loadCpu, nodeOptions: o['ponger-10pct-one-process'] };
+    results.oneProcess10 = (await runAlternating(['10%'], { ...run, ...cpus }, log))['10%'];
+  });
   await step('sustained', async () => {
     results.sustained = await sustained(s, 'always_on', '(e) ponger, full tracing', o.sustained);
   });

@@ -7,7 +7,16 @@ import { entrypointNodeFlags } from '../scripts/docker/dockerfile-check.ts';
 import { hasTaskset } from './child.ts';
 import { wholeNumber } from './env.ts';
 
-export const SCENARIOS = ['bare', 'ponger-notel', 'ponger-full', 'ponger-10pct', 'sustained', 'sustained-notel', 'pinger'] as const;
+export const SCENARIOS = [
+  'bare',
+  'ponger-notel',
+  'ponger-full',
+  'ponger-10pct',
+  'ponger-10pct-one-process',
+  'sustained',
+  'sustained-notel',
+  'pinger',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 /** Scenarios whose load comes from wrk (all but the pinger's, which makes its own). */
 export const WRK_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((n) => n !== 'pinger');
