@@ -6,7 +6,7 @@
 // by the OTEL_* variables as in ponger; logs go to /dev/null (synchronous writes, as to stdout).
 // Prints {"listening":PORT}; SIGUSR2 zeroes the figures (after a warm-up); SIGTERM closes the
 // server, flushes the spans and prints ALTERNATING_RESULT {"untraced":{requests,cpuUs},
-// "traced":{requests,cpuUs},"tracedTotal"}, then exits 0.
+// "traced":{requests,cpuUs},"tracedTotal","spans":{exported,dropped,failed}}, then exits 0.
 import { openSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,7 +71,8 @@ process.once('SIGTERM', () => {
   server.closeAllConnections();
   server.close(async () => {
     await telemetry.shutdown(3000);
-    process.stdout.write(`ALTERNATING_RESULT ${JSON.stringify({ untraced, traced, tracedTotal })}\n`);
+    const result = { untraced, traced, tracedTotal, spans: telemetry.spans };
+    process.stdout.write(`ALTERNATING_RESULT ${JSON.stringify(result)}\n`);
     process.exit(0);
   });
 });

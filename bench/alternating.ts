@@ -38,6 +38,8 @@ export interface ServerResult {
   traced: Phase;
   /** requests served traced since the start, warm-up included (each one a span at 100%) */
   tracedTotal: number;
+  /** spans the batch processor finished with: sent, dropped with its queue full, lost in a failed export */
+  spans: { exported: number; dropped: number; failed: number };
 }
 
 /** The server's ALTERNATING_RESULT line, checked; throws naming what is wrong. */
@@ -50,7 +52,18 @@ export function parseServerResult(lines: readonly string[]): ServerResult {
     if (requests === 0) throw new Error(`${marker}: no request was served ${name}`);
     return { requests, cpuUs: figure(marker, p['cpuUs'], `${name}.cpuUs`) };
   };
-  return { untraced: phase('untraced'), traced: phase('traced'), tracedTotal: figure(marker, r['tracedTotal'], 'tracedTotal') };
+  const spans = (r['spans'] ?? {}) as Record<string, unknown>;
+  const [exported, dropped, failed] = (['exported', 'dropped', 'failed'] as const).map((k) => figure(marker, spans[k], `spans.${k}`)) as [
+    number,
+    number,
+    number,
+  ];
+  return {
+    untraced: phase('untraced'),
+    traced: phase('traced'),
+    tracedTotal: figure(marker, r['tracedTotal'], 'tracedTotal'),
+    spans: { exported, dropped, failed },
+  };
 }
 
 export interface Round {
