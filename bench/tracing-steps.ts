@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   type IdGenerator,
   ParentBasedSampler,
@@ -19,7 +20,6 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { PooledIdGenerator } from '../services/shared/src/id-generator.ts';
-import { defaultPropagator } from '../services/shared/src/telemetry.ts';
 import { wholeNumber } from './env.ts';
 
 export const GENERATORS = { sdk: () => new RandomIdGenerator(), pooled: () => new PooledIdGenerator() } as const;
@@ -44,7 +44,8 @@ export function measure(fn: () => unknown, calls: number): number {
 /** The steps with one id generator, in this process. */
 export function measureSteps(generator: Generator, calls: number): Step[] {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(defaultPropagator());
+  // the SDK's default propagator, which the services run (sdk-node 0.301.0 dist/utils.mjs setupPropagator)
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
   try {
     const ids: IdGenerator = GENERATORS[generator]();
     const sampler = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) });

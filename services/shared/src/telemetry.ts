@@ -6,13 +6,7 @@
 // instrumentations patch modules as they load.
 import { createRequire } from 'node:module';
 import { createNoopMeter, type Meter, type MeterProvider, type Counter as OtelCounter } from '@opentelemetry/api';
-import {
-  CompositePropagator,
-  getNumberFromEnv,
-  setGlobalErrorHandler,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '@opentelemetry/core';
+import { getNumberFromEnv, setGlobalErrorHandler } from '@opentelemetry/core';
 import { Counter } from 'prom-client';
 import { BSP_DEFAULTS, FLUSH_TIMEOUT_MS } from './budgets.ts';
 import { PooledIdGenerator } from './id-generator.ts';
@@ -49,18 +43,6 @@ export interface Telemetry {
   registerMetrics(registry: AppRegistry): void;
   /** flushes pending spans and stops the SDK, giving up after timeoutMs (default FLUSH_TIMEOUT_MS); never rejects */
   shutdown(timeoutMs?: number): Promise<void>;
-}
-
-/**
- * The propagator when OTEL_PROPAGATORS is unset: W3C tracecontext + baggage, the specification's
- * and the SDK's default (sdk-node 0.301.0 dist/utils.mjs setupPropagator), named here so the
- * tracing-steps benchmark measures the same one. No B3: Linkerd's proxies rewrite only
- * traceparent, so a b3 header read after it would name the caller's span instead of the proxy's
- * (otel-env.ts w3cWins), and each extra propagator costs every request (BENCHMARKS.md). B3 callers
- * are served with OTEL_PROPAGATORS=b3,tracecontext,baggage.
- */
-export function defaultPropagator(): CompositePropagator {
-  return new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
 }
 
 /** true at the first call, then at most once per interval (the rate limit of the two warnings below) */
@@ -183,8 +165,9 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const instrumentations = [new HttpInstrumentation({ disableIncomingRequestInstrumentation: true })];
   setGlobalErrorHandler(rateLimitedReporter(logger, 'telemetry error (further ones rate-limited)'));
 
-  // OTEL_PROPAGATORS wins when set; default: W3C tracecontext + baggage.
-  const textMapPropagator = !env.OTEL_PROPAGATORS?.trim() ? defaultPropagator() : undefined;
+  // Propagators: the SDK's, from OTEL_PROPAGATORS; unset, W3C tracecontext + baggage (sdk-node
+  // 0.301.0 dist/utils.mjs setupPropagator). No B3 by default (ADR 0008, amendment): Linkerd's
+  // proxies rewrite only traceparent, and otel-env.ts refuses a list with b3 after tracecontext.
 
   // Unset or `otlp`: our OTLP/HTTP exporter behind a BatchSpanProcessor built as the SDK builds it
   // (sdk-node 0.301.0 create-from-env.mjs createBatchSpanProcessorFromEnv: OTEL_BSP_* apply),
@@ -215,7 +198,6 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     serviceName: env.OTEL_SERVICE_NAME ?? options.serviceName,
     resource: defaultResource().merge(resourceFromAttributes({ 'service.version': options.serviceVersion })),
     instrumentations,
-    ...(textMapPropagator ? { textMapPropagator } : {}),
     spanLimits,
     // ids cut from a pool of crypto-random hex: about 300 ns less per request than the default
     idGenerator: new PooledIdGenerator(),
