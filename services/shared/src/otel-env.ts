@@ -150,6 +150,8 @@ const batchSize: Check = (raw, env) => {
   return Number(raw) <= queue ? undefined : `an integer > 0 and <= OTEL_BSP_MAX_QUEUE_SIZE (${queue})`;
 };
 
+const propagatorList = listOf(PROPAGATORS, 'none');
+
 /** The variables checked, in the order they are checked; docs/interfaces.md lists the same. */
 export const OTEL_CHECKS: Readonly<Record<string, Check>> = {
   OTEL_SDK_DISABLED: oneOf(['true', 'false'], (s) => s.trim().toLowerCase()),
@@ -167,7 +169,7 @@ export const OTEL_CHECKS: Readonly<Record<string, Check>> = {
   OTEL_EXPORTER_OTLP_TRACES_HEADERS: keyValues('comma-separated key=value pairs'),
   OTEL_TRACES_SAMPLER: oneOf(SAMPLERS, (s) => s),
   OTEL_TRACES_SAMPLER_ARG: number('a number in 0..1', (n) => n >= 0 && n <= 1),
-  OTEL_PROPAGATORS: (raw, env) => listOf(PROPAGATORS, 'none')(raw, env) ?? w3cWins(list(raw)),
+  OTEL_PROPAGATORS: (raw, env) => propagatorList(raw, env) ?? w3cWins(list(raw)),
   OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: nonNegativeInt,
   OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: nonNegativeInt,
   OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: nonNegativeInt,
