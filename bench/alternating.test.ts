@@ -51,6 +51,7 @@ describe('bench alternating (untraced and traced in one process)', function () {
       const { server, load } = await measure({
         mode: '100%',
         sinkPort: sink.port,
+        connections: 8,
         warmupSec: 1,
         measureSec: 1,
         nodeOptions: '',

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { exitedCleanly, figure, hasTaskset, resultLine, startProcess, waitListening } from './child.ts';
 import { wholeNumber } from './env.ts';
 import { MODES } from './in-process.ts';
-import { imageNodeFlags, manifestNodeOptions, resultsFile } from './settings.ts';
+import { imageNodeFlags, manifestNodeOptions, resultsFile, WRK_CONNECTIONS } from './settings.ts';
 import { percentile } from './stats.ts';
 import { findWrk, type LoadResult, runLoad, wrkMissingMessage } from './wrk.ts';
 
@@ -94,6 +94,8 @@ export function formatModeLine(mode: TracedMode, rounds: readonly Round[]): stri
 
 /** How each round runs: durations, the server's Node flags, and the CPUs of server and load. */
 export interface RoundSettings {
+  /** wrk's connections */
+  connections: number;
   warmupSec: number;
   measureSec: number;
   nodeOptions: string;
@@ -119,9 +121,9 @@ export async function measure(o: MeasureOptions): Promise<{ server: ServerResult
   });
   try {
     const url = `http://127.0.0.1:${String(await waitListening(server))}/ping`;
-    await runLoad({ url, connections: 32, durationSec: o.warmupSec, cpus: o.loadCpu });
+    await runLoad({ url, connections: o.connections, durationSec: o.warmupSec, cpus: o.loadCpu });
     server.child.kill('SIGUSR2');
-    const load = await runLoad({ url, connections: 32, durationSec: o.measureSec, cpus: o.loadCpu });
+    const load = await runLoad({ url, connections: o.connections, durationSec: o.measureSec, cpus: o.loadCpu });
     if (load.non2xx > 0 || load.errors > 0)
       throw new Error(`${server.name}: ${String(load.non2xx)} non-2xx answers, ${String(load.errors)} socket errors`);
     server.child.kill('SIGTERM');
@@ -166,6 +168,7 @@ async function main(): Promise<void> {
   const quick = process.env['BENCH_QUICK'] === '1';
   const pin = availableParallelism() >= 2 && hasTaskset();
   const run: AlternatingRun = {
+    connections: WRK_CONNECTIONS,
     rounds: wholeNumber('ALT_ROUNDS', process.env['ALT_ROUNDS'], quick ? 1 : 3, 1, 9),
     warmupSec: quick ? 1 : 3,
     measureSec: wholeNumber('ALT_SECONDS', process.env['ALT_SECONDS'], quick ? 2 : 15, 1, 600),
@@ -179,7 +182,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify({ pinned: pin, ...run, results }, null, 2)}\n`);
   console.log(
-    `ponger over loopback, untraced and traced alternating every 200 ms in one process; wrk, 32 connections, ${String(run.measureSec)} s; ${String(run.rounds)} round(s); NODE_OPTIONS ${run.nodeOptions}; flags ${run.flags.join(' ') || 'none'}`,
+    `ponger over loopback, untraced and traced alternating every 200 ms in one process; wrk, ${String(run.connections)} connections, ${String(run.measureSec)} s; ${String(run.rounds)} round(s); NODE_OPTIONS ${run.nodeOptions}; flags ${run.flags.join(' ') || 'none'}`,
   );
   for (const mode of TRACED_MODES) console.log(formatModeLine(mode, results[mode]));
 }

@@ -88,7 +88,13 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
   // (d) against (b) once more, both in one process (bench/alternating.ts): the VM's
   // process-to-process swing, which moves (d)/(b) by more than its margin, is left out
   await step('ponger-10pct-one-process', async () => {
-    const run = { rounds: s.rounds, warmupSec: s.warmupSec, measureSec: s.measureSec, flags: s.nodeFlags.ponger };
+    const run = {
+      connections: s.connections,
+      rounds: s.rounds,
+      warmupSec: s.warmupSec,
+      measureSec: s.measureSec,
+      flags: s.nodeFlags.ponger,
+    };
     const cpus = { serverCpu: s.serverCpu, loadCpu: s.loadCpu, nodeOptions: o['ponger-10pct-one-process'] };
     results.oneProcess10 = (await runAlternating(['10%'], { ...run, ...cpus }, log))['10%'];
   });

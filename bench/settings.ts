@@ -99,6 +99,9 @@ function readRounds(raw: string | undefined, quick: boolean): number {
   return wholeNumber('BENCH_ROUNDS', raw?.trim() === '' ? undefined : raw, quick ? 1 : 3, 1, 9);
 }
 
+/** wrk's connections in every throughput run (`npm run bench` and `npm run bench:alternating`). */
+export const WRK_CONNECTIONS = 32;
+
 export function readSettings(env: Readonly<Record<string, string | undefined>> = process.env): Settings {
   const quick = env['BENCH_QUICK'] === '1';
   const onlyRaw = (env['BENCH_ONLY'] ?? '')
@@ -120,7 +123,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
   const flagsOverride = readNodeFlags(env['BENCH_NODE_FLAGS']);
   return {
     quick,
-    connections: 32,
+    connections: WRK_CONNECTIONS,
     warmupSec: quick ? 1 : 3,
     measureSec: quick ? 1 : 15,
     rounds: readRounds(env['BENCH_ROUNDS'], quick),
