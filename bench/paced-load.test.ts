@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { nextResponse, pacedLoad } from './paced-load.ts';
+import { nextResponse, pacedLoad, parsePacedResult, runPaced } from './paced-load.ts';
 
 async function serve(delayMs: number, arrivals: number[]): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((_req, res) => {
@@ -87,6 +87,31 @@ describe('bench paced load generator', function () {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
+  });
+
+  it('runPaced runs the generator as its own process and reads its result line', async () => {
+    const arrivals: number[] = [];
+    const s = await serve(0, arrivals);
+    try {
+      const r = await runPaced({ url: s.url, rate: 100, durationSec: 0.3, connections: 2 });
+      expect(r).to.deep.include({ sent: 30, ok: 30, failed: 0 });
+      expect(arrivals).to.have.length(30);
+      expect(r.p99Ms).to.be.at.least(r.p50Ms).and.at.most(r.maxMs);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('reads a result line by its marker, names a bad figure, and takes null latencies only when nothing was answered', () => {
+    const line = (o: Record<string, unknown>): string => `PACED_RESULT ${JSON.stringify(o)}`;
+    const good = { sent: 10, ok: 10, failed: 0, rps: 100, p50Ms: 1, p99Ms: 2, maxMs: 3 };
+    expect(parsePacedResult(['{"sent":99}', line(good), 'noise'])).to.deep.equal(good);
+    const unanswered = parsePacedResult([line({ ...good, ok: 0, failed: 10, p50Ms: null, p99Ms: null, maxMs: null })]);
+    expect(unanswered).to.deep.include({ sent: 10, ok: 0, failed: 10 });
+    expect(unanswered.p99Ms).to.be.NaN;
+    expect(() => parsePacedResult([line({ ...good, p99Ms: null })])).to.throw('PACED_RESULT: p99Ms is null');
+    expect(() => parsePacedResult([line({ ...good, sent: '10' })])).to.throw('PACED_RESULT: sent is "10"');
+    expect(() => parsePacedResult(['{"sent":1}'])).to.throw('no PACED_RESULT line in the paced-load output');
   });
 
   it('counts failures and rejects bad options by name', async () => {

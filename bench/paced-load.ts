@@ -11,12 +11,12 @@
 // its own pauses put a p99 of 68 ms on a bare node:http server paced at 4,800 req/s, where this
 // client measures 2.7 ms (BENCHMARKS.md). It speaks only what our servers answer: HTTP/1.x with a
 // Content-Length; any other response, a closed connection or a timeout counts as failed.
-// Run as its own process: `node bench/paced-load.ts URL RATE DURATION_SEC [CONNECTIONS]` prints JSON;
+// Run as its own process: `node bench/paced-load.ts URL RATE DURATION_SEC [CONNECTIONS]` prints PACED_RESULT {json};
 // runPaced() does that, CPU-pinned, for the harness.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { exitedCleanly, startProcess } from './child.ts';
+import { exitedCleanly, figure, resultLine, startProcess } from './child.ts';
 import { percentile } from './stats.ts';
 
 export interface PacedOptions {
@@ -209,9 +209,25 @@ export async function runPaced(o: {
     keepStdout: true,
   });
   await exitedCleanly(child, (o.durationSec + 30) * 1000);
-  const line = child.lines.filter((l) => l.startsWith('{')).at(-1);
-  if (line === undefined) throw new Error('paced-load: no JSON result on stdout');
-  return JSON.parse(line) as PacedResult;
+  return parsePacedResult(child.lines);
+}
+
+const MARKER = 'PACED_RESULT';
+
+/**
+ * The generator's PACED_RESULT line, checked; throws naming what is wrong. The latencies are
+ * null in it (JSON has no NaN) only when nothing was answered, and read back as NaN.
+ */
+export function parsePacedResult(lines: readonly string[]): PacedResult {
+  const r = resultLine(lines, MARKER, 'paced-load');
+  const [sent, ok, failed, rps] = (['sent', 'ok', 'failed', 'rps'] as const).map((k) => figure(MARKER, r[k], k)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const latency = (k: 'p50Ms' | 'p99Ms' | 'maxMs'): number => (ok === 0 && r[k] === null ? Number.NaN : figure(MARKER, r[k], k));
+  return { sent, ok, failed, rps, p50Ms: latency('p50Ms'), p99Ms: latency('p99Ms'), maxMs: latency('maxMs') };
 }
 
 if (import.meta.main) {
@@ -221,5 +237,5 @@ if (import.meta.main) {
     process.exit(64);
   }
   const r = await pacedLoad({ url, rate: Number(rate), durationSec: Number(duration), connections: Number(connections ?? 32) });
-  process.stdout.write(`${JSON.stringify(r)}\n`);
+  process.stdout.write(`${MARKER} ${JSON.stringify(r)}\n`);
 }
