@@ -202,7 +202,6 @@ describe('hostile input: servers', function () {
         );
       return { scraped: p50(scraped), control: p50(other) };
     };
-    const quiet = await pingP50s(40);
     let stop = false;
     let scrapes = 0;
     const flood = Array.from({ length: 50 }, async () => {
@@ -215,8 +214,9 @@ describe('hostile input: servers', function () {
     const flooded = await pingP50s(40);
     stop = true;
     await Promise.all(flood);
-    const ms = (p: { scraped: number; control: number }): string => `${p.scraped.toFixed(1)} ms (control ${p.control.toFixed(1)} ms)`;
-    console.log(`      /ping p50 ${ms(quiet)} quiet, ${ms(flooded)} during ${scrapes} scrapes from 50 clients`);
+    console.log(
+      `      /ping p50 ${flooded.scraped.toFixed(1)} ms (control ${flooded.control.toFixed(1)} ms) during ${scrapes} scrapes from 50 clients`,
+    );
     expect(scrapes, 'the flood ran').to.be.above(50);
     expect(flooded.scraped).to.be.below(flooded.control * 3 + 2);
   });
