@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exitedCleanly, figure, hasTaskset, resultLine, startProcess, waitListening } from './child.ts';
+import { exitedCleanly, figure, figures, hasTaskset, resultLine, startProcess, waitListening } from './child.ts';
 import { wholeNumber } from './env.ts';
 import { MODES } from './in-process.ts';
 import { imageNodeFlags, manifestNodeOptions, resultsFile, WRK_CONNECTIONS } from './settings.ts';
@@ -52,17 +52,12 @@ export function parseServerResult(lines: readonly string[]): ServerResult {
     if (requests === 0) throw new Error(`${marker}: no request was served ${name}`);
     return { requests, cpuUs: figure(marker, p['cpuUs'], `${name}.cpuUs`) };
   };
-  const spans = (r['spans'] ?? {}) as Record<string, unknown>;
-  const [exported, dropped, failed] = (['exported', 'dropped', 'failed'] as const).map((k) => figure(marker, spans[k], `spans.${k}`)) as [
-    number,
-    number,
-    number,
-  ];
+  const spans = figures(marker, (r['spans'] ?? {}) as Record<string, unknown>, ['exported', 'dropped', 'failed'], 'spans.');
   return {
     untraced: phase('untraced'),
     traced: phase('traced'),
     tracedTotal: figure(marker, r['tracedTotal'], 'tracedTotal'),
-    spans: { exported, dropped, failed },
+    spans,
   };
 }
 

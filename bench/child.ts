@@ -136,6 +136,16 @@ export function figure(marker: string, value: unknown, what: string): number {
   return value;
 }
 
+/** The figures `keys` of a result line's object, each checked by `figure` and named `prefix` + key in its error. */
+export function figures<K extends string>(
+  marker: string,
+  r: Readonly<Record<string, unknown>>,
+  keys: readonly K[],
+  prefix = '',
+): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, figure(marker, r[k], `${prefix}${k}`)])) as Record<K, number>;
+}
+
 /** Poll GET url until it answers `status` (default 200). */
 export async function waitHttp(child: Child, url: string, timeoutMs = 15_000, status = 200): Promise<void> {
   let last = 'no answer';

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Child, exitedCleanly, figure, hasTaskset, resultLine, startProcess, waitListening } from './child.ts';
+import { type Child, exitedCleanly, figures, hasTaskset, resultLine, startProcess, waitListening } from './child.ts';
 import { wholeNumber } from './env.ts';
 import { imageNodeFlags, manifestNodeOptions, resultsFile } from './settings.ts';
 import { percentile } from './stats.ts';
@@ -39,11 +39,7 @@ export interface WorkerResult {
 
 /** The worker's IN_PROCESS_RESULT line, checked; throws naming what is wrong. */
 export function parseWorkerResult(lines: readonly string[]): WorkerResult {
-  const r = resultLine(lines, 'IN_PROCESS_RESULT', 'worker');
-  const [requests, cpuUsPerRequest, spansPerRequest] = (['requests', 'cpuUsPerRequest', 'spansPerRequest'] as const).map((k) =>
-    figure('IN_PROCESS_RESULT', r[k], k),
-  ) as [number, number, number];
-  return { requests, cpuUsPerRequest, spansPerRequest };
+  return figures('IN_PROCESS_RESULT', resultLine(lines, 'IN_PROCESS_RESULT', 'worker'), ['requests', 'cpuUsPerRequest', 'spansPerRequest']);
 }
 
 export interface Variant {

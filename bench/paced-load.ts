@@ -16,7 +16,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { exitedCleanly, figure, resultLine, startProcess } from './child.ts';
+import { exitedCleanly, figure, figures, resultLine, startProcess } from './child.ts';
 import { percentile } from './stats.ts';
 
 export interface PacedOptions {
@@ -220,12 +220,7 @@ const MARKER = 'PACED_RESULT';
  */
 export function parsePacedResult(lines: readonly string[]): PacedResult {
   const r = resultLine(lines, MARKER, 'paced-load');
-  const [sent, ok, failed, rps] = (['sent', 'ok', 'failed', 'rps'] as const).map((k) => figure(MARKER, r[k], k)) as [
-    number,
-    number,
-    number,
-    number,
-  ];
+  const { sent, ok, failed, rps } = figures(MARKER, r, ['sent', 'ok', 'failed', 'rps']);
   const latency = (k: 'p50Ms' | 'p99Ms' | 'maxMs'): number => (ok === 0 && r[k] === null ? Number.NaN : figure(MARKER, r[k], k));
   return { sent, ok, failed, rps, p50Ms: latency('p50Ms'), p99Ms: latency('p99Ms'), maxMs: latency('maxMs') };
 }

@@ -94,9 +94,11 @@ export async function runBench(s: Settings, log: (line: string) => void = (l) =>
       warmupSec: s.warmupSec,
       measureSec: s.measureSec,
       flags: s.nodeFlags.ponger,
+      nodeOptions: o['ponger-10pct-one-process'],
+      serverCpu: s.serverCpu,
+      loadCpu: s.loadCpu,
     };
-    const cpus = { serverCpu: s.serverCpu, loadCpu: s.loadCpu, nodeOptions: o['ponger-10pct-one-process'] };
-    results.oneProcess10 = (await runAlternating(['10%'], { ...run, ...cpus }, log))['10%'];
+    results.oneProcess10 = (await runAlternating(['10%'], run, log))['10%'];
   });
   await step('sustained', async () => {
     results.sustained = await sustained(s, 'always_on', '(e) ponger, full tracing', o.sustained);
