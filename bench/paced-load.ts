@@ -227,10 +227,10 @@ export function parsePacedResult(lines: readonly string[]): PacedResult {
 
 if (import.meta.main) {
   const [url, rate, duration, connections] = process.argv.slice(2);
-  if (url === undefined || rate === undefined || duration === undefined) {
-    process.stderr.write('usage: node bench/paced-load.ts URL RATE DURATION_SEC [CONNECTIONS]\n');
+  if (url === undefined || rate === undefined || duration === undefined || connections === undefined) {
+    process.stderr.write('usage: node bench/paced-load.ts URL RATE DURATION_SEC CONNECTIONS\n');
     process.exit(64);
   }
-  const r = await pacedLoad({ url, rate: Number(rate), durationSec: Number(duration), connections: Number(connections ?? 32) });
+  const r = await pacedLoad({ url, rate: Number(rate), durationSec: Number(duration), connections: Number(connections) });
   process.stdout.write(`${MARKER} ${JSON.stringify(r)}\n`);
 }
