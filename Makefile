@@ -1,4 +1,5 @@
-# Thin front door: every target runs one script under scripts/ (see `make help`).
+# Thin front door: each cluster target runs one script under scripts/; test, e2e and shellcheck
+# call npm or shellcheck directly (see `make help`).
 # Variables: CLUSTER (k3d cluster name, default "cluster"), USE_CURRENT_CONTEXT=1 (skip cluster
 # creation, use kubectl's current context), DRY_RUN=1 (print the commands, run nothing).
 SHELL := bash
@@ -38,10 +39,10 @@ down: ## Delete the k3d cluster (USE_CURRENT_CONTEXT=1: remove only what this re
 status: ## Pods per namespace, plus linkerd viz stat/edges when the mesh is up
 	scripts/status.sh
 
-images: ## Build pingpong/pinger and pingpong/ponger at the package.json version, import into k3d
+images: ## Build pingpong/pinger and pingpong/ponger at the package.json version, load into the cluster (k3d; kind or minikube with USE_CURRENT_CONTEXT=1)
 	scripts/images.sh
 
-zero-trust-demo: ## An intruder pod calls ponger: plain answers 200, mesh denies (403/refused)
+zero-trust-demo: ## An intruder pod calls ponger: plain answers 200, mesh denies (403)
 	scripts/zero-trust-demo.sh
 
 resilience-demo: ## Same fault (ponger: 50% 500s) in plain and mesh: success, latency, proxy retries and ejections
