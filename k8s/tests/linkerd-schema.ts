@@ -67,35 +67,56 @@ export function isLinkerdPolicy(apiVersion: string): boolean {
 
 const TARGET_KINDS = ['Server', 'HTTPRoute', 'GRPCRoute', 'Namespace'];
 const AUTHN_KINDS = ['MeshTLSAuthentication', 'NetworkAuthentication', 'ServiceAccount'];
+/** An HTTPRoute target may be Linkerd's or the Gateway API's (authorization_policy.rs `target`). */
+const HTTPROUTE_GROUPS = ['policy.linkerd.io', 'gateway.networking.k8s.io'];
+/** A Server's `accessPolicy` values (policy-controller/k8s/index/src/defaults.rs `DefaultPolicy::from_str`). */
+const ACCESS_POLICIES = ['all-authenticated', 'all-unauthenticated', 'cluster-authenticated', 'cluster-unauthenticated', 'deny', 'audit'];
 
-/** Linkerd policy-controller admission rules (policy-controller/src/admission.rs) on top of the schema. */
+/**
+ * Linkerd 2.20's policy-controller admission rules on top of the schema (edge-26.6.3:
+ * policy-controller/runtime/src/admission.rs `Validate<AuthorizationPolicySpec>`,
+ * `validate_identity_ref`, `Validate<ServerSpec>`; the target kinds from
+ * policy-controller/k8s/index/src/inbound/authorization_policy.rs `target`; docs/upstream-facts.md).
+ */
 function admissionErrors(obj: K8sObject): string[] {
   const errors: string[] = [];
   const spec = (obj['spec'] ?? {}) as Record<string, unknown>;
   if (obj.kind === 'AuthorizationPolicy') {
-    const target = spec['targetRef'] as { kind?: string; group?: string } | undefined;
+    const target = spec['targetRef'] as { kind?: string; group?: string; name?: string } | undefined;
     if (target && !TARGET_KINDS.includes(target.kind ?? ''))
       errors.push(`spec.targetRef.kind: expected one of ${TARGET_KINDS.join(', ')}, got ${String(target.kind)}`);
-    if (target?.kind === 'HTTPRoute' && target.group !== 'policy.linkerd.io') {
+    if (target?.kind === 'HTTPRoute' && !HTTPROUTE_GROUPS.includes(target.group ?? '')) {
       errors.push(
-        `spec.targetRef.group: Linkerd 2.20's admission accepts HTTPRoute targets of group policy.linkerd.io, got ${String(target.group)}`,
+        `spec.targetRef.group: an HTTPRoute target's group is one of ${HTTPROUTE_GROUPS.join(', ')}, got ${String(target.group)}`,
       );
     }
+    if (target?.kind === 'Namespace' && target.name !== obj.metadata.namespace)
+      errors.push(`spec.targetRef: cannot target another namespace: ${String(target.name)}`);
     const refs = (spec['requiredAuthenticationRefs'] ?? []) as { kind?: string }[];
     for (const [i, ref] of refs.entries()) {
       if (!AUTHN_KINDS.includes(ref.kind ?? ''))
         errors.push(`spec.requiredAuthenticationRefs[${i}].kind: expected one of ${AUTHN_KINDS.join(', ')}, got ${String(ref.kind)}`);
     }
+    const count = (kind: string) => refs.filter((r) => r.kind === kind).length;
     for (const kind of AUTHN_KINDS) {
-      if (refs.filter((r) => r.kind === kind).length > 1) errors.push(`spec.requiredAuthenticationRefs: only a single ${kind} may be set`);
+      if (count(kind) > 1) errors.push(`spec.requiredAuthenticationRefs: only a single ${kind} may be set`);
     }
+    if (count('MeshTLSAuthentication') === 1 && count('ServiceAccount') === 1)
+      errors.push('spec.requiredAuthenticationRefs: a MeshTLSAuthentication and ServiceAccount may not be set together');
   }
   if (obj.kind === 'MeshTLSAuthentication') {
-    const refs = (spec['identityRefs'] ?? []) as { kind?: string }[];
+    const refs = (spec['identityRefs'] ?? []) as { kind?: string; namespace?: string }[];
     for (const [i, ref] of refs.entries()) {
       if (!['ServiceAccount', 'Namespace'].includes(ref.kind ?? ''))
         errors.push(`spec.identityRefs[${i}].kind: expected ServiceAccount or Namespace, got ${String(ref.kind)}`);
+      if (ref.kind === 'Namespace' && ref.namespace !== undefined)
+        errors.push(`spec.identityRefs[${i}]: a Namespace identityRef is cluster-scoped and cannot have a namespace`);
     }
+  }
+  if (obj.kind === 'Server') {
+    const policy = spec['accessPolicy'];
+    if (policy !== undefined && !ACCESS_POLICIES.includes(String(policy)))
+      errors.push(`spec.accessPolicy: expected one of ${ACCESS_POLICIES.join(', ')}, got ${String(policy)}`);
   }
   return errors;
 }

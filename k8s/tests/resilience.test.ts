@@ -80,5 +80,8 @@ describeRendered('k8s: resilience for pinger -> ponger (mesh overlay only)', () 
     expect(broken('retry.linkerd.io/http', '5XX,50x')).to.throw(/retry\.linkerd\.io\/http: invalid retry condition "50x"/);
     expect(broken('balancer.linkerd.io/failure-accrual', 'consecutve')).to.throw(/failure-accrual: expected consecutive or unified/);
     expect(broken('retry.linkerd.io/limit', 'three')).to.throw(/retry\.linkerd\.io\/limit/);
+    expect(broken('retry.linkerd.io/limit', '0')).to.throw(/retry\.linkerd\.io\/limit: .*0 means the default 1, not none/);
+    expect(broken('retry.linkerd.io/http', '502-504')).to.not.throw();
+    expect(broken('retry.linkerd.io/http', '504-502')).to.throw(/invalid retry condition "504-502"/);
   });
 });

@@ -46,10 +46,16 @@ export function resilienceOf(service: K8sObject): Resilience {
   };
   const limit = Number(get('retry.linkerd.io/limit'));
   if (!Number.isInteger(limit) || limit < 1 || limit > 65535)
-    throw new Error(`retry.linkerd.io/limit: expected an integer 1..65535 (0 disables), got "${a['retry.linkerd.io/limit']}"`);
+    // 0 does not turn retries off: parse_http_retry drops it and, with other retry annotations set,
+    // retries once (docs/upstream-facts.md, "Linkerd: resilience")
+    throw new Error(
+      `retry.linkerd.io/limit: expected an integer 1..65535 (0 means the default 1, not none), got "${a['retry.linkerd.io/limit']}"`,
+    );
   const statuses = get('retry.linkerd.io/http');
   for (const cond of statuses.split(',')) {
-    const ok = /^(5xx|gateway-error)$/i.test(cond) || /^[1-5]\d\d(-[1-5]\d\d)?$/.test(cond);
+    // a range's start must not pass its end (parse_http_retry: `s <= e`)
+    const range = /^([1-5]\d\d)-([1-5]\d\d)$/.exec(cond);
+    const ok = /^(5xx|gateway-error)$/i.test(cond) || /^[1-5]\d\d$/.test(cond) || (range !== null && Number(range[1]) <= Number(range[2]));
     if (!ok) throw new Error(`retry.linkerd.io/http: invalid retry condition "${cond}" (5xx, gateway-error, a status or a range)`);
   }
   const accrual = get('balancer.linkerd.io/failure-accrual');

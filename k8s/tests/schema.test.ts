@@ -91,12 +91,40 @@ describeRendered('k8s: every rendered object validates against its API schema, s
       expected: /not a Linkerd 2\.20 kind\/version/,
     },
     {
-      name: 'an AuthorizationPolicy aimed at a Gateway API HTTPRoute',
+      name: 'an AuthorizationPolicy aimed at an HTTPRoute of neither Linkerd nor the Gateway API',
       source: () => linkerd('AuthorizationPolicy'),
       mutate: (a) => {
-        a.spec.targetRef = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'x' };
+        a.spec.targetRef = { group: 'example.com', kind: 'HTTPRoute', name: 'x' };
       },
-      expected: /targetRef\.group/,
+      expected:
+        /targetRef\.group: an HTTPRoute target's group is one of policy\.linkerd\.io, gateway\.networking\.k8s\.io, got example\.com/,
+    },
+    {
+      name: 'an AuthorizationPolicy aimed at another namespace',
+      source: () => linkerd('AuthorizationPolicy'),
+      mutate: (a) => {
+        a.spec.targetRef = { kind: 'Namespace', name: `not-${String(a.metadata.namespace)}` };
+      },
+      expected: /cannot target another namespace/,
+    },
+    {
+      name: 'an AuthorizationPolicy with a MeshTLSAuthentication and a ServiceAccount',
+      source: () => linkerd('AuthorizationPolicy'),
+      mutate: (a) => {
+        a.spec.requiredAuthenticationRefs = [
+          { group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name: 'a' },
+          { kind: 'ServiceAccount', name: 'b' },
+        ];
+      },
+      expected: /a MeshTLSAuthentication and ServiceAccount may not be set together/,
+    },
+    {
+      name: 'a Linkerd Server with a misspelt accessPolicy',
+      source: () => linkerd('Server'),
+      mutate: (s) => {
+        s.spec.accessPolicy = 'audti';
+      },
+      expected: /spec\.accessPolicy: expected one of .*audit, got audti/,
     },
     {
       name: 'an AuthorizationPolicy with two MeshTLSAuthentications',

@@ -35,10 +35,12 @@ LINKERD_SHA256_linux_arm64=""
 LINKERD_SHA256_darwin_amd64=""
 LINKERD_SHA256_darwin_arm64=""
 
-# Kubernetes 1.33 (Linkerd 2.20 supports 1.31-1.35).
+# Kubernetes 1.33: Linkerd 2.20's CLI refuses an API older than 1.31 and its CI runs k3s up to 1.35
+# (docs/upstream-facts.md, "Linkerd: install").
 K3S_IMAGE="rancher/k3s:v1.33.4-k3s1"
 
-# Gateway API CRDs: the version Linkerd 2.20 recommends (it supports 1.2.1-1.5.1).
+# Gateway API CRDs: the version `linkerd install` tells the user to apply; it refuses CRDs older
+# than v1.1.1 (docs/upstream-facts.md, "Linkerd: install").
 GATEWAY_API_VERSION="v1.2.1"
 GATEWAY_API_URL="https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml"
 
