@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { missingTool } from './support/manifests.ts';
 import { REPO_ROOT } from './support/repo.ts';
 import { hasCommand, run } from './support/run.ts';
 
@@ -430,7 +431,7 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
   });
 
   it("the fake answers as real kubectl renders the same objects with the scripts' jsonpath", function () {
-    if (!hasCommand('kubectl')) this.skip();
+    if (!hasCommand('kubectl')) missingTool(this, 'kubectl not on PATH (make tools)');
     const dir = mkdtempSync(path.join(tmpdir(), 'jsonpath-'));
     try {
       // one kubectl for all objects of a kind: a List is printed item by item with the per-item part

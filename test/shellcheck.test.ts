@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { missingTool } from './support/manifests.ts';
 import { REPO_ROOT } from './support/repo.ts';
 import { hasCommand, run } from './support/run.ts';
 
@@ -29,10 +30,7 @@ function shellScripts(): string[] {
 describe('shellcheck', function () {
   this.timeout(120_000);
   before(function () {
-    if (!hasCommand('shellcheck')) {
-      console.log('    shellcheck not installed: skipping (apt-get install -y shellcheck; .ci/run installs it)');
-      this.skip();
-    }
+    if (!hasCommand('shellcheck')) missingTool(this, 'shellcheck not installed (apt-get install -y shellcheck; .ci/run installs it)');
   });
 
   it('passes on every shell script in the repo', () => {

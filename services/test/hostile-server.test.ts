@@ -202,18 +202,25 @@ describe('hostile input: servers', function () {
         );
       return { scraped: p50(scraped), control: p50(other) };
     };
+    // Bounded whatever happens: the clients stop when the measure ends or fails, and at a deadline
+    // of their own should neither come.
     let stop = false;
     let scrapes = 0;
+    const deadline = performance.now() + 30_000;
     const flood = Array.from({ length: 50 }, async () => {
-      while (!stop) {
+      while (!stop && performance.now() < deadline) {
         await httpRequest(admin, '/metrics', { timeoutMs: 10_000 }).catch(() => undefined);
         scrapes++;
       }
     });
-    await new Promise((r) => setTimeout(r, 200));
-    const flooded = await pingP50s(40);
-    stop = true;
-    await Promise.all(flood);
+    let flooded: { scraped: number; control: number };
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      flooded = await pingP50s(40);
+    } finally {
+      stop = true;
+      await Promise.all(flood);
+    }
     console.log(
       `      /ping p50 ${flooded.scraped.toFixed(1)} ms (control ${flooded.control.toFixed(1)} ms) during ${scrapes} scrapes from 50 clients`,
     );

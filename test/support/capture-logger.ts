@@ -11,3 +11,9 @@ export function captureLogger(service = 'test'): Captured {
   const logger = createLogger({ service, level: 'debug', write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
   return { logger, lines };
 }
+
+/** A log line's fields without its time, for exact comparison. */
+export function untimed(line: Record<string, unknown>): Record<string, unknown> {
+  const { time: _time, ...rest } = line;
+  return rest;
+}

@@ -2,7 +2,7 @@ import { context, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { expect } from 'chai';
-import { captureLogger } from '../../../test/support/capture-logger.ts';
+import { captureLogger, untimed } from '../../../test/support/capture-logger.ts';
 import { find, parseExposition, sum, value } from '../../../test/support/exposition.ts';
 import { FakeClock } from '../../../test/support/fake-clock.ts';
 import { type Handler, pong, silent, startServer, type TestServer } from '../../../test/support/loopback-servers.ts';
@@ -47,7 +47,6 @@ function fakeClockPinger(over: Partial<PingerOptions> & Pick<PingerOptions, 'cli
 }
 
 /** A log line without its time, which the test does not control. */
-const untimed = ({ time: _time, ...rest }: Record<string, unknown>) => rest;
 
 describe('pinger: schedule + client + metrics', () => {
   it('refuses a maxInFlight that is not an integer >= 1, naming it', () => {

@@ -132,7 +132,8 @@ describe('pinger Scheduler', () => {
     }
   });
 
-  it('runs on the real monotonic clock without drift (bounded: 12 ticks of 25 ms)', async () => {
+  // Drift is the fake clock's to show (above), exactly; here only the wiring to the real timers.
+  it('runs on the real monotonic clock: 12 ticks of 25 ms within 2 s, and stop clears its timer', async () => {
     const seen: TickInfo[] = [];
     const scheduler = new Scheduler({ intervalMs: 25, onTick: (t) => seen.push(t), onError: () => {} });
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
@@ -143,10 +144,8 @@ describe('pinger Scheduler', () => {
     scheduler.stop();
     expect(timers(), 'stop clears the timer, which would hold the process open').to.equal(armed - 1);
     expect(seen.length).to.be.at.least(12);
-    const first = seen[0];
     const last = seen.at(-1);
-    if (first === undefined || last === undefined) throw new Error('no ticks');
-    expect(last.dueMs - first.dueMs).to.be.closeTo(last.k * 25, 1e-6); // dueMs is start + k * interval, in float ms
+    if (last === undefined) throw new Error('no ticks');
     // lateness is per-tick timer jitter, not accumulated; the bound is loose for loaded CI machines
     expect(last.lateMs).to.be.below(150);
   });

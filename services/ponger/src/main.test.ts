@@ -85,10 +85,16 @@ describe('ponger/main (spawned)', () => {
     expect(results.map((r) => `${r.status} ${r.body}`)).to.deep.equal(['200 pong', '200 pong', '200 pong']);
     const { code } = await c.exited;
     expect(code).to.equal(0);
-    const msgs = c.lines.map((l) => l.msg);
-    expect(msgs.indexOf('shutdown: readiness false, draining')).to.be.lessThan(msgs.indexOf('shutdown: closing servers'));
-    expect(msgs.indexOf('shutdown: closing servers')).to.be.lessThan(msgs.indexOf('shutdown: flushing telemetry'));
-    expect(msgs.at(-1)).to.equal('shutdown: done');
+    // every step, once, in order (a missing line fails too)
+    const steps = c.lines.map((l) => String(l.msg)).filter((m) => m.startsWith('shutdown: '));
+    expect(steps).to.deep.equal([
+      'shutdown: signal received',
+      'shutdown: readiness false, draining',
+      'shutdown: closing servers',
+      'shutdown: flushing telemetry',
+      'shutdown: done',
+    ]);
+    expect(c.lines.at(-1)?.msg).to.equal('shutdown: done');
   });
 
   it('a second signal exits at once with 130', async () => {

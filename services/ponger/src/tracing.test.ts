@@ -1,16 +1,15 @@
 // Spawned ponger exporting OTLP/HTTP JSON to a local sink: one SERVER span per request named by route, probes
 // and scrapes are not traced, incoming trace context is continued, and shutdown flushes spans.
 
-import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { expect } from 'chai';
 import { parseExposition } from '../../../test/support/exposition.ts';
 import { httpRequest } from '../../../test/support/http.ts';
 import { KIND, startTraceReceiver, type TraceReceiver } from '../../../test/support/otlp-receiver.ts';
 import { waitFor } from '../../../test/support/poll.ts';
+import { freePort } from '../../../test/support/ports.ts';
 import type { Service } from '../../../test/support/processes.ts';
 import { LOOPBACK_ANY_PORT, startService } from '../../../test/support/services.ts';
-import { listen } from '../../shared/src/listen.ts';
 
 const PINGER = 'pinger.pingpong-mesh.serviceaccount.identity.linkerd.cluster.local';
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -34,6 +33,8 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
       SHUTDOWN_DRAIN_MS: '0',
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      // nothing leaves before SIGTERM, however slow the machine: the spans below come from the shutdown flush
+      OTEL_BSP_SCHEDULE_DELAY: '60000',
     });
     const info = await child.listening();
     const app = info.app_port as number;
@@ -75,7 +76,7 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
       socket.on('error', reject);
     });
 
-    expect(receiver.spans).to.have.length(0); // default batch delay is 5 s: spans below arrive via the shutdown flush
+    expect(receiver.spans).to.have.length(0); // a batch delay of 60 s: the spans below arrive via the shutdown flush
     child.child.kill('SIGTERM');
     expect((await child.exited).code).to.equal(0);
     await waitFor(() => receiver.spans.length > 0, 3000, 'exported spans');
@@ -116,9 +117,7 @@ describe('ponger tracing (spawned, OTLP/HTTP to a local sink)', () => {
   });
 
   it('survives an unreachable collector: requests still served, few warnings, clean exit', async () => {
-    const closed = createServer();
-    const deadPort = (await listen(closed, 0, '127.0.0.1')).port;
-    closed.close();
+    const deadPort = await freePort();
     child = startService('ponger', {
       ...LOOPBACK_ANY_PORT,
       SHUTDOWN_DRAIN_MS: '0',

@@ -2,16 +2,12 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { captureLogger } from '../../../test/support/capture-logger.ts';
+import { captureLogger, untimed } from '../../../test/support/capture-logger.ts';
 import { httpRequest } from '../../../test/support/http.ts';
 import { Readiness } from './admin.ts';
 import { FLUSH_TIMEOUT_MS } from './budgets.ts';
 import { createShutdown, EXIT_MARGIN_MS } from './lifecycle.ts';
 import { listen } from './listen.ts';
-
-/** a log line's fields without its time, for exact comparison */
-const untimed = (l: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(l).filter(([k]) => k !== 'time'));
 
 describe('shared/lifecycle', () => {
   const servers: Server[] = [];

@@ -5,7 +5,7 @@ import http from 'node:http';
 import { context, isSpanContextValid, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
 import { expect } from 'chai';
-import { captureLogger } from '../../../test/support/capture-logger.ts';
+import { captureLogger, untimed } from '../../../test/support/capture-logger.ts';
 import { parseExposition, value } from '../../../test/support/exposition.ts';
 import { startServer, type TestServer } from '../../../test/support/loopback-servers.ts';
 import { decodeJsonTraces, KIND, type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../../test/support/otlp-receiver.ts';
@@ -49,10 +49,6 @@ function call(server: TestServer): Promise<http.IncomingHttpHeaders> {
       .on('error', reject);
   });
 }
-
-/** a log line's fields without its time, for exact comparison */
-const untimed = (l: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(l).filter(([k]) => k !== 'time'));
 
 const OTEL_KEYS = [
   'OTEL_SDK_DISABLED',
