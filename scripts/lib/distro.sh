@@ -123,7 +123,8 @@ load_images() {
 }
 
 # Say what was detected; on kind or minikube, say loudly when no CNI that enforces NetworkPolicy
-# runs (k3s enforces it with its embedded controller).
+# runs (k3s enforces it with its embedded controller, unless the host kernel lacks ipset: then k3s
+# only logs "Skipping network policy controller start"; docs/upstream-facts.md).
 describe_distro() {
   log "distribution: $DISTRO, cluster \"$DISTRO_CLUSTER\"; linkerd-cni paths: conf $CNI_NET_DIR, plugins $CNI_BIN_DIR; images loaded with '$(image_loader)'"
   [ "$DISTRO" != k3d ] || return 0
