@@ -2,23 +2,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { commands, dryRun, phases } from './support/dry-run.ts';
 import { missingTool } from './support/manifests.ts';
 import { REPO_ROOT } from './support/repo.ts';
 import { hasCommand, run } from './support/run.ts';
 
 const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-function dryRun(target: string, env: Record<string, string> = {}) {
-  const r = run('make', ['-s', '--no-print-directory', target, 'DRY_RUN=1'], { env: { ...process.env, ...env } });
-  expect(r.status, r.stderr).to.equal(0);
-  return r.stdout;
-}
-const phases = (out: string) => [...out.matchAll(/^==> \[([a-z-]+)\]/gm)].map((m) => m[1]);
-const commands = (out: string) =>
-  out
-    .split('\n')
-    .filter((l) => l.startsWith('+ '))
-    .map((l) => l.slice(2));
 function indexOf(cmds: string[], re: RegExp): number {
   const i = cmds.findIndex((c) => re.test(c));
   expect(i, `no command matches ${re}`).to.be.greaterThan(-1);

@@ -9,20 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { commands, dryRun, phases } from './support/dry-run.ts';
 import { REPO_ROOT } from './support/repo.ts';
 import { run } from './support/run.ts';
-
-const commands = (out: string) =>
-  out
-    .split('\n')
-    .filter((l) => l.startsWith('+ '))
-    .map((l) => l.slice(2));
-const phases = (out: string) => [...out.matchAll(/^==> \[([a-z-]+)\]/gm)].map((m) => m[1]);
-function dryRun(target: string) {
-  const r = run('make', ['-s', '--no-print-directory', target, 'DRY_RUN=1']);
-  expect(r.status, r.stderr).to.equal(0);
-  return r.stdout;
-}
 
 // A kubectl that records every call and answers nothing (no pod ever finishes).
 const FAKE_KUBECTL = `#!/usr/bin/env bash

@@ -1,39 +1,15 @@
 // Each invariant holds on every render, and each catches a deliberately broken manifest.
 import { expect } from 'chai';
 import { describeRendered, fixture, type K8sObject, type Loose, render } from '../../test/support/manifests.ts';
-import { pdbHpaCompatible } from './invariants-cluster.ts';
-import {
-  appFlowAllowed,
-  dnsBothProtocols,
-  networkPolicyPlacement,
-  pingerTargetResolves,
-  servicesSelectPods,
-} from './invariants-network.ts';
-import {
-  type Check,
-  imagesPinned,
-  probesOnDeclaredPorts,
-  resourcesEverywhere,
-  restrictedPods,
-  restrictedSecurityContext,
-} from './invariants-pods.ts';
-import { allowedImages, OBSERVABILITY_IMAGES, OVERLAYS } from './project.ts';
+import { SHOWCASE_INVARIANTS } from './invariants.ts';
+import { dnsBothProtocols, networkPolicyPlacement, servicesSelectPods } from './invariants-network.ts';
+import { type Check, imagesPinned, probesOnDeclaredPorts, resourcesEverywhere, restrictedPods } from './invariants-pods.ts';
+import { OBSERVABILITY_IMAGES, OVERLAYS } from './project.ts';
 
 const byName = fixture;
 const container = (objs: K8sObject[], name: string): Loose => byName(objs, 'Deployment', name).spec.template.spec.containers[0];
 
-const INVARIANTS: Record<string, Check> = {
-  restrictedSecurityContext,
-  probesOnDeclaredPorts,
-  resourcesEverywhere,
-  imagesPinned: imagesPinned(allowedImages()),
-  servicesSelectPods,
-  pingerTargetResolves,
-  dnsBothProtocols,
-  networkPolicyPlacement,
-  appFlowAllowed,
-  pdbHpaCompatible,
-};
+const INVARIANTS: Record<string, Check> = SHOWCASE_INVARIANTS;
 
 /** invariant, mutation of a correct render, message the invariant must report. */
 const BROKEN: [keyof typeof INVARIANTS, string, (objs: K8sObject[]) => void, RegExp][] = [

@@ -3,16 +3,9 @@
 // the next by exactly the step the README describes.
 import { expect } from 'chai';
 import { describeRendered, fixture, id, type K8sObject, type Loose, render } from '../../test/support/manifests.ts';
+import { SHOWCASE_INVARIANTS } from './invariants.ts';
 import { linkerdRefsResolve, meshInjected, pongerHttpOnlyFromPinger } from './invariants-cluster.ts';
-import {
-  appFlowAllowed,
-  dnsBothProtocols,
-  networkPolicyPlacement,
-  pingerTargetResolves,
-  servicesSelectPods,
-} from './invariants-network.ts';
-import { imagesPinned, probesOnDeclaredPorts, resourcesEverywhere, restrictedSecurityContext } from './invariants-pods.ts';
-import { allowedImages, OVERLAYS, ROLLOUT_NAMESPACE, ROLLOUT_STAGES } from './project.ts';
+import { OVERLAYS, ROLLOUT_NAMESPACE, ROLLOUT_STAGES } from './project.ts';
 
 const get = fixture;
 /** A render with the namespace and the traces switch taken out, to compare with the mesh overlay. */
@@ -25,18 +18,7 @@ describeRendered('k8s: the zero-trust rollout stages', () => {
       const objs = render(dir);
       expect(objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).to.deep.equal([ROLLOUT_NAMESPACE]);
       expect(objs.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== ROLLOUT_NAMESPACE).map(id)).to.deep.equal([]);
-      const checks = [
-        restrictedSecurityContext,
-        probesOnDeclaredPorts,
-        resourcesEverywhere,
-        imagesPinned(allowedImages()),
-        servicesSelectPods,
-        pingerTargetResolves,
-        dnsBothProtocols,
-        networkPolicyPlacement,
-        appFlowAllowed,
-        linkerdRefsResolve,
-      ];
+      const checks = [...Object.values(SHOWCASE_INVARIANTS), linkerdRefsResolve];
       expect(checks.flatMap((c) => c(objs))).to.deep.equal([]);
       expect(get(objs, 'Namespace', ROLLOUT_NAMESPACE).metadata.labels['pod-security.kubernetes.io/enforce']).to.equal('restricted');
     });

@@ -4,14 +4,16 @@
 // Each test prints the figure it measures.
 
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { expect } from 'chai';
+import { percentile } from '../../bench/stats.ts';
 import { find, parseExposition, value } from '../../test/support/exposition.ts';
 import { httpRequest } from '../../test/support/http.ts';
 import { parseManifests, podTemplate } from '../../test/support/manifests.ts';
 import { KIND, startTraceReceiver, type TraceReceiver } from '../../test/support/otlp-receiver.ts';
 import { pollUntil } from '../../test/support/poll.ts';
 import { type Service, spawnService, stopAll } from '../../test/support/processes.ts';
+import { openRaw } from '../../test/support/raw-socket.ts';
 import { repoPath } from '../../test/support/repo.ts';
 import { LOOPBACK_ANY_PORT, startService } from '../../test/support/services.ts';
 import { APP_LIMITS } from '../shared/src/http-server.ts';
@@ -24,16 +26,7 @@ async function startPonger(env: Record<string, string>): Promise<{ ponger: Servi
   return { ponger, app: info.app_port as number, admin: info.admin_port as number };
 }
 
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
-    s.on('error', reject);
-  });
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
-}
+const open = async (port: number) => (await openRaw(port)).socket;
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();

@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import { connect } from 'node:net';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -8,6 +7,7 @@ import { type Captured, captureLogger } from '../../../test/support/capture-logg
 import { parseExposition, value as sampleValue } from '../../../test/support/exposition.ts';
 import { httpRequest } from '../../../test/support/http.ts';
 import { pollUntil } from '../../../test/support/poll.ts';
+import { rawExchange } from '../../../test/support/raw-socket.ts';
 import { Readiness } from '../../shared/src/admin.ts';
 import { listen } from '../../shared/src/listen.ts';
 import { createPongerApp, type PongerApp } from './app.ts';
@@ -40,25 +40,6 @@ async function start(
 
 async function samples(r: Running) {
   return parseExposition(await r.ponger.registry.metrics());
-}
-
-/** Writes raw bytes on a fresh socket; resolves with what the server sent before closing. */
-function rawExchange(port: number, data: string | Buffer, timeoutMs = 3000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('server neither answered nor closed'));
-    }, timeoutMs);
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', () => {}); // a reset counts as closed
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    });
-    socket.write(data);
-  });
 }
 
 describe('ponger/app', () => {

@@ -1,37 +1,14 @@
 // The limited node:http server in-process, on port 0 with shortened limits: pipelining past the
 // limit, exact answers to malformed and late requests, timeouts at the time they name, shutdown.
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { expect } from 'chai';
 import { captureLogger } from '../../../test/support/capture-logger.ts';
 import { closeNow } from '../../../test/support/http.ts';
 import { pollUntil } from '../../../test/support/poll.ts';
+import { openRaw } from '../../../test/support/raw-socket.ts';
 import { ADMIN_LIMITS, APP_LIMITS, checkingIntervalMs, closeConnections, createLimitedServer, type HttpLimits } from './http-server.ts';
 import { listen } from './listen.ts';
-
-/** A raw loopback connection: everything the server sent, and whether it closed. */
-interface Raw {
-  socket: Socket;
-  text(): string;
-  closed: Promise<void>;
-  isClosed(): boolean;
-}
-
-function open(port: number): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    let isClosed = false;
-    const socket = connect(port, '127.0.0.1', () => resolve({ socket, text: () => text, closed, isClosed: () => isClosed }));
-    const closed = new Promise<void>((r) =>
-      socket.on('close', () => {
-        isClosed = true;
-        r();
-      }),
-    );
-    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-    socket.on('error', reject);
-  });
-}
 
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
 const statuses = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
@@ -50,7 +27,7 @@ describe('shared/http-server (limited node:http server)', () => {
     server = createLimitedServer(handler, { limits: { ...APP_LIMITS, ...limits }, logger: withLogger ? log.logger : undefined });
     const { port } = await listen(server, 0, '127.0.0.1');
     const connect = async () => {
-      const raw = await open(port);
+      const raw = await openRaw(port);
       sockets.push(raw.socket);
       return raw;
     };
