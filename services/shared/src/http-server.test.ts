@@ -57,7 +57,7 @@ describe('shared/http-server (limited node:http server)', () => {
     );
     const raw = await connect();
     raw.socket.write(GET('/').repeat(6)); // 3 in progress, the 4th gets the 503, 2 more parsed behind it
-    await new Promise((r) => setTimeout(r, 100));
+    await pollUntil(() => handled === 3 && raw.text().includes('HTTP/1.1 503'), 2000, 'three requests in progress and the 503');
     raw.socket.write(GET('/').repeat(1000)); // arrives after the 503: never read
     await Promise.race([raw.closed, new Promise((r) => setTimeout(r, 5000))]);
     expect(raw.isClosed(), 'the server closes the connection').to.equal(true);
@@ -132,7 +132,11 @@ describe('shared/http-server (limited node:http server)', () => {
 
   it('shutdown: keep-alive holds until closeConnections; then idle ones close now, busy ones after their answer, new ones at once', async () => {
     const delays: Record<string, number> = { '/slow': 300, '/slower': 600 };
-    const { server, connect } = await start((req, res) => void setTimeout(() => res.end('ok'), delays[req.url ?? ''] ?? 0));
+    const begun: string[] = [];
+    const { server, connect } = await start((req, res) => {
+      begun.push(req.url ?? '');
+      setTimeout(() => res.end('ok'), delays[req.url ?? ''] ?? 0);
+    });
     const busy = await connect();
     for (const n of [1, 2]) {
       busy.socket.write(GET('/'));
@@ -143,7 +147,7 @@ describe('shared/http-server (limited node:http server)', () => {
     idle.socket.write(GET('/'));
     await pollUntil(() => statuses(idle.text()).length === 1, 2000, 'the idle connection answered');
     busy.socket.write(GET('/slow') + GET('/slower'));
-    await new Promise((r) => setTimeout(r, 100)); // both are in progress
+    await pollUntil(() => begun.includes('/slow') && begun.includes('/slower'), 2000, '/slow and /slower in progress');
 
     expect(closeConnections(server)).to.equal(true);
     await idle.closed;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { captureLogger, untimed } from '../../../test/support/capture-logger.ts';
 import { httpRequest } from '../../../test/support/http.ts';
+import { pollUntil } from '../../../test/support/poll.ts';
 import { Readiness } from './admin.ts';
 import { FLUSH_TIMEOUT_MS } from './budgets.ts';
 import { createShutdown, EXIT_MARGIN_MS } from './lifecycle.ts';
@@ -18,15 +19,25 @@ describe('shared/lifecycle', () => {
     }
   });
 
-  async function slowServer(delayMs: number): Promise<{ server: Server; port: number }> {
-    const server = createServer((_req, res) => setTimeout(() => res.end('done'), delayMs));
+  /** Counts the requests a server has begun, so a test signals only once its request is in flight. */
+  function arrivals(): { count(): void; reached(n?: number): Promise<unknown> } {
+    let n = 0;
+    return { count: () => void n++, reached: (want = 1) => pollUntil(() => n >= want, 2000, `${want} request(s) at the server`) };
+  }
+
+  async function slowServer(delayMs: number): Promise<{ server: Server; port: number; arrived: () => Promise<unknown> }> {
+    const seen = arrivals();
+    const server = createServer((_req, res) => {
+      seen.count();
+      setTimeout(() => res.end('done'), delayMs);
+    });
     servers.push(server);
     const { port } = (await listen(server, 0, '127.0.0.1')) as AddressInfo;
-    return { server, port };
+    return { server, port, arrived: () => seen.reached() };
   }
 
   it('runs readiness-false, drain, close (in-flight finish), flush, exit 0 in order', async () => {
-    const { server, port } = await slowServer(150);
+    const { server, port, arrived } = await slowServer(150);
     const readiness = new Readiness();
     readiness.markReady();
     const steps: string[] = [];
@@ -45,7 +56,7 @@ describe('shared/lifecycle', () => {
       },
     });
     const inflight = httpRequest(port, '/');
-    await new Promise((r) => setTimeout(r, 20));
+    await arrived();
     shutdown.onSignal('SIGTERM');
     expect(readiness.ready).to.equal(false);
     const res = await inflight;
@@ -92,7 +103,7 @@ describe('shared/lifecycle', () => {
   });
 
   it('exits 1 when the deadline passes before requests finish', async () => {
-    const { server, port } = await slowServer(2000);
+    const { server, port, arrived } = await slowServer(2000);
     const codes: number[] = [];
     const { logger, lines } = captureLogger();
     const shutdown = createShutdown({
@@ -105,7 +116,7 @@ describe('shared/lifecycle', () => {
       exit: (c) => void codes.push(c),
     });
     const inflight = httpRequest(port, '/').catch((err: Error) => err);
-    await new Promise((r) => setTimeout(r, 20));
+    await arrived();
     const started = Date.now();
     shutdown.onSignal('SIGTERM');
     expect(await shutdown.done).to.equal(1);
@@ -168,7 +179,12 @@ describe('shared/lifecycle', () => {
   });
 
   it('closes keep-alive connections of a plain server once idle, including one whose request was in flight', async () => {
-    const server = createServer((req, res) => (req.url === '/slow' ? setTimeout(() => res.end('slow'), 200) : res.end('ok')));
+    const slow = arrivals();
+    const server = createServer((req, res) => {
+      if (req.url !== '/slow') return void res.end('ok');
+      slow.count();
+      setTimeout(() => res.end('slow'), 200);
+    });
     servers.push(server);
     server.keepAliveTimeout = 60_000;
     const { port } = (await listen(server, 0, '127.0.0.1')) as AddressInfo;
@@ -184,7 +200,7 @@ describe('shared/lifecycle', () => {
       );
     expect(await fetch('/')).to.equal('ok'); // an idle keep-alive connection
     const inflight = fetch('/slow'); // on a second connection, answered after the signal
-    await new Promise((r) => setTimeout(r, 50));
+    await slow.reached();
     const shutdown = createShutdown({
       readiness: new Readiness(),
       servers: [server],
@@ -204,6 +220,8 @@ describe('shared/lifecycle', () => {
     const budgets: number[] = [];
     const codes: number[] = [];
     const { logger, lines } = captureLogger();
+    // the drain moves a clock of the test's own: the budget is exact, however late real timers run
+    let clock = 5000;
     const shutdown = createShutdown({
       readiness: new Readiness(),
       servers: [],
@@ -212,14 +230,17 @@ describe('shared/lifecycle', () => {
       logger,
       flush: async (budgetMs) => void budgets.push(budgetMs),
       exit: (c) => void codes.push(c),
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
     });
     shutdown.onSignal('SIGTERM');
     expect(await shutdown.done).to.equal(0);
-    expect(budgets).to.have.length(1);
-    // deadline - drain - exit margin, less the time the drain took; + 1 for Date.now()'s whole milliseconds
-    expect(budgets[0]).to.be.within(100, 1000 - 700 - 100 + 1);
-    // past the deadline: the exit cancelled it, and a late signal does nothing
-    await new Promise((r) => setTimeout(r, 400));
+    // deadline - drain - exit margin
+    expect(budgets).to.deep.equal([1000 - 700 - EXIT_MARGIN_MS]);
+    // past the (real) deadline timer: the exit cancelled it, and a late signal does nothing
+    await new Promise((r) => setTimeout(r, 1100));
     shutdown.onSignal('SIGTERM');
     expect(codes).to.deep.equal([0]);
     expect(lines.map((l) => l.msg)).to.not.include.members(['shutdown: deadline passed, exiting', 'second signal: exiting at once']);
@@ -245,7 +266,16 @@ describe('shared/lifecycle', () => {
 
   it('ends silent and half-sent connections of a limited server at once, finishes the request in flight', async () => {
     const { createLimitedServer, ADMIN_LIMITS } = await import('./http-server.ts');
-    const server = createLimitedServer((_req, res) => void setTimeout(() => res.end('done'), 300), { limits: ADMIN_LIMITS });
+    const seen = arrivals();
+    const server = createLimitedServer(
+      (_req, res) => {
+        seen.count();
+        setTimeout(() => res.end('done'), 300);
+      },
+      { limits: ADMIN_LIMITS },
+    );
+    let connections = 0;
+    server.on('connection', () => connections++);
     servers.push(server);
     const { port } = await listen(server, 0, '127.0.0.1');
     const { connect } = await import('node:net');
@@ -253,7 +283,8 @@ describe('shared/lifecycle', () => {
     const half = connect(port, '127.0.0.1', () => half.write('GET / HTTP/1.1\r\nHost: x\r\n'));
     for (const s of [silent, half]) s.on('error', () => {});
     const inflight = httpRequest(port, '/');
-    await new Promise((r) => setTimeout(r, 100));
+    await seen.reached();
+    await pollUntil(() => connections >= 3, 2000, 'the three connections at the server');
     const shutdown = createShutdown({
       readiness: new Readiness(),
       servers: [server],

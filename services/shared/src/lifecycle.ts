@@ -27,7 +27,10 @@ export interface ShutdownOptions {
   flush: (budgetMs: number) => Promise<void>;
   logger: Logger;
   exit: (code: number) => void;
+  /** the drain's wait; default a timer (tests inject one that moves `now`) */
   sleep?: (ms: number) => Promise<void>;
+  /** milliseconds, for the time left before the deadline; default Date.now */
+  now?: () => number;
 }
 
 export interface Shutdown {
@@ -64,6 +67,7 @@ export function closeServer(server: Server, pollMs = 50): Promise<void> {
 export function createShutdown(options: ShutdownOptions): Shutdown {
   const { readiness, servers, drainMs, timeoutMs, stopWork, settle, flush, logger } = options;
   const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
   let started = false;
   let exited = false;
   let deadline: NodeJS.Timeout | undefined;
@@ -88,7 +92,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
       logger.info('shutdown: settling work in flight');
       await settle();
     }
-    const budgetMs = Math.max(0, Math.min(FLUSH_TIMEOUT_MS, deadlineAt - Date.now() - EXIT_MARGIN_MS));
+    const budgetMs = Math.max(0, Math.min(FLUSH_TIMEOUT_MS, deadlineAt - now() - EXIT_MARGIN_MS));
     logger.info('shutdown: flushing telemetry', { budget_ms: budgetMs });
     await flush(budgetMs);
     logger.info('shutdown: done');
@@ -104,7 +108,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
     started = true;
     logger.info('shutdown: signal received', { signal });
     stopWork?.();
-    deadlineAt = Date.now() + timeoutMs;
+    deadlineAt = now() + timeoutMs;
     deadline = setTimeout(() => {
       logger.error('shutdown: deadline passed, exiting', { timeout_ms: timeoutMs });
       for (const s of servers) s.closeAllConnections();
