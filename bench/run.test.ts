@@ -1,30 +1,21 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { startProcess } from '../test/support/processes.ts';
 import { wrkOrSkip } from './needs-wrk.ts';
 import { imageNodeFlags } from './settings.ts';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
 
 async function run(env: Record<string, string>, limitMs: number): Promise<{ code: unknown; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [RUN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '',
-    stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  // bounded whatever happens: the harness stops its own children on SIGTERM paths, SIGKILL is the last word
-  const kill = setTimeout(() => child.kill('SIGKILL'), limitMs);
-  const [code] = await once(child, 'close');
-  clearTimeout(kill);
-  return { code, stdout, stderr };
+  const child = startProcess({ name: 'bench', args: [RUN], env, baseEnv: process.env as Record<string, string> });
+  // bounded whatever happens: SIGTERM first, so the harness stops its own children; SIGKILL after 5 s
+  const timer = setTimeout(() => void child.stop(5000), limitMs);
+  const { code } = await child.exited;
+  clearTimeout(timer);
+  return { code, stdout: child.lines.map((l) => `${l}\n`).join(''), stderr: child.stderr.join('\n') };
 }
 
 describe('bench harness smoke run (BENCH_QUICK=1: ponger without and with full tracing, wrk)', function () {

@@ -2,12 +2,12 @@
 // anything else as it is); end to end (lightly): both services come up on loopback, pinger reports
 // a pong, one SIGINT stops both and the script exits 0.
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { expect } from 'chai';
 import { waitFor } from '../test/support/poll.ts';
-import { REPO_ROOT, repoPath } from '../test/support/repo.ts';
+import { type Child, startProcess } from '../test/support/processes.ts';
+import { repoPath } from '../test/support/repo.ts';
 import { entrypointNodeFlags } from './docker/dockerfile-check.ts';
 import { showLine } from './start-local.ts';
 
@@ -70,42 +70,41 @@ describe('scripts/start-local (npm start)', () => {
     }
   });
 
-  let child: ChildProcess | undefined;
-  after(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+  let child: Child | undefined;
+  // SIGTERM first: start-local then stops ponger and pinger (a SIGKILL alone would orphan them)
+  after(async () => {
+    await child?.stop(5000);
   });
 
   it('runs ponger and pinger, shows a successful ping, stops both on SIGINT with exit 0', async function () {
     this.timeout(40_000);
-    child = spawn(process.execPath, ['scripts/start-local.ts'], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', PONGER_PORT: '0', PONGER_ADMIN_PORT: '0', PINGER_ADMIN_PORT: '0', PING_INTERVAL_MS: '200' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const c = startProcess({
+      name: 'start-local',
+      args: ['scripts/start-local.ts'],
+      env: { PONGER_PORT: '0', PONGER_ADMIN_PORT: '0', PINGER_ADMIN_PORT: '0', PING_INTERVAL_MS: '200' },
     });
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    child.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
+    child = c;
+    const output = () => [...c.lines, ...c.stderr].join('\n');
     // Two children, two pipes: pinger's report of a ping can reach us before ponger's log line of
     // the same request, so wait for both (CI saw the ponger line arrive after pinger's).
     const pingerOk = /^pinger \| \[[\d:]+\] INFO: ping \{"outcome":"success","status":200,.*"client_id":"none"/m;
     const pongerOk = /^ponger \| \[[\d:]+\] INFO: GET \/ping 200 \{"method":"GET","route":"\/ping","status":200,/m;
     await waitFor(
-      () => (pingerOk.test(out) && pongerOk.test(out)) || child?.exitCode !== null,
+      () => (pingerOk.test(output()) && pongerOk.test(output())) || c.hasExited(),
       25_000,
       'a successful ping, logged by both services',
     );
-    expect(out).to.match(pingerOk);
-    expect(out).to.match(pongerOk);
+    expect(output()).to.match(pingerOk);
+    expect(output()).to.match(pongerOk);
     // each service runs with its image's Node flags, before its main
     const dockerfile = readFileSync(repoPath('services/Dockerfile'), 'utf8');
-    const argv = childCommandLines(child.pid as number).map((a) => a.slice(1));
+    const argv = childCommandLines(c.pid).map((a) => a.slice(1));
     for (const name of ['ponger', 'pinger'])
       expect(argv).to.deep.include([...entrypointNodeFlags(dockerfile, name), `services/${name}/src/main.ts`]);
-    expect(out).to.match(/start-local: ponger http:\/\/127\.0\.0\.1:\d+\/ping, metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
-    expect(out).to.match(/start-local: pinger metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
-    child.kill('SIGINT');
-    expect(await exited).to.equal(0);
-    expect(out).to.include('start-local: stopped (ponger 0, pinger 0)');
+    expect(output()).to.match(/start-local: ponger http:\/\/127\.0\.0\.1:\d+\/ping, metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(output()).to.match(/start-local: pinger metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    c.kill('SIGINT');
+    expect((await c.exited).code).to.equal(0);
+    expect(output()).to.include('start-local: stopped (ponger 0, pinger 0)');
   });
 });
