@@ -33,3 +33,4 @@ else
     --wait --timeout 300s
 fi
 is_dry_run || run kubectl wait --for=condition=Ready nodes --all --timeout=180s
+is_dry_run || warn_if_k3s_skipped_netpol "$CLUSTER"

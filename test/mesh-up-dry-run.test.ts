@@ -191,6 +191,13 @@ printf 'linkerd %s\\n' "$*" >>"$FAKE_STATE/calls"
 case "$1" in install | upgrade | install-cni | viz) echo "# manifest from linkerd $*" ;; esac
 if [ "$1" = install ] && [ "\${2:-}" != --crds ]; then touch "$FAKE_STATE/linkerd-installed"; fi
 `;
+// docker logs NAME: the node container's log from the state dir (k3d's nodes are containers)
+const FAKE_DOCKER = `#!/usr/bin/env bash
+printf 'docker %s\\n' "$*" >>"$FAKE_STATE/calls"
+if [ "$1" = logs ] && [ -f "$FAKE_STATE/docker-logs.$2" ]; then cat "$FAKE_STATE/docker-logs.$2"; exit 0; fi
+[ "$1" = logs ] && { echo "Error response from daemon: No such container: $2" >&2; exit 1; }
+exit 0
+`;
 const FAKE_RECORDER = (name: string) => `#!/usr/bin/env bash
 set -eu
 printf '${name} %s\\n' "$*" >>"$FAKE_STATE/calls"
@@ -203,7 +210,7 @@ class FakeCluster {
   constructor(nodes: FakeNode[]) {
     mkdirSync(this.bin);
     mkdirSync(this.state);
-    const tools: Record<string, string> = { kubectl: FAKE_KUBECTL, linkerd: FAKE_LINKERD };
+    const tools: Record<string, string> = { kubectl: FAKE_KUBECTL, linkerd: FAKE_LINKERD, docker: FAKE_DOCKER };
     for (const t of ['k3d', 'kind', 'minikube']) tools[t] = FAKE_RECORDER(t);
     for (const [name, text] of Object.entries(tools)) {
       writeFileSync(path.join(this.bin, name), text);
@@ -293,6 +300,22 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
       netpolWarning: true,
     },
   ];
+  it('k3d on a kernel without ipset: k3s skipped its NetworkPolicy controller, and cluster-up says so loudly', () => {
+    const f = fake([node('k3d-demo-server-0', 'k3s://k3d-demo-server-0')]);
+    f.set('daemonsets.kube-system', 'coredns');
+    // the line k3s logs (pkg/agent/netpol/netpol.go) among others
+    f.set(
+      'docker-logs.k3d-demo-server-0',
+      'time="x" level=info msg="Starting k3s agent"\ntime="x" level=warning msg="Skipping network policy controller start, ipset unavailable: ipset v7.19: Kernel error received: Invalid argument"\n',
+    );
+    const cluster = f.run('scripts/cluster-up.sh', []);
+    expect(cluster.status, cluster.stderr).to.equal(0);
+    expect(cluster.stderr).to.include('NetworkPolicy is NOT enforced');
+    expect(cluster.stderr).to.include('k3s in k3d-demo-server-0 logged: Skipping network policy controller start, ipset unavailable');
+    expect(cluster.stderr).to.include('modprobe ip_set');
+    expect(f.take()).to.include('docker logs k3d-demo-server-0');
+  });
+
   for (const d of distros) {
     it(d.what, () => {
       const f = fake(d.nodes);

@@ -122,24 +122,45 @@ load_images() {
   esac
 }
 
-# Say what was detected; on kind or minikube, say loudly when no CNI that enforces NetworkPolicy
-# runs (k3s enforces it with its embedded controller, unless the host kernel lacks ipset: then k3s
-# only logs "Skipping network policy controller start"; docs/upstream-facts.md).
+# The loud warning that the NetworkPolicies are decorative here: why, and how to get a cluster that
+# enforces them.
+netpol_warning() {
+  local why="$1" fix="$2"
+  log ''
+  log '!!! WARNING: NetworkPolicy is NOT enforced on this cluster !!!'
+  log "!!! $why"
+  log '!!! The policies in k8s/ and observability/ are applied but decorative: the L3/L4 claims of the'
+  log '!!! README do not hold here. Linkerd policy (identity, L7) in pingpong-mesh still holds. To'
+  log '!!! enforce them:'
+  log "!!!   $fix"
+  log ''
+}
+
+# k3s enforces NetworkPolicy with its embedded controller, unless the host kernel lacks ipset: then
+# it skips the controller with only a line in its log (k3s pkg/agent/netpol/netpol.go;
+# docs/upstream-facts.md). k3d's nodes are containers named as the nodes are; a node is Ready
+# only after that line would have been written.
+warn_if_k3s_skipped_netpol() {
+  local node="k3d-$1-server-0" skipped
+  skipped="$(docker logs "$node" 2>&1 | grep -m1 -o 'Skipping network policy controller start.*' || true)"
+  [ -n "$skipped" ] || return 0
+  netpol_warning "k3s in $node logged: $skipped (the host kernel has no ipset support)." \
+    "run k3d on a host whose kernel has ipset (modprobe ip_set), then: make down && make mesh-up"
+}
+
+# Say what was detected, and say loudly when NetworkPolicy is not enforced: on k3d when k3s skipped
+# its policy controller, on kind or minikube when no CNI that enforces it runs.
 describe_distro() {
   log "distribution: $DISTRO, cluster \"$DISTRO_CLUSTER\"; linkerd-cni paths: conf $CNI_NET_DIR, plugins $CNI_BIN_DIR; images loaded with '$(image_loader)'"
-  [ "$DISTRO" != k3d ] || return 0
   may_read_cluster || return 0
+  if [ "$DISTRO" = k3d ]; then
+    warn_if_k3s_skipped_netpol "$DISTRO_CLUSTER"
+    return 0
+  fi
   local ds
   ds=" $(kubectl -n kube-system get daemonsets --request-timeout=10s -o jsonpath='{.items[*].metadata.name}' 2>/dev/null || true) "
   case "$ds" in *" kindnet "* | *" calico-node "* | *" cilium "*) return 0 ;; esac
   local fix="kind create cluster with its default CNI (kindnet)"
   [ "$DISTRO" != minikube ] || fix="minikube start -p $DISTRO_CLUSTER --cni=calico   (or --cni=kindnet)"
-  log ''
-  log '!!! WARNING: NetworkPolicy is NOT enforced on this cluster !!!'
-  log "!!! $DISTRO \"$DISTRO_CLUSTER\" runs none of kindnet, calico-node, cilium in kube-system (minikube's"
-  log '!!! default bridge CNI, for one, ignores NetworkPolicy). The policies in k8s/ and observability/ are'
-  log '!!! applied but decorative: the L3/L4 claims of the README do not hold here. Linkerd policy'
-  log '!!! (identity, L7) in pingpong-mesh still holds. To enforce them, recreate the cluster:'
-  log "!!!   $fix"
-  log ''
+  netpol_warning "$DISTRO \"$DISTRO_CLUSTER\" runs none of kindnet, calico-node, cilium in kube-system (minikube's default bridge CNI, for one, ignores NetworkPolicy)." "$fix"
 }
