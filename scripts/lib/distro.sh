@@ -138,14 +138,25 @@ netpol_warning() {
 
 # k3s enforces NetworkPolicy with its embedded controller, unless the host kernel lacks ipset: then
 # it skips the controller with only a line in its log (k3s pkg/agent/netpol/netpol.go;
-# docs/upstream-facts.md). k3d's nodes are containers named as the nodes are; a node is Ready
-# only after that line would have been written.
+# docs/upstream-facts.md). The agent starts the controller once its node is configured, so the
+# server node's container log (k3d's nodes are containers named as the nodes are) is read until it
+# says either way, for up to a minute.
 warn_if_k3s_skipped_netpol() {
-  local node="k3d-$1-server-0" skipped
-  skipped="$(docker logs "$node" 2>&1 | grep -m1 -o 'Skipping network policy controller start.*' || true)"
-  [ -n "$skipped" ] || return 0
-  netpol_warning "k3s in $node logged: $skipped (the host kernel has no ipset support)." \
-    "run k3d on a host whose kernel has ipset (modprobe ip_set), then: make down && make mesh-up"
+  local node="k3d-$1-server-0" said i
+  docker inspect "$node" >/dev/null 2>&1 || return 0 # not a container here: nothing to read
+  for i in $(seq 30); do
+    said="$(docker logs "$node" 2>&1 | grep -m1 -o -e 'Skipping network policy controller start.*' -e 'Starting network policy controller' || true)"
+    case "$said" in
+      Skipping*)
+        netpol_warning "k3s in $node logged: $said (the host kernel has no ipset support)." \
+          "run k3d on a host whose kernel has ipset (modprobe ip_set), then: make down && make mesh-up"
+        return 0
+        ;;
+      Starting*) return 0 ;;
+    esac
+    [ "$i" -eq 30 ] || sleep 2
+  done
+  log "note: k3s in $node has not said within a minute whether its NetworkPolicy controller started (docker logs $node | grep 'network policy controller')"
 }
 
 # Say what was detected, and say loudly when NetworkPolicy is not enforced: on k3d when k3s skipped
