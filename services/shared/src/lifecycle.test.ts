@@ -216,6 +216,26 @@ describe('shared/lifecycle', () => {
     agent.destroy();
   });
 
+  it('drains on a real timer by default: nothing is closed before drainMs has passed', async () => {
+    const started = performance.now();
+    let flushedAfter = -1;
+    const shutdown = createShutdown({
+      readiness: new Readiness(),
+      servers: [],
+      drainMs: 200,
+      timeoutMs: 5000,
+      logger: captureLogger().logger,
+      flush: async () => {
+        flushedAfter = performance.now() - started;
+      },
+      exit: () => {},
+    });
+    shutdown.onSignal('SIGTERM');
+    expect(await shutdown.done).to.equal(0);
+    // a lower bound only: a loaded machine makes timers late, never early (1 ms for rounding)
+    expect(flushedAfter).to.be.at.least(199);
+  });
+
   it('gives the flush only the time left before the deadline', async () => {
     const budgets: number[] = [];
     const codes: number[] = [];
