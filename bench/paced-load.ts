@@ -11,7 +11,7 @@
 // its own pauses put a p99 of 68 ms on a bare node:http server paced at 4,800 req/s, where this
 // client measures 2.7 ms (BENCHMARKS.md). It speaks only what our servers answer: HTTP/1.x with a
 // Content-Length; any other response, a closed connection or a timeout counts as failed.
-// Run as its own process: `node bench/paced-load.ts URL RATE DURATION_SEC [CONNECTIONS]` prints PACED_RESULT {json};
+// Run as its own process: `node bench/paced-load.ts URL RATE DURATION_SEC CONNECTIONS` prints PACED_RESULT {json};
 // runPaced() does that, CPU-pinned, for the harness.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
