@@ -16,15 +16,24 @@
 import { containerPort, get, isObj, type K8sObject, type Obj, type PodTemplate, servicePort } from '../../test/support/manifests.ts';
 
 const KINDS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'] as const;
-// Old spellings, refused here with the current name. Core v0.159.0 keeps `otlphttp` as a deprecated
-// alias (exporter/otlphttpexporter/metadata.yaml `deprecated_type`); whether contrib 0.159.0 still
-// accepts the other three is not read here (its repository is too large to bring to this machine).
-// Either way the current name is the one to write.
+// Old spellings, refused here with the current name (docs/upstream-facts.md). Core v0.159.0 keeps
+// `otlp` and `otlphttp` as deprecated aliases (exporter/otlp*exporter/metadata.yaml
+// `deprecated_type`); contrib renamed `k8sattributes` and `spanmetrics`, keeping them as aliases
+// (pull requests #45901, #47963, both before v0.159.0).
 const DEPRECATED: Record<string, string> = {
   otlphttp: 'otlp_http',
   spanmetrics: 'span_metrics',
   k8sattributes: 'k8s_attributes',
-  healthcheck: 'health_check',
+};
+// The component types this check knows, by kind: the ones the showcase uses or documents, under
+// their current names. Any other type is refused as unknown, as the collector refuses a type its
+// build lacks (a misspelling such as `healthcheck` would otherwise show only as a crash-looping pod).
+const KNOWN: Record<(typeof KINDS)[number], readonly string[]> = {
+  receivers: ['otlp'],
+  processors: ['memory_limiter', 'batch', 'k8s_attributes'],
+  exporters: ['otlp_grpc', 'otlp_http', 'prometheus', 'debug'],
+  connectors: ['span_metrics', 'forward'],
+  extensions: ['health_check'],
 };
 // span attributes a client controls (or that grow without bound): never metric dimensions
 export const UNTRUSTED_DIMENSIONS = [
@@ -76,7 +85,8 @@ export function collectorProblems(cfg: Obj, ctx: CollectorContext): string[] {
     for (const id of defined[kind]) {
       const t = typeOf(id);
       if (DEPRECATED[t]) problems.push(`${kind}.${id}: "${t}" is a deprecated alias, expected "${DEPRECATED[t]}"`);
-      if (kind === 'exporters' && t === 'otlp') problems.push(`exporters.${id}: "otlp" is a deprecated alias, expected "otlp_grpc"`);
+      else if (kind === 'exporters' && t === 'otlp') problems.push(`exporters.${id}: "otlp" is a deprecated alias, expected "otlp_grpc"`);
+      else if (!KNOWN[kind].includes(t)) problems.push(`${kind}.${id}: unknown type "${t}", expected one of ${KNOWN[kind].join(', ')}`);
     }
   }
   const used: Record<string, Set<string>> = Object.fromEntries(KINDS.map((k) => [k, new Set<string>()]));

@@ -132,6 +132,14 @@ describeRendered('observability: OpenTelemetry Collector config', () => {
         /"spanmetrics" is a deprecated alias, expected "span_metrics"/,
       ],
       [
+        'an unknown component type (a misspelt extension)',
+        (c) => {
+          (c['extensions'] as Obj)['healthcheck'] = (c['extensions'] as Obj)['health_check'];
+          (get(c, 'service') as Obj)['extensions'] = ['healthcheck'];
+        },
+        /extensions\.healthcheck: unknown type "healthcheck", expected one of health_check/,
+      ],
+      [
         'an env variable the container does not set',
         (c) => ((get(c, 'exporters.prometheus') as Obj)['endpoint'] = '${env:POD_IP}:8889'),
         /\$\{env:POD_IP\} is used in the config but not set/,
