@@ -320,6 +320,20 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
     const ok = f.run('scripts/cluster-up.sh', []);
     expect(ok.status, ok.stderr).to.equal(0);
     expect(ok.stderr).to.not.include('NetworkPolicy is NOT enforced');
+
+    // k3s says neither (yet): 30 reads 2 s apart, then a note, no warning (a recording `sleep`
+    // stands in for the minute)
+    f.set('docker-logs.k3d-demo-server-0', 'time="x" level=info msg="Starting k3s agent"\n');
+    writeFileSync(path.join(f.bin, 'sleep'), FAKE_RECORDER('sleep'));
+    chmodSync(path.join(f.bin, 'sleep'), 0o755);
+    f.take();
+    const silent = f.run('scripts/cluster-up.sh', []);
+    expect(silent.status, silent.stderr).to.equal(0);
+    expect(silent.stderr).to.not.include('NetworkPolicy is NOT enforced');
+    expect(silent.stderr).to.include('k3s in k3d-demo-server-0 has not said within a minute whether its NetworkPolicy controller started');
+    const calls = f.take();
+    expect(calls.filter((c) => c === 'docker logs k3d-demo-server-0')).to.have.length(30);
+    expect(calls.filter((c) => c === 'sleep 2')).to.have.length(29);
   });
 
   for (const d of distros) {
