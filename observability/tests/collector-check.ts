@@ -25,9 +25,10 @@ const DEPRECATED: Record<string, string> = {
   spanmetrics: 'span_metrics',
   k8sattributes: 'k8s_attributes',
 };
-// The component types this check knows, by kind: the ones the showcase's config uses and the ones the
-// alias messages above suggest (add a type here with its source in docs/upstream-facts.md first). Any other type is refused as unknown, as the collector refuses a type its
-// build lacks (a misspelling such as `healthcheck` would otherwise show only as a crash-looping pod).
+// The component types this check knows, by kind: the ones the showcase's config uses and the ones
+// the alias messages above suggest (add a type here with its source in docs/upstream-facts.md
+// first). Any other type is refused as unknown, as the collector refuses a type its build lacks
+// (a misspelling such as `healthcheck` would otherwise show only as a crash-looping pod).
 const KNOWN: Record<(typeof KINDS)[number], readonly string[]> = {
   receivers: ['otlp'],
   processors: ['memory_limiter', 'batch', 'k8s_attributes'],
