@@ -212,12 +212,14 @@ class FakeCluster {
     mkdirSync(this.state);
     const tools: Record<string, string> = { kubectl: FAKE_KUBECTL, linkerd: FAKE_LINKERD, docker: FAKE_DOCKER };
     for (const t of ['k3d', 'kind', 'minikube']) tools[t] = FAKE_RECORDER(t);
-    for (const [name, text] of Object.entries(tools)) {
-      writeFileSync(path.join(this.bin, name), text);
-      chmodSync(path.join(this.bin, name), 0o755);
-    }
+    for (const [name, text] of Object.entries(tools)) this.tool(name, text);
     this.set('nodes', nodes.map(nodeLine).join(''));
     this.set('calls', '');
+  }
+  /** Puts an executable script named `name` first on the PATH the runs get. */
+  tool(name: string, script: string) {
+    writeFileSync(path.join(this.bin, name), script);
+    chmodSync(path.join(this.bin, name), 0o755);
   }
   set(file: string, text: string) {
     writeFileSync(path.join(this.state, file), text);
@@ -324,8 +326,7 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
     // k3s says neither (yet): 30 reads 2 s apart, then a note, no warning (a recording `sleep`
     // stands in for the minute)
     f.set('docker-logs.k3d-demo-server-0', 'time="x" level=info msg="Starting k3s agent"\n');
-    writeFileSync(path.join(f.bin, 'sleep'), FAKE_RECORDER('sleep'));
-    chmodSync(path.join(f.bin, 'sleep'), 0o755);
+    f.tool('sleep', FAKE_RECORDER('sleep'));
     f.take();
     const silent = f.run('scripts/cluster-up.sh', []);
     expect(silent.status, silent.stderr).to.equal(0);
