@@ -14,6 +14,7 @@ import {
   servicePorts,
 } from '../../test/support/manifests.ts';
 import type { Check } from './invariants-pods.ts';
+import { linkerdAppProtocol } from './linkerd-wire.ts';
 
 function templatesOf(objs: K8sObject[], svc: K8sObject): PodTemplate[] {
   const selector = (svc['spec'] as { selector?: Record<string, string> } | undefined)?.selector;
@@ -39,6 +40,22 @@ export const servicesSelectPods: Check = (objs) => {
   }
   return out;
 };
+
+/**
+ * Every Service port's `appProtocol` is one Linkerd reads: an unknown one (`grpc`, say) makes the
+ * proxies carry the port as opaque TCP, with no HTTP metrics for it (linkerdAppProtocol).
+ */
+export const appProtocolsKnownToLinkerd: Check = (objs) =>
+  objs
+    .filter((o) => o.kind === 'Service')
+    .flatMap((svc) =>
+      servicePorts(svc)
+        .filter((p) => p.appProtocol !== undefined && linkerdAppProtocol(p.appProtocol) === 'unknown')
+        .map(
+          (p) =>
+            `${id(svc)} port ${p.name ?? p.port}: appProtocol ${JSON.stringify(p.appProtocol)} is unknown to Linkerd, which then carries the port as opaque TCP; use http, kubernetes.io/h2c or linkerd.io/opaque`,
+        ),
+    );
 
 /** pinger's ponger.url (ConfigMap config.yaml, or PONGER_URL/TARGET env) names a rendered Service port. */
 export const pingerTargetResolves: Check = (objs) => {

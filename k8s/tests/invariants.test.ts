@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { describeRendered, fixture, type K8sObject, type Loose, render } from '../../test/support/manifests.ts';
 import { SHOWCASE_INVARIANTS } from './invariants.ts';
-import { dnsBothProtocols, networkPolicyPlacement, servicesSelectPods } from './invariants-network.ts';
+import { appProtocolsKnownToLinkerd, dnsBothProtocols, networkPolicyPlacement, servicesSelectPods } from './invariants-network.ts';
 import { type Check, imagesPinned, probesOnDeclaredPorts, resourcesEverywhere, restrictedPods } from './invariants-pods.ts';
 import { OBSERVABILITY_IMAGES, OVERLAYS } from './project.ts';
 
@@ -134,6 +134,14 @@ const BROKEN: [keyof typeof INVARIANTS, string, (objs: K8sObject[]) => void, Reg
     /targetPort web is not declared/,
   ],
   [
+    'appProtocolsKnownToLinkerd',
+    'appProtocol Linkerd does not know (opaque TCP to the proxies)',
+    (o) => {
+      byName(o, 'Service', 'ponger').spec.ports[0].appProtocol = 'grpc';
+    },
+    /Service .*ponger port http: appProtocol "grpc" is unknown to Linkerd/,
+  ],
+  [
     'pingerTargetResolves',
     'URL naming no Service',
     (o) => {
@@ -237,6 +245,7 @@ describeRendered('k8s: invariants of the rendered manifests', () => {
     resourcesEverywhere,
     imagesPinned: imagesPinned(OBSERVABILITY_IMAGES),
     servicesSelectPods,
+    appProtocolsKnownToLinkerd,
     dnsBothProtocols,
     networkPolicyPlacement,
   };

@@ -3,6 +3,7 @@
 import { pdbHpaCompatible } from './invariants-cluster.ts';
 import {
   appFlowAllowed,
+  appProtocolsKnownToLinkerd,
   dnsBothProtocols,
   networkPolicyPlacement,
   pingerTargetResolves,
@@ -17,6 +18,7 @@ export const SHOWCASE_INVARIANTS = {
   resourcesEverywhere,
   imagesPinned: imagesPinned(allowedImages()),
   servicesSelectPods,
+  appProtocolsKnownToLinkerd,
   pingerTargetResolves,
   dnsBothProtocols,
   networkPolicyPlacement,

@@ -61,3 +61,24 @@ export function reachable(policies: PoliciesByNamespace, c: Connection, mode: Tr
   if (c.to !== 'outside') sides.add(c.to.namespace);
   return [...sides].every((ns) => allowed(policies.get(ns) ?? [], ns, flow));
 }
+
+/**
+ * How Linkerd's outbound policy reads a Service port's `appProtocol`
+ * (policy-controller/core/src/outbound.rs `AppProtocol::from_str`, case-insensitive). Any other
+ * value is `Unknown`, which policy-controller/grpc/src/outbound.rs serves as opaque TCP: no
+ * per-request metrics, retries or balancing. No `appProtocol` at all leaves the proxy to detect
+ * the protocol.
+ */
+export function linkerdAppProtocol(appProtocol: string): 'http1' | 'http2' | 'opaque' | 'unknown' {
+  switch (appProtocol.toLowerCase()) {
+    case 'http':
+      return 'http1';
+    case 'kubernetes.io/h2c':
+      return 'http2';
+    case 'linkerd.io/tcp':
+    case 'linkerd.io/opaque':
+      return 'opaque';
+    default:
+      return 'unknown';
+  }
+}
