@@ -65,7 +65,9 @@ else
   if [ -z "$unmeshed" ]; then
     log "no pod in $OBS_NAMESPACE lacks its proxy: nothing to restart"
   else
-    mapfile -t deployments <<<"$unmeshed"
+    # a read loop, not mapfile: macOS ships bash 3.2, which has no mapfile (bash NEWS, bash-4.0)
+    deployments=()
+    while IFS= read -r d; do deployments+=("$d"); done <<<"$unmeshed"
     run kubectl -n "$OBS_NAMESPACE" rollout restart "${deployments[@]/#/deployment/}"
     for d in "${deployments[@]}"; do
       wait_fail_fast "$OBS_NAMESPACE" kubectl -n "$OBS_NAMESPACE" rollout status "deployment/$d" --timeout=300s
