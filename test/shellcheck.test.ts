@@ -27,6 +27,65 @@ function shellScripts(): string[] {
   });
 }
 
+/**
+ * Syntax newer than bash 3.2, the bash macOS ships (and so what runs `make` and every script on a
+ * stock Mac). Each is dated by bash's NEWS file at the tag named (bminor/bash).
+ */
+const NEWER_THAN_BASH_3_2: [RegExp, string][] = [
+  [/\b(mapfile|readarray)\b/, 'mapfile/readarray (bash-4.0 NEWS u)'],
+  [/\b(declare|local|typeset)\s+-[a-zA-Z]*A/, 'associative arrays (bash-4.0 NEWS ii)'],
+  [/\bcoproc\b/, 'coproc (bash-4.0 NEWS kk)'],
+  [/&>>|\|&|;;&/, '&>>, |& or ;;& (bash-4.0 NEWS cc, dd, ff)'],
+  [/\$\{[#!]?\w+(\[[^\]]*\])?(\^|,)/, 'case-modifying expansion ${x^^}/${x,,} (bash-4.0 NEWS hh)'],
+  [/\bshopt\s+-s\s+globstar\b/, 'globstar (bash-4.0 NEWS w)'],
+  [/\bBASHPID\b/, 'BASHPID (bash-4.0 NEWS c)'],
+  [/\b(declare|typeset)\s+-[a-zA-Z]*g/, 'declare -g (bash-4.2 NEWS e)'],
+  [/(\[\[|\btest)\s+-v\s/, 'test -v (bash-4.2 NEWS f)'],
+  [/\$\{\w+\[-\d+\]\}/, 'a negative array subscript (bash-4.3 NEWS w)'],
+  [/\b(declare|local|typeset)\s+-[a-zA-Z]*n\b/, 'namerefs (bash-4.3 NEWS w)'],
+  [/\bwait\s+-n\b/, 'wait -n (bash-4.3 NEWS cc)'],
+  [/\$\{\w+(\[[^\]]*\])?@[QEPAaKkUuL]\}/, '${x@Q} transformations (bash-4.4 NEWS o)'],
+  [/\bEPOCH(SECONDS|REALTIME)\b/, 'EPOCHSECONDS/EPOCHREALTIME (bash-5.0 NEWS b)'],
+];
+
+/** "file:line: what" for each use of syntax newer than bash 3.2 outside comments. */
+function newerThanBash32(file: string, source: string): string[] {
+  const out: string[] = [];
+  source.split('\n').forEach((line, i) => {
+    const code = line.replace(/(^|\s)#.*$/, '');
+    for (const [re, what] of NEWER_THAN_BASH_3_2) if (re.test(code)) out.push(`${file}:${i + 1}: ${what}`);
+  });
+  return out;
+}
+
+describe('scripts on the bash macOS ships (3.2)', () => {
+  it('no script the user runs, and no Makefile recipe, uses syntax newer than bash 3.2 (.ci/ runs on Linux only)', () => {
+    const host = [...shellScripts().filter((f) => !f.startsWith('.ci/')), 'Makefile'];
+    expect(host).to.include.members(['scripts/linkerd-up.sh', 'scripts/tools.sh', 'Makefile']);
+    expect(host.flatMap((f) => newerThanBash32(f, text(f)))).to.deep.equal([]);
+  });
+
+  it('the check names each newer construct, and leaves comments alone', () => {
+    const sample = [
+      'mapfile -t deployments <<<"$unmeshed"',
+      'declare -A seen',
+      'echo "${name,,}" |& tee log',
+      'echo "${parts[-1]}"',
+      'local -n ref=$1',
+      '# mapfile would be simpler, but bash 3.2 has none',
+      'while IFS= read -r d; do deployments+=("$d"); done <<<"$unmeshed"',
+    ].join('\n');
+    expect(newerThanBash32('x.sh', sample)).to.deep.equal([
+      'x.sh:1: mapfile/readarray (bash-4.0 NEWS u)',
+      'x.sh:2: associative arrays (bash-4.0 NEWS ii)',
+      'x.sh:3: &>>, |& or ;;& (bash-4.0 NEWS cc, dd, ff)',
+      'x.sh:3: case-modifying expansion ${x^^}/${x,,} (bash-4.0 NEWS hh)',
+      'x.sh:4: a negative array subscript (bash-4.3 NEWS w)',
+      'x.sh:5: namerefs (bash-4.3 NEWS w)',
+    ]);
+  });
+});
+
 describe('shellcheck', function () {
   this.timeout(120_000);
   before(function () {
