@@ -83,3 +83,39 @@ describe('.github/workflows/e2e.yml', () => {
     ]);
   });
 });
+
+/** Problems of the macOS workflow: unpinned actions, a runner that is not macOS, or stock bash not first on PATH before the tests. */
+function macosProblems(text: string): string[] {
+  const job = (parse(text) as Workflow).jobs?.['host-scripts'];
+  const steps = job?.steps ?? [];
+  const problems = steps
+    .filter((s) => s.uses !== undefined && !/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(s.uses))
+    .map((s) => `uses: ${s.uses}: expected owner/repo@<40-hex commit>`);
+  if (!/^macos-/.test(job?.['runs-on'] ?? '')) problems.push('jobs.host-scripts.runs-on: expected a macos- runner');
+  const stock = steps.findIndex((s) => /ln -sf \/bin\/bash /.test(s.run ?? '') && /GITHUB_PATH/.test(s.run ?? ''));
+  const check = steps.findIndex((s) => /grep -F 'version 3\.2\.'/.test(s.run ?? ''));
+  const tests = steps.findIndex((s) => /^npx mocha 'test\/\*\*\/\*\.test\.ts'$/.test(s.run ?? ''));
+  if (stock < 0 || check < 0 || tests < 0 || !(stock < check && check < tests))
+    problems.push('steps: expected /bin/bash first on PATH, a check that it is 3.2, then the script tests');
+  return problems;
+}
+
+describe('.github/workflows/macos.yml', () => {
+  const text = readFileSync(path.join(REPO_ROOT, '.github/workflows/macos.yml'), 'utf8');
+
+  it('runs the script tests on macOS with its own bash 3.2 first on PATH, actions pinned by commit', () => {
+    expect(macosProblems(text)).to.deep.equal([]);
+  });
+
+  it('the check catches a floating action tag, a Linux runner and no check that bash is 3.2', () => {
+    expect(macosProblems(text.replace(/actions\/checkout@[0-9a-f]{40}/, 'actions/checkout@v4'))).to.deep.equal([
+      'uses: actions/checkout@v4: expected owner/repo@<40-hex commit>',
+    ]);
+    expect(macosProblems(text.replace('runs-on: macos-latest', 'runs-on: ubuntu-latest'))).to.deep.equal([
+      'jobs.host-scripts.runs-on: expected a macos- runner',
+    ]);
+    expect(macosProblems(text.replace("grep -F 'version 3.2.'", "grep -F 'version'"))).to.deep.equal([
+      'steps: expected /bin/bash first on PATH, a check that it is 3.2, then the script tests',
+    ]);
+  });
+});
