@@ -21,10 +21,17 @@ run kubectl apply --server-side -f "$GATEWAY_API_URL"
 
 step cni "linkerd-cni DaemonSet on $DISTRO (no NET_ADMIN in app pods, so Pod Security restricted holds)"
 # The plugin must land where the node's container runtime looks, or every new pod fails with
-# `failed to find plugin "linkerd-cni"` (scripts/lib/distro.sh, ADR/0003).
+# `failed to find plugin "linkerd-cni"` (scripts/lib/distro.sh, ADR/0003). iptables -w waits for
+# the xtables lock that k3s' network policy controller also takes, as Linkerd's own k3d tests do.
+# The repair controller deletes meshed pods whose network validator failed because they started
+# before the plugin was back in the chain (after a node or `k3d cluster start` restart, the
+# node's CNI rewrites its conflist); without it they stay in Init:CrashLoopBackOff, control plane
+# included (docs/upstream-facts.md, "Local clusters").
 apply_from linkerd install-cni \
   "--dest-cni-net-dir=$CNI_NET_DIR" \
-  "--dest-cni-bin-dir=$CNI_BIN_DIR"
+  "--dest-cni-bin-dir=$CNI_BIN_DIR" \
+  --use-wait-flag \
+  --set repairController.enabled=true
 run kubectl -n linkerd-cni rollout status daemonset/linkerd-cni --timeout=300s
 
 control_plane_values=(

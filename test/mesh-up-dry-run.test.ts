@@ -22,6 +22,8 @@ const TRANSPARENT = '--set proxy.outboundTransportMode=transparent';
 // bin_dir /var/lib/rancher/k3s/data/cni (k3d #1572); kind and minikube use containerd's defaults.
 const K3S_CNI = '--dest-cni-net-dir=/var/lib/rancher/k3s/agent/etc/cni/net.d --dest-cni-bin-dir=/var/lib/rancher/k3s/data/cni';
 const DEFAULT_CNI = '--dest-cni-net-dir=/etc/cni/net.d --dest-cni-bin-dir=/opt/cni/bin';
+/** On every distro: iptables -w, and the repair controller for pods that started before the plugin. */
+const CNI_ALWAYS = '--use-wait-flag --set repairController.enabled=true';
 
 // one dry run of mesh-up, shared by the tests that read it
 const out = dryRun('mesh-up');
@@ -53,7 +55,7 @@ describe('make mesh-up DRY_RUN=1', () => {
       /^scripts\/docker\/build-image\.sh pinger ponger$/,
       new RegExp(`^k3d image import --mode=direct --cluster cluster pingpong/pinger:${version} pingpong/ponger:${version}$`),
       /^kubectl apply --server-side -f https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v1\.2\.1\/standard-install\.yaml$/,
-      new RegExp(`^linkerd install-cni ${K3S_CNI} \\| kubectl apply -f -$`),
+      new RegExp(`^linkerd install-cni ${K3S_CNI} ${CNI_ALWAYS} \\| kubectl apply -f -$`),
       /^linkerd check --pre --linkerd-cni-enabled$/,
       /^linkerd install --crds \| kubectl apply -f -$/,
       /^linkerd install --set cniEnabled=true .*proxy\.tracing\.collector\.endpoint=otel-collector\.observability:4317 .*meshIdentity\.serviceAccountName=otel-collector .*meshIdentity\.namespace=observability \| kubectl apply -f -$/,
@@ -355,14 +357,14 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
       const linkerd = f.run('scripts/linkerd-up.sh', []);
       expect(linkerd.status, linkerd.stderr).to.equal(0);
       const calls = f.take();
-      expect(calls).to.include(`linkerd install-cni ${d.cni}`);
+      expect(calls).to.include(`linkerd install-cni ${d.cni} ${CNI_ALWAYS}`);
       expect(calls.filter((c) => /^linkerd install --set cniEnabled=true /.test(c))).to.have.length(1);
 
       // The whole sequence, printed: images.sh loads into the detected cluster, linkerd-up.sh uses its paths.
       const cmds = commands(
         dryRun('mesh-up', { PATH: `${f.bin}:${process.env['PATH']}`, BIN_DIR: f.bin, FAKE_STATE: f.state, USE_CURRENT_CONTEXT: '1' }),
       );
-      expect(cmds).to.include(`linkerd install-cni ${d.cni} | kubectl apply -f -`);
+      expect(cmds).to.include(`linkerd install-cni ${d.cni} ${CNI_ALWAYS} | kubectl apply -f -`);
       expect(cmds.filter((c) => /^(k3d|kind|minikube) /.test(c))).to.deep.equal([d.load]);
     });
   }
