@@ -7,19 +7,22 @@ set -euo pipefail
 
 if [ "$USE_CURRENT_CONTEXT" = "1" ]; then
   step down "removing the showcase from the current context (cluster kept)"
+  # Waits until the namespaces are gone: `linkerd uninstall` refuses (exit 1) while any meshed pod
+  # outside Linkerd's namespaces is still terminating (linkerd2 cli/cmd/uninstall.go, edge-26.6.3).
   for o in mesh plain; do
-    run kubectl delete -k "k8s/overlays/$o" --ignore-not-found --wait=false
+    run kubectl delete -k "k8s/overlays/$o" --ignore-not-found --timeout=300s
   done
-  run kubectl delete -k observability --ignore-not-found --wait=false
+  run kubectl delete -k observability --ignore-not-found --timeout=300s
   if command -v linkerd >/dev/null 2>&1 && { is_dry_run || kubectl get namespace linkerd >/dev/null 2>&1; }; then
-    run sh -c 'linkerd viz uninstall | kubectl delete --ignore-not-found -f -'
-    run sh -c 'linkerd uninstall | kubectl delete --ignore-not-found -f -'
+    delete_from linkerd viz uninstall
+    # a refusal stops here, before the CNI plugin is taken from under a running control plane
+    delete_from linkerd uninstall
   fi
   # linkerd uninstall leaves the CNI plugin. On SIGTERM its pods take linkerd-cni out of every
   # conflist and delete its binary (linkerd2-proxy-init cni-plugin/v1.6.8, the version
   # edge-26.6.3 installs: cni-plugin/deployment/scripts/install-cni.sh, cleanup()).
   if command -v linkerd >/dev/null 2>&1 && { is_dry_run || kubectl get namespace linkerd-cni >/dev/null 2>&1; }; then
-    run sh -c 'linkerd install-cni | kubectl delete --ignore-not-found -f -'
+    delete_from linkerd install-cni
   fi
   exit 0
 fi

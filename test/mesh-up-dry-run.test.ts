@@ -192,6 +192,11 @@ set -eu
 printf 'linkerd %s\\n' "$*" >>"$FAKE_STATE/calls"
 case "$1" in install | upgrade | install-cni | viz) echo "# manifest from linkerd $*" ;; esac
 if [ "$1" = install ] && [ "\${2:-}" != --crds ]; then touch "$FAKE_STATE/linkerd-installed"; fi
+# as linkerd2 cli/cmd/uninstall.go (edge-26.6.3) does while meshed pods remain outside its namespaces
+if [ "$1" = uninstall ] && [ -f "$FAKE_STATE/meshed-pods-left" ]; then
+  printf 'Please uninject the following pods before uninstalling the control-plane:\n\tpingpong-mesh/ponger-0\n' >&2
+  exit 1
+fi
 `;
 // docker logs NAME: the node container's log from the state dir (k3d's nodes are containers)
 const FAKE_DOCKER = `#!/usr/bin/env bash
@@ -368,6 +373,25 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
       expect(cmds.filter((c) => /^(k3d|kind|minikube) /.test(c))).to.deep.equal([d.load]);
     });
   }
+
+  it('make down: deletes the apps and the stack and waits for them before uninstalling Linkerd; a refusal stops it before linkerd-cni goes', () => {
+    const f = fake([node('k3d-demo-server-0', 'k3s://k3d-demo-server-0')]);
+    f.set('linkerd-installed', '');
+    f.set('meshed-pods-left', '');
+    const refused = f.run('scripts/down.sh', []);
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr).to.include('Please uninject the following pods');
+    const calls = f.take();
+    expect(calls.filter((c) => c.startsWith('kubectl delete -k'))).to.deep.equal(
+      ['k8s/overlays/mesh', 'k8s/overlays/plain', 'observability'].map((k) => `kubectl delete -k ${k} --ignore-not-found --timeout=300s`),
+    );
+    expect(calls.filter((c) => c.startsWith('linkerd '))).to.deep.equal(['linkerd viz uninstall', 'linkerd uninstall']);
+
+    rmSync(path.join(f.state, 'meshed-pods-left'));
+    const done = f.run('scripts/down.sh', []);
+    expect(done.status, done.stderr).to.equal(0);
+    expect(f.take().filter((c) => c.startsWith('linkerd '))).to.deep.equal(['linkerd viz uninstall', 'linkerd uninstall', 'linkerd install-cni']);
+  });
 
   it('refuses any other cluster at once, naming what is supported, before touching it', () => {
     const others = [

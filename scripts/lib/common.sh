@@ -45,6 +45,14 @@ apply_from() {
   "$@" | kubectl apply -f -
 }
 
+# delete_from CMD...: `CMD... | kubectl delete --ignore-not-found -f -`, printed the same way. Under
+# the scripts' pipefail a CMD that fails fails the step, even though kubectl deletes nothing.
+delete_from() {
+  printf '+ %s | kubectl delete --ignore-not-found -f -\n' "$(quote_cmd "$@")"
+  if is_dry_run; then return 0; fi
+  "$@" | kubectl delete --ignore-not-found -f -
+}
+
 quote_cmd() {
   local out="" arg
   for arg in "$@"; do
