@@ -31,7 +31,7 @@ const DEPRECATED: Record<string, string> = {
 // (a misspelling such as `healthcheck` would otherwise show only as a crash-looping pod).
 const KNOWN: Record<(typeof KINDS)[number], readonly string[]> = {
   receivers: ['otlp'],
-  processors: ['memory_limiter', 'batch', 'k8s_attributes'],
+  processors: ['memory_limiter', 'batch', 'k8s_attributes', 'resource'],
   exporters: ['otlp_grpc', 'otlp_http', 'prometheus'],
   connectors: ['span_metrics'],
   extensions: ['health_check'],
@@ -59,6 +59,28 @@ export interface CollectorContext {
 }
 
 const typeOf = (id: string): string => id.split('/')[0] ?? id;
+
+/**
+ * A processor of `pipeline` that gives every resource a service.instance.id, keeping a sender's
+ * own: a `resource` processor inserting it from k8s.pod.uid, after k8s_attributes (which may
+ * supply the uid). The Prometheus exporter keys series by service.name and service.instance.id
+ * (docs/upstream-facts.md), and Linkerd's proxies send no instance id.
+ */
+function instanceIdProblems(cfg: Obj, pipeline: string, procs: string[]): string[] {
+  const key = `service.pipelines.${pipeline}.processors`;
+  const at = procs.findIndex((id) => {
+    if (typeOf(id) !== 'resource') return false;
+    const proc = (cfg['processors'] as Obj | undefined)?.[id];
+    const actions = isObj(proc) && Array.isArray(proc['attributes']) ? proc['attributes'].filter(isObj) : [];
+    return actions.some((a) => a['key'] === 'service.instance.id' && a['from_attribute'] === 'k8s.pod.uid' && a['action'] === 'insert');
+  });
+  if (at === -1)
+    return [
+      `${key}: the pipeline feeding span metrics needs a resource processor inserting service.instance.id from k8s.pod.uid (action insert): without it every proxy of a namespace writes the same series`,
+    ];
+  const k8s = procs.findIndex((id) => typeOf(id) === 'k8s_attributes');
+  return k8s > at ? [`${key}: expected the service.instance.id insert after k8s_attributes, got [${procs.join(', ')}]`] : [];
+}
 
 function portOf(endpoint: unknown, key: string, problems: string[]): number | null {
   if (typeof endpoint !== 'string') {
@@ -132,6 +154,8 @@ export function collectorProblems(cfg: Obj, ctx: CollectorContext): string[] {
     const procs = Array.isArray(p['processors']) ? p['processors'].map(String) : [];
     const ml = procs.findIndex((x) => typeOf(x) === 'memory_limiter');
     if (ml !== 0) problems.push(`service.pipelines.${name}.processors: expected memory_limiter first, got [${procs.join(', ')}]`);
+    const exporters = Array.isArray(p['exporters']) ? p['exporters'].map(String) : [];
+    if (exporters.some((id) => typeOf(id) === 'span_metrics')) problems.push(...instanceIdProblems(cfg, name, procs));
     const batch = procs.findIndex((x) => typeOf(x) === 'batch');
     if (batch !== -1 && batch !== procs.length - 1)
       problems.push(`service.pipelines.${name}.processors: expected batch last, got [${procs.join(', ')}]`);

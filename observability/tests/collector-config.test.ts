@@ -140,6 +140,22 @@ describeRendered('observability: OpenTelemetry Collector config', () => {
         /extensions\.healthcheck: unknown type "healthcheck", expected one of health_check/,
       ],
       [
+        'no service.instance.id for senders without one (the proxies) before span metrics',
+        (c) => ((get(c, 'service.pipelines.traces') as Obj)['processors'] = ['memory_limiter', 'k8s_attributes', 'batch']),
+        /service\.pipelines\.traces\.processors: the pipeline feeding span metrics needs a resource processor inserting service\.instance\.id from k8s\.pod\.uid/,
+      ],
+      [
+        "the instance id upserted, overwriting the apps' own",
+        (c) => ((((get(c, 'processors.resource/instance') as Obj)['attributes'] as Obj[])[0] as Obj)['action'] = 'upsert'),
+        /needs a resource processor inserting service\.instance\.id from k8s\.pod\.uid \(action insert\)/,
+      ],
+      [
+        'the instance id inserted before k8s_attributes',
+        (c) =>
+          ((get(c, 'service.pipelines.traces') as Obj)['processors'] = ['memory_limiter', 'resource/instance', 'k8s_attributes', 'batch']),
+        /expected the service\.instance\.id insert after k8s_attributes/,
+      ],
+      [
         'an env variable the container does not set',
         (c) => ((get(c, 'exporters.prometheus') as Obj)['endpoint'] = '${env:POD_IP}:8889'),
         /\$\{env:POD_IP\} is used in the config but not set/,
