@@ -390,7 +390,11 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
     rmSync(path.join(f.state, 'meshed-pods-left'));
     const done = f.run('scripts/down.sh', []);
     expect(done.status, done.stderr).to.equal(0);
-    expect(f.take().filter((c) => c.startsWith('linkerd '))).to.deep.equal(['linkerd viz uninstall', 'linkerd uninstall', 'linkerd install-cni']);
+    expect(f.take().filter((c) => c.startsWith('linkerd '))).to.deep.equal([
+      'linkerd viz uninstall',
+      'linkerd uninstall',
+      'linkerd install-cni',
+    ]);
   });
 
   it('refuses any other cluster at once, naming what is supported, before touching it', () => {
