@@ -13,6 +13,13 @@ interface Workflow {
   jobs?: Record<string, { 'runs-on'?: string; steps?: Step[] }>;
 }
 
+/** One problem per step whose action is not pinned to a full commit. */
+function unpinnedActions(steps: Step[]): string[] {
+  return steps
+    .filter((s) => s.uses !== undefined && !/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(s.uses))
+    .map((s) => `uses: ${s.uses}: expected owner/repo@<40-hex commit>`);
+}
+
 /** Problems of a workflow: actions not pinned to a full commit, and the e2e steps out of order. */
 function workflowProblems(text: string): string[] {
   const wf = parse(text) as Workflow;
@@ -20,11 +27,7 @@ function workflowProblems(text: string): string[] {
   if (!Array.isArray(steps)) return ['jobs.e2e.steps: expected a list of steps'];
   const problems: string[] = [];
   if (wf.jobs?.['e2e']?.['runs-on'] !== 'ubuntu-latest') problems.push('jobs.e2e.runs-on: expected ubuntu-latest');
-  for (const s of steps) {
-    if (s.uses !== undefined && !/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(s.uses)) {
-      problems.push(`uses: ${s.uses}: expected owner/repo@<40-hex commit>`);
-    }
-  }
+  problems.push(...unpinnedActions(steps));
   const at = (re: RegExp) => steps.findIndex((s) => re.test(s.run ?? ''));
   const order = [at(/^npm ci\b/), at(/^make tools$/), at(/^make plain-up$/), at(/^make mesh-up$/), at(/^npm run test:e2e$/)];
   if (order.some((i) => i < 0) || order.join() !== [...order].sort((a, b) => a - b).join()) {
@@ -39,9 +42,7 @@ function workflowProblems(text: string): string[] {
 /** Problems of the mutation workflow: unpinned actions, or no step running the mutation score (which fails below the break threshold). */
 function mutationProblems(text: string): string[] {
   const steps = (parse(text) as Workflow).jobs?.['mutation']?.steps ?? [];
-  const problems = steps
-    .filter((s) => s.uses !== undefined && !/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(s.uses))
-    .map((s) => `uses: ${s.uses}: expected owner/repo@<40-hex commit>`);
+  const problems = unpinnedActions(steps);
   if (!steps.some((s) => /^npm run test:mutation\b/.test(s.run ?? '')))
     problems.push('jobs.mutation: expected a step running npm run test:mutation');
   return problems;
@@ -88,9 +89,7 @@ describe('.github/workflows/e2e.yml', () => {
 function macosProblems(text: string): string[] {
   const job = (parse(text) as Workflow).jobs?.['host-scripts'];
   const steps = job?.steps ?? [];
-  const problems = steps
-    .filter((s) => s.uses !== undefined && !/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(s.uses))
-    .map((s) => `uses: ${s.uses}: expected owner/repo@<40-hex commit>`);
+  const problems = unpinnedActions(steps);
   if (!/^macos-/.test(job?.['runs-on'] ?? '')) problems.push('jobs.host-scripts.runs-on: expected a macos- runner');
   const stock = steps.findIndex((s) => /ln -sf \/bin\/bash /.test(s.run ?? '') && /GITHUB_PATH/.test(s.run ?? ''));
   const check = steps.findIndex((s) => /grep -F 'version 3\.2\.'/.test(s.run ?? ''));
