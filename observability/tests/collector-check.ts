@@ -12,7 +12,8 @@
 // The rest are project rules, stricter than the collector: memory_limiter first (the best
 // practice of processor/memorylimiterprocessor/README.md), batch last, nothing defined and
 // unused, current component names, endpoints that other pods reach, ports and endpoints that
-// agree with the Services, and no client-controlled span-metrics dimension.
+// agree with the Services, no client-controlled span-metrics dimension, and an instance id for
+// every sender before span metrics.
 import { containerPort, get, isObj, type K8sObject, type Obj, type PodTemplate, servicePort } from '../../test/support/manifests.ts';
 
 const KINDS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'] as const;
@@ -61,9 +62,9 @@ export interface CollectorContext {
 const typeOf = (id: string): string => id.split('/')[0] ?? id;
 
 /**
- * A processor of `pipeline` that gives every resource a service.instance.id, keeping a sender's
- * own: a `resource` processor inserting it from k8s.pod.uid, after k8s_attributes (which may
- * supply the uid). The Prometheus exporter keys series by service.name and service.instance.id
+ * Problems unless `pipeline` gives every resource a service.instance.id and keeps a sender's own:
+ * a `resource` processor inserting it from k8s.pod.uid, after k8s_attributes (which may supply
+ * the uid). The Prometheus exporter keys series by service.name and service.instance.id
  * (docs/upstream-facts.md), and Linkerd's proxies send no instance id.
  */
 function instanceIdProblems(cfg: Obj, pipeline: string, procs: string[]): string[] {
