@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { describeRendered, find, type K8sObject, podTemplates, render, servicePorts } from '../../test/support/manifests.ts';
+import { describeRendered, find, type K8sObject, podTemplate, podTemplates, render, servicePorts } from '../../test/support/manifests.ts';
 import { REPO_ROOT } from '../../test/support/repo.ts';
 
 const OBS = join(REPO_ROOT, 'observability');
@@ -65,6 +65,16 @@ describeRendered('observability: the rendered stack', () => {
       'referenced but not rendered',
     ).to.deep.equal([]);
     expect(ours.some((n) => /^Secret\/grafana-admin-[a-z0-9]+$/.test(n))).to.equal(true);
+  });
+
+  it('Grafana, on its read-only root, installs and updates no plugin at start (grafana.ini as rendered)', () => {
+    const grafana = podTemplate(objs(), 'grafana').spec.containers.find((c) => c.name === 'grafana');
+    expect(grafana?.securityContext?.readOnlyRootFilesystem).to.equal(true);
+    const cm = objs().find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('grafana-config-'));
+    const ini = String(((cm?.['data'] ?? {}) as Record<string, unknown>)['grafana.ini'] ?? '');
+    const plugins = /^\[plugins\]\n((?:(?!\[).*\n?)*)/m.exec(ini)?.[1] ?? '';
+    const settings = Object.fromEntries([...plugins.matchAll(/^(\w+)\s*=\s*(\S+)\s*$/gm)].map((m) => [m[1], m[2]]));
+    expect(settings).to.include({ preinstall_disabled: 'true', preinstall_auto_update: 'false' });
   });
 
   it('Services have the ports of the contract (docs/interfaces.md)', () => {
