@@ -201,7 +201,7 @@ describe('traces and dashboards', () => {
 
 // make resilience-demo: every ponger pod of both namespaces answers half of /ping with 500 for
 // 120 s. Expected, attempts failing independently with p = 0.5: plain 1 - 0.5 = 50% success;
-// mesh, with retry.linkerd.io/limit 3 (4 attempts, each well inside the 600 ms budget),
+// mesh, with retry.linkerd.io/limit 3 (4 attempts and the backoff between them fit the 600 ms budget),
 // 1 - 0.5^4 = 93.75%: a difference of 0.44. Over ~120 pings per namespace the difference has a
 // standard deviation of about 0.05, so the asserted margin of 0.25 sits some 3.7 deviations below
 // what is expected and leaves room for what the arithmetic ignores (an ejection of both endpoints

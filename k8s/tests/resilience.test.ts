@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { describeRendered, id, type K8sObject, render } from '../../test/support/manifests.ts';
 import { OVERLAYS } from './project.ts';
-import { budgetProblems, linkerdDurationMs, pingerTimeouts, RESILIENCE_PREFIXES, resilienceOf } from './resilience.ts';
+import { budgetProblems, linkerdDurationMs, pingerTimeouts, RESILIENCE_PREFIXES, resilienceOf, retryBackoffMaxMs } from './resilience.ts';
 
 const service = (objs: K8sObject[], name: string): K8sObject => {
   const s = objs.find((o) => o.kind === 'Service' && o.metadata.name === name);
@@ -23,7 +23,7 @@ describeRendered('k8s: resilience for pinger -> ponger (mesh overlay only)', () 
     expect(r).to.deep.equal({
       retryLimit: 3,
       retryStatuses: '5xx',
-      retryTimeoutMs: 150,
+      retryTimeoutMs: 60,
       requestTimeoutMs: 600,
       accrual: 'consecutive',
       maxFailures: 5,
@@ -56,9 +56,21 @@ describeRendered('k8s: resilience for pinger -> ponger (mesh overlay only)', () 
   it('the budget check catches a request timeout pinger cannot wait for, attempts that cannot fit, and app retries', () => {
     const r = resilienceOf(service(render(OVERLAYS.mesh), 'ponger'));
     const problems = budgetProblems({ ...r, requestTimeoutMs: 900, retryTimeoutMs: 300 }, { timeoutMs: 800, retries: 2 }).join('\n');
-    expect(problems).to.match(/300 ms x 4 attempts exceeds timeout\.linkerd\.io\/request 900 ms/);
+    expect(problems).to.match(
+      /300 ms x 4 attempts \+ up to 350 ms of backoff between them = 1550 ms exceeds timeout\.linkerd\.io\/request 900 ms/,
+    );
     expect(problems).to.match(/ping\.timeoutMs 800 ms must exceed timeout\.linkerd\.io\/request 900 ms/);
     expect(problems).to.match(/ping\.retries is 2/);
+  });
+
+  it("counts the proxy's backoff between attempts: 4 x 150 ms fill 600 ms and leave no room for the waits before the 3 retries; 4 x 60 ms do", () => {
+    expect([0, 1, 2, 3, 4, 5].map(retryBackoffMaxMs)).to.deep.equal([50, 100, 200, 250, 250, 250]);
+    const r = resilienceOf(service(render(OVERLAYS.mesh), 'ponger'));
+    const tight = { ...r, retryLimit: 3, retryTimeoutMs: 150, requestTimeoutMs: 600 };
+    expect(budgetProblems(tight, pingerTimeouts()).join('\n')).to.match(
+      /150 ms x 4 attempts \+ up to 350 ms of backoff between them = 950 ms exceeds/,
+    );
+    expect(budgetProblems({ ...tight, retryTimeoutMs: 60 }, pingerTimeouts())).to.deep.equal([]);
   });
 
   it('reads durations as Linkerd does: whole numbers with a unit; fractions and bare numbers are refused', () => {

@@ -86,10 +86,24 @@ export function pingerTimeouts(): { timeoutMs: number; retries: number } {
 }
 
 /**
+ * The longest wait before retry number n + 1 (n from 0): the policy controller gives every retry
+ * policy an exponential backoff of 25 ms to 250 ms with jitter ratio 1 (linkerd2 edge-26.6.3
+ * policy-controller/grpc/src/outbound/http.rs `convert_retry`); the proxy waits base + jitter,
+ * base = min(25 ms x 2^n, 250 ms), jitter at most base and at most 250 ms - base
+ * (linkerd2-proxy release/v2.359.0 linkerd/exp-backoff/src/lib.rs `base`, `jitter`), and it waits
+ * before every retry (linkerd/http/retry/src/lib.rs). So 50, 100, 200, 250, 250, ... ms.
+ */
+export function retryBackoffMaxMs(n: number): number {
+  const base = Math.min(25 * 2 ** n, 250);
+  return base + Math.min(base, 250 - base);
+}
+
+/**
  * Problems with how the mesh's budget and pinger's fit together:
- * - every attempt fits in the request budget: retry.timeout x (limit + 1) <= timeout.linkerd.io/request
- *   (the request timeout is one deadline for all attempts: linkerd2-proxy stream-timeouts
- *   `StreamLifetime`, set before the retry layer);
+ * - every attempt fits in the request budget even when each one runs to its headers timeout and
+ *   every backoff is the longest: retry.timeout x (limit + 1) + the backoffs <=
+ *   timeout.linkerd.io/request (the request timeout is one deadline for all attempts:
+ *   linkerd2-proxy stream-timeouts `StreamLifetime`, set before the retry layer);
  * - pinger waits longer than the whole budget: ping.timeoutMs > timeout.linkerd.io/request,
  *   or pinger would time out (and count "timeout") while the proxy still had a retry to make;
  * - pinger itself does not retry on top (ping.retries 0): app retries x proxy attempts multiply.
@@ -97,9 +111,12 @@ export function pingerTimeouts(): { timeoutMs: number; retries: number } {
 export function budgetProblems(r: Resilience, pinger: { timeoutMs: number; retries: number }): string[] {
   const out: string[] = [];
   const attempts = r.retryLimit + 1;
-  if (r.retryTimeoutMs * attempts > r.requestTimeoutMs) {
+  let backoffMs = 0;
+  for (let n = 0; n < r.retryLimit; n++) backoffMs += retryBackoffMaxMs(n);
+  const worstMs = r.retryTimeoutMs * attempts + backoffMs;
+  if (worstMs > r.requestTimeoutMs) {
     out.push(
-      `retry.linkerd.io/timeout ${r.retryTimeoutMs} ms x ${attempts} attempts exceeds timeout.linkerd.io/request ${r.requestTimeoutMs} ms: the last attempts cannot run`,
+      `retry.linkerd.io/timeout ${r.retryTimeoutMs} ms x ${attempts} attempts + up to ${backoffMs} ms of backoff between them = ${worstMs} ms exceeds timeout.linkerd.io/request ${r.requestTimeoutMs} ms: the last attempts cannot run`,
     );
   }
   if (pinger.timeoutMs <= r.requestTimeoutMs) {
