@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { requireTool } from '../../scripts/lib/find-tool.ts';
-import { type Forward, portForward } from '../../scripts/lib/port-forward.ts';
+import { ForwardPool } from '../../scripts/lib/port-forward.ts';
 import { pollUntil } from '../../test/support/poll.ts';
 
 const execFileP = promisify(execFile);
@@ -38,20 +38,13 @@ export function eventually<T>(what: string, fn: () => Promise<T | undefined>, ti
   return pollUntil(fn, timeoutMs, what, { intervalMs, retryErrors: true });
 }
 
-const forwards = new Map<string, Promise<Forward>>();
-/** One port-forward per Service for the whole run; closed by closeForwards(). */
+const forwards = new ForwardPool();
+/** One port-forward per Service, reused, and opened again after a failure; closed by closeForwards(). */
 export function serviceUrl(namespace: string, service: string, port: number): Promise<string> {
-  const key = `${namespace}/${service}:${port}`;
-  let f = forwards.get(key);
-  if (!f) {
-    f = portForward(namespace, service, port);
-    forwards.set(key, f);
-  }
-  return f.then((fwd) => fwd.url);
+  return forwards.url(namespace, service, port);
 }
-export async function closeForwards(): Promise<void> {
-  for (const f of forwards.values()) (await f.catch(() => undefined))?.close();
-  forwards.clear();
+export function closeForwards(): Promise<void> {
+  return forwards.close();
 }
 
 export async function getJson(url: string): Promise<unknown> {
