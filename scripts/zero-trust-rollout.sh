@@ -102,6 +102,9 @@ await_rollouts() {
 }
 
 step audit "deploy pinger and ponger into $NS: meshed, ponger's Server in audit, no authorization yet"
+# From an empty namespace: one left by an earlier run is still terminating (the API server then
+# refuses new content in it) or, after a SIGKILL, still holds the authorization of a later stage.
+run kubectl delete namespace "$NS" --ignore-not-found --timeout=180s
 created=1
 run kubectl apply -k "$STAGES/audit"
 apply_from kubectl -n "$NS" create serviceaccount intruder --dry-run=client -o yaml

@@ -232,6 +232,7 @@ describe('make zero-trust-rollout', function () {
       return i;
     };
     const order = [
+      at('kubectl delete namespace zero-trust-rollout --ignore-not-found --timeout=180s'),
       at('kubectl apply -k k8s/overlays/zero-trust-rollout/audit'),
       at('kubectl -n zero-trust-rollout create serviceaccount intruder --dry-run=client -o yaml | kubectl apply -f -'),
       cmds.indexOf('kubectl -n zero-trust-rollout apply -f -'),
