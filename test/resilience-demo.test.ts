@@ -1,6 +1,7 @@
-// make resilience-demo and make zero-trust-rollout without a cluster: the order of their commands
-// (DRY_RUN=1, through make), a whole run against a fake kubectl and a fake Prometheus, and the
-// clean-up on an interrupt: the fault is removed, the throwaway namespace deleted.
+// make resilience-demo, make zero-trust-rollout and make zero-trust-demo without a cluster: the
+// order of their commands (DRY_RUN=1, through make), whole runs against a fake kubectl (and a fake
+// Prometheus), and the clean-up on an interrupt: the fault is removed, the throwaway namespace
+// deleted.
 
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,9 +22,9 @@ exit 0
 `;
 class Fake {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'fake-kubectl-'));
-  constructor() {
+  constructor(kubectl = FAKE_KUBECTL) {
     mkdirSync(path.join(this.dir, 'bin'));
-    writeFileSync(path.join(this.dir, 'bin/kubectl'), FAKE_KUBECTL);
+    writeFileSync(path.join(this.dir, 'bin/kubectl'), kubectl);
     chmodSync(path.join(this.dir, 'bin/kubectl'), 0o755);
     writeFileSync(path.join(this.dir, 'calls'), '');
   }
@@ -270,5 +271,67 @@ describe('make zero-trust-rollout', function () {
         ).to.deep.equal([]);
       }),
     );
+  });
+});
+
+// A kubectl for the zero-trust demo: a pod applied with linkerd.io/inject: enabled runs a
+// linkerd-proxy (a native sidecar) unless $FAKE_STATE/injector-down exists, as Linkerd's webhook
+// fails open; every intruder pod finishes at once; plain answers 200, mesh 403.
+const FAKE_KUBECTL_ZERO_TRUST = `#!/usr/bin/env bash
+printf '%s\\n' "$*" >>"$FAKE_STATE/calls"
+ns=""; prev=""; pod=""
+for a in "$@"; do [ "$prev" != -n ] || ns="$a"; [ "$prev" != pod ] || pod="$a"; prev="$a"; done
+case " $* " in
+  *" apply -f - "*)
+    y="$(cat)"; name="$(printf '%s\\n' "$y" | sed -n 's/^  name: //p' | head -n1)"
+    case "$y" in *"linkerd.io/inject: enabled"*) inj=enabled ;; *) inj=disabled ;; esac
+    if [ -n "$name" ]; then echo "$inj" >"$FAKE_STATE/pod.$ns.$name"; fi ;;
+  *"{.status.phase}"*) echo Succeeded ;;
+  *"{.spec.initContainers"*)
+    if [ "$(cat "$FAKE_STATE/pod.$ns.$pod")" = enabled ] && [ ! -f "$FAKE_STATE/injector-down" ]; then
+      echo "linkerd-init linkerd-proxy intruder"
+    else echo " intruder"; fi ;;
+  *" logs "*) if [ "$ns" = pingpong-plain ]; then printf 200; else printf 403; fi ;;
+esac
+exit 0
+`;
+
+describe('make zero-trust-demo', function () {
+  this.timeout(60_000);
+  const fakes: Fake[] = [];
+  after(() => {
+    for (const f of fakes) f.cleanup();
+  });
+  const demo = (setup: (f: Fake) => void = () => {}) => {
+    const f = new Fake(FAKE_KUBECTL_ZERO_TRUST);
+    fakes.push(f);
+    setup(f);
+    return { f, r: run(path.join(REPO_ROOT, 'scripts/zero-trust-demo.sh'), [], { env: f.env() }) };
+  };
+  const results = (out: string) => [...out.matchAll(/^RESULT .*$/gm)].map((m) => m[0]);
+
+  it('reports the meshed state each intruder pod really ran with, and deletes the intruders and their ServiceAccounts at the end', () => {
+    const { f, r } = demo();
+    expect(r.status, r.stderr).to.equal(0);
+    expect(results(r.stdout)).to.deep.equal([
+      'RESULT namespace=pingpong-plain caller=intruder meshed=false http=200 verdict=allowed expected=allowed',
+      'RESULT namespace=pingpong-mesh caller=intruder meshed=true http=403 verdict=denied expected=denied',
+      'RESULT namespace=pingpong-mesh caller=intruder meshed=false http=403 verdict=denied expected=denied',
+    ]);
+    expect(f.calls().slice(-4)).to.deep.equal(
+      ['pingpong-plain', 'pingpong-mesh'].flatMap((ns) => [
+        `-n ${ns} delete pod -l app.kubernetes.io/component=intruder --ignore-not-found --wait=false`,
+        `-n ${ns} delete serviceaccount intruder --ignore-not-found --wait=false`,
+      ]),
+    );
+  });
+
+  it('a 403 from an intruder that got no proxy (the injector down) does not pass for the meshed row', () => {
+    const { r } = demo((f) => writeFileSync(path.join(f.dir, 'injector-down'), ''));
+    expect(r.status).to.equal(1);
+    expect(results(r.stdout)[1]).to.equal(
+      'RESULT namespace=pingpong-mesh caller=intruder meshed=false http=403 verdict=denied expected=denied',
+    );
+    expect(r.stderr).to.match(/the intruder in pingpong-mesh ran with meshed=false, expected true/);
   });
 });

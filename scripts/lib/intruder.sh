@@ -1,19 +1,24 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # CODE and MESHED are set for the scripts that source this file
 # The intruder of the zero-trust demos, written once: a throwaway pod running as ServiceAccount
 # "intruder" (the caller creates it) that wears pinger's label (so NetworkPolicies, which select by label, let it through)
 # and calls http://ponger:8080/ping once. Source after lib/common.sh.
 #   intruder_call NS INJECT     INJECT: enabled | disabled (linkerd.io/inject)
-# Sets CODE to the HTTP status (000: no HTTP answer). Honours DRY_RUN=1 (prints, runs nothing).
+# Sets CODE to the HTTP status (000: no HTTP answer) and MESHED to whether the pod really ran a
+# linkerd-proxy (true/false): the injector's webhook fails open (webhookFailurePolicy Ignore), so
+# an annotation alone proves nothing. Honours DRY_RUN=1 (prints, runs nothing; MESHED=unknown).
 # Waits at most WAIT_SECONDS (default 120) for the pod; `pause` may be redefined by the caller
 # (e.g. a sleep a signal ends at once).
 
 CODE=""
+MESHED=""
 type pause >/dev/null 2>&1 || pause() { sleep "$1"; }
 
 intruder_call() {
   local ns="$1" inject="$2" pod phase="" i wait="${WAIT_SECONDS:-120}"
   pod="intruder-$inject-$$-$RANDOM"
   CODE="000"
+  MESHED="unknown"
   run kubectl -n "$ns" apply -f - <<YAML
 apiVersion: v1
 kind: Pod
@@ -54,6 +59,13 @@ YAML
   done
   CODE="$(kubectl -n "$ns" logs "$pod" -c intruder 2>/dev/null | tr -dc '0-9' | tail -c 3 || true)"
   CODE="${CODE:-000}"
+  # native sidecar (an init container) or a regular one, as the injector chose
+  if kubectl -n "$ns" get pod "$pod" -o jsonpath='{.spec.initContainers[*].name} {.spec.containers[*].name}' 2>/dev/null |
+    tr ' ' '\n' | grep -qx linkerd-proxy; then
+    MESHED=true
+  else
+    MESHED=false
+  fi
   kubectl -n "$ns" delete pod "$pod" --wait=false >/dev/null 2>&1 || true
   case "$phase" in Succeeded | Failed) ;; *) log "pod $ns/$pod did not finish within ${wait}s (phase: ${phase:-unknown})" ;; esac
 }
