@@ -210,8 +210,9 @@ const RESILIENCE_MARGIN = 0.25;
 
 describe('resilience: the same fault in both namespaces', () => {
   it(`mesh success rate beats plain's by at least ${RESILIENCE_MARGIN} (make resilience-demo)`, async function () {
-    // two roll-outs of 180 s at most each, 20 s settling, 120 s measured, the query
-    const budgetMs = 540_000;
+    // two roll-outs of 180 s at most each, 20 s settling, 120 s measured, the query, then the
+    // restore's two roll-outs of 180 s at most (a timeout here would leave the restore running)
+    const budgetMs = 900_000;
     this.timeout(budgetMs + 30_000);
     const { stdout } = await execFileP(path.join(REPO_ROOT, 'scripts/resilience-demo.sh'), [], { timeout: budgetMs });
     const rows = Object.fromEntries(
