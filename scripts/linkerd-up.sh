@@ -26,12 +26,14 @@ step cni "linkerd-cni DaemonSet on $DISTRO (no NET_ADMIN in app pods, so Pod Sec
 # The repair controller deletes meshed pods whose network validator failed because they started
 # before the plugin was back in the chain (after a node or `k3d cluster start` restart, the
 # node's CNI rewrites its conflist); without it they stay in Init:CrashLoopBackOff, control plane
-# included (docs/upstream-facts.md, "Local clusters").
+# included (docs/upstream-facts.md, "Local clusters"). iptables: nft, or the node's own iptables
+# where the kernel has no nf_tables (scripts/lib/distro.sh).
 apply_from linkerd install-cni \
   "--dest-cni-net-dir=$CNI_NET_DIR" \
   "--dest-cni-bin-dir=$CNI_BIN_DIR" \
   --use-wait-flag \
-  --set repairController.enabled=true
+  --set repairController.enabled=true \
+  --set "iptablesMode=$CNI_IPTABLES_MODE"
 run kubectl -n linkerd-cni rollout status daemonset/linkerd-cni --timeout=300s
 
 control_plane_values=(

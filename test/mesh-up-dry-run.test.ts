@@ -24,6 +24,8 @@ const K3S_CNI = '--dest-cni-net-dir=/var/lib/rancher/k3s/agent/etc/cni/net.d --d
 const DEFAULT_CNI = '--dest-cni-net-dir=/etc/cni/net.d --dest-cni-bin-dir=/opt/cni/bin';
 /** On every distro: iptables -w, and the repair controller for pods that started before the plugin. */
 const CNI_ALWAYS = '--use-wait-flag --set repairController.enabled=true';
+/** The iptables flavour linkerd-cni runs: nft, its default, except on minikube's VM image (no nf_tables): the node's own iptables. */
+const IPTABLES = (mode: 'nft' | 'plain') => `--set iptablesMode=${mode}`;
 
 // one dry run of mesh-up, shared by the tests that read it
 const out = dryRun('mesh-up');
@@ -55,7 +57,7 @@ describe('make mesh-up DRY_RUN=1', () => {
       /^scripts\/docker\/build-image\.sh pinger ponger$/,
       new RegExp(`^k3d image import --mode=direct --cluster cluster pingpong/pinger:${version} pingpong/ponger:${version}$`),
       /^kubectl apply --server-side -f https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v1\.2\.1\/standard-install\.yaml$/,
-      new RegExp(`^linkerd install-cni ${K3S_CNI} ${CNI_ALWAYS} \\| kubectl apply -f -$`),
+      new RegExp(`^linkerd install-cni ${K3S_CNI} ${CNI_ALWAYS} ${IPTABLES('nft')} \\| kubectl apply -f -$`),
       /^linkerd check --pre --linkerd-cni-enabled$/,
       /^linkerd install --crds \| kubectl apply -f -$/,
       /^linkerd install --set cniEnabled=true .*proxy\.tracing\.collector\.endpoint=otel-collector\.observability:4317 .*meshIdentity\.serviceAccountName=otel-collector .*meshIdentity\.namespace=observability \| kubectl apply -f -$/,
@@ -114,6 +116,7 @@ interface FakeNode {
   kind: 'Node';
   metadata: { name: string; labels?: Record<string, string> };
   spec: { providerID?: string };
+  status?: { nodeInfo: { osImage: string } };
 }
 interface FakePod {
   deployment: string;
@@ -125,13 +128,15 @@ interface FakePod {
   waiting?: { container: string; reason: string; image: string };
 }
 
-const node = (name: string, providerID?: string, labels?: Record<string, string>): FakeNode => ({
+const node = (name: string, providerID?: string, labels?: Record<string, string>, osImage = 'Ubuntu 22.04.5 LTS'): FakeNode => ({
   apiVersion: 'v1',
   kind: 'Node',
   metadata: { name, ...(labels ? { labels } : {}) },
   spec: providerID ? { providerID } : {},
+  status: { nodeInfo: { osImage } },
 });
-const nodeLine = (n: FakeNode) => `${n.metadata.name}|${n.spec.providerID ?? ''}|${n.metadata.labels?.['minikube.k8s.io/name'] ?? ''}\n`;
+const nodeLine = (n: FakeNode) =>
+  `${n.metadata.name}|${n.spec.providerID ?? ''}|${n.metadata.labels?.['minikube.k8s.io/name'] ?? ''}|${n.status?.nodeInfo.osImage ?? ''}\n`;
 
 const HASH = '5d8f9c7b6';
 function podObject(p: FakePod) {
@@ -283,12 +288,21 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
   });
 
   const refs = `pingpong/pinger:${version} pingpong/ponger:${version}`;
-  const distros: { what: string; nodes: FakeNode[]; kubeSystem: string; cni: string; load: string; netpolWarning: boolean }[] = [
+  const distros: {
+    what: string;
+    nodes: FakeNode[];
+    kubeSystem: string;
+    cni: string;
+    iptables: 'nft' | 'plain';
+    load: string;
+    netpolWarning: boolean;
+  }[] = [
     {
       what: 'k3d: k3s paths, k3d image import into the cluster named by the nodes',
       nodes: [node('k3d-demo-server-0', 'k3s://k3d-demo-server-0'), node('k3d-demo-agent-0', 'k3s://k3d-demo-agent-0')],
       kubeSystem: 'coredns',
       cni: K3S_CNI,
+      iptables: 'nft',
       load: `k3d image import --mode=direct --cluster demo ${refs}`,
       netpolWarning: false,
     },
@@ -297,6 +311,7 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
       nodes: [node('dev-control-plane', 'kind://docker/dev/dev-control-plane'), node('dev-worker', 'kind://docker/dev/dev-worker')],
       kubeSystem: 'kindnet kube-proxy',
       cni: DEFAULT_CNI,
+      iptables: 'nft',
       load: `kind load docker-image --name dev ${refs}`,
       netpolWarning: false,
     },
@@ -305,7 +320,17 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
       nodes: [node('lab', undefined, { 'minikube.k8s.io/name': 'lab' }), node('lab-m02', undefined, { 'minikube.k8s.io/name': 'lab' })],
       kubeSystem: 'kube-proxy',
       cni: DEFAULT_CNI,
+      iptables: 'nft',
       load: `minikube image load -p lab ${refs}`,
+      netpolWarning: true,
+    },
+    {
+      what: "minikube on a VM driver (its Buildroot image, no nf_tables): the node's plain iptables, and kindnet counts as no enforcement",
+      nodes: [node('vm', undefined, { 'minikube.k8s.io/name': 'vm' }, 'Buildroot 2025.02')],
+      kubeSystem: 'kindnet kube-proxy',
+      cni: DEFAULT_CNI,
+      iptables: 'plain',
+      load: `minikube image load -p vm ${refs}`,
       netpolWarning: true,
     },
   ];
@@ -352,7 +377,10 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
       const cluster = f.run('scripts/cluster-up.sh', []);
       expect(cluster.status, cluster.stderr).to.equal(0);
       expect(cluster.stderr.includes('NetworkPolicy is NOT enforced'), cluster.stderr).to.equal(d.netpolWarning);
-      if (d.netpolWarning) expect(cluster.stderr).to.include('minikube start -p lab --cni=calico');
+      if (d.netpolWarning)
+        expect(cluster.stderr).to.include(`minikube start -p ${d.nodes[0]?.metadata.labels?.['minikube.k8s.io/name']} --cni=calico`);
+      if (d.iptables === 'plain')
+        expect(cluster.stderr).to.include('kindnet enforces NetworkPolicy with nftables, which that kernel lacks');
 
       f.take();
       const load = f.loadImages();
@@ -362,14 +390,14 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
       const linkerd = f.run('scripts/linkerd-up.sh', []);
       expect(linkerd.status, linkerd.stderr).to.equal(0);
       const calls = f.take();
-      expect(calls).to.include(`linkerd install-cni ${d.cni} ${CNI_ALWAYS}`);
+      expect(calls).to.include(`linkerd install-cni ${d.cni} ${CNI_ALWAYS} ${IPTABLES(d.iptables)}`);
       expect(calls.filter((c) => /^linkerd install --set cniEnabled=true /.test(c))).to.have.length(1);
 
       // The whole sequence, printed: images.sh loads into the detected cluster, linkerd-up.sh uses its paths.
       const cmds = commands(
         dryRun('mesh-up', { PATH: `${f.bin}:${process.env['PATH']}`, BIN_DIR: f.bin, FAKE_STATE: f.state, USE_CURRENT_CONTEXT: '1' }),
       );
-      expect(cmds).to.include(`linkerd install-cni ${d.cni} ${CNI_ALWAYS} | kubectl apply -f -`);
+      expect(cmds).to.include(`linkerd install-cni ${d.cni} ${CNI_ALWAYS} ${IPTABLES(d.iptables)} | kubectl apply -f -`);
       expect(cmds.filter((c) => /^(k3d|kind|minikube) /.test(c))).to.deep.equal([d.load]);
     });
   }

@@ -6,22 +6,29 @@
 #   DISTRO_CLUSTER  the k3d cluster, the kind cluster, or the minikube profile
 #   CNI_NET_DIR     where the node's container runtime reads CNI config (linkerd-cni chains into it)
 #   CNI_BIN_DIR     where it looks for CNI plugin binaries (linkerd-cni copies its plugin there)
+#   CNI_IPTABLES_MODE  nft (linkerd-cni's default), or plain (the node's own `iptables`) on
+#                   minikube's VM image, whose kernel has no nf_tables (DISTRO_OS names that image)
 # Without USE_CURRENT_CONTEXT=1 the cluster is the k3d cluster $CLUSTER that cluster-up.sh makes.
 # With it, the nodes say which distribution this is, or the scripts stop at once. Each fact below
 # was read in upstream source at the versions in versions.sh (ADR/0009 lists them).
 
 SUPPORTED_DISTROS="k3d (nodes k3d-<cluster>-server-N/agent-N), kind (docker provider), minikube"
 
-# One line per node: name|providerID|minikube profile label.
+# One line per node: name|providerID|minikube profile label|OS image.
 # shellcheck disable=SC2016  # a kubectl jsonpath template, not a shell expansion
-NODE_JSONPATH='{range .items[*]}{.metadata.name}{"|"}{.spec.providerID}{"|"}{.metadata.labels.minikube\.k8s\.io/name}{"\n"}{end}'
+NODE_JSONPATH='{range .items[*]}{.metadata.name}{"|"}{.spec.providerID}{"|"}{.metadata.labels.minikube\.k8s\.io/name}{"|"}{.status.nodeInfo.osImage}{"\n"}{end}'
 
 # The cluster can be read: always when it is the current context, never in a dry run of the
 # default path (there the k3d cluster is not created yet).
 may_read_cluster() { ! is_dry_run || [ "$USE_CURRENT_CONTEXT" = "1" ]; }
 
+# minikube's VM drivers boot its Buildroot ISO (pkg/minikube/machine/machine.go
+# fastDetectProvisioner; os-release ID buildroot), whose kernel config has no nf_tables at v1.38.1
+# (deploy/iso/minikube-iso/board/minikube/*/linux_*_defconfig); its docker driver runs Ubuntu.
+on_minikube_iso() { [ "$DISTRO" = minikube ] && [[ "${DISTRO_OS:-}" == Buildroot* ]]; }
+
 set_distro() {
-  DISTRO="$1" DISTRO_CLUSTER="$2"
+  DISTRO="$1" DISTRO_CLUSTER="$2" DISTRO_OS="${3:-}"
   case "$DISTRO" in
     k3d)
       # k3s's containerd config template: conf_dir = <data-dir>/agent/etc/cni/net.d, and since
@@ -40,7 +47,13 @@ set_distro() {
       ;;
     *) die "internal: unknown distribution \"$DISTRO\"" ;;
   esac
-  export DISTRO DISTRO_CLUSTER CNI_NET_DIR CNI_BIN_DIR
+  # linkerd-cni runs iptables-nft unless told otherwise (charts/linkerd2-cni/values.yaml
+  # iptablesMode "nft", edge-26.6.3), and a pod whose rules cannot be set never starts. `plain`
+  # runs the node's `iptables` (linkerd2-proxy-init cni-plugin/v1.6.8 proxy-init/cmd/root.go),
+  # which on minikube's image is its legacy iptables (BR2_PACKAGE_IPTABLES, no nftables).
+  CNI_IPTABLES_MODE=nft
+  if on_minikube_iso; then CNI_IPTABLES_MODE=plain; fi
+  export DISTRO DISTRO_CLUSTER DISTRO_OS CNI_NET_DIR CNI_BIN_DIR CNI_IPTABLES_MODE
 }
 
 # distro_of_node NAME PROVIDER_ID MINIKUBE_PROFILE -> "distro cluster", or fails with the reason.
@@ -83,11 +96,12 @@ detect_distro() {
     set_distro k3d "$CLUSTER"
     return
   fi
-  local out name provider profile found="" this
+  local out name provider profile os found="" this osimage=""
   out="$(kubectl get nodes --request-timeout=10s -o jsonpath="$NODE_JSONPATH" 2>&1)" ||
     die "USE_CURRENT_CONTEXT=1: cannot list the nodes of context \"$(kubectl config current-context 2>/dev/null || echo none)\" to tell its distribution: $out"
-  while IFS='|' read -r name provider profile; do
+  while IFS='|' read -r name provider profile os; do
     [ -n "$name" ] || continue
+    osimage="${osimage:-$os}"
     this="$(distro_of_node "$name" "$provider" "$profile")" ||
       die "USE_CURRENT_CONTEXT=1: unsupported cluster: $this. Supported: $SUPPORTED_DISTROS. (Their CNI paths and image loading are known; for another distribution, make mesh-up would install linkerd-cni in the wrong place.)"
     [ -z "$found" ] || [ "$found" = "$this" ] ||
@@ -95,7 +109,7 @@ detect_distro() {
     found="$this"
   done <<<"$out"
   [ -n "$found" ] || die "USE_CURRENT_CONTEXT=1: the current context has no nodes"
-  set_distro "${found%% *}" "${found#* }"
+  set_distro "${found%% *}" "${found#* }" "$osimage"
 }
 
 # The CLI that loads images into this distribution.
@@ -162,7 +176,7 @@ warn_if_k3s_skipped_netpol() {
 # Say what was detected, and say loudly when NetworkPolicy is not enforced: on k3d when k3s skipped
 # its policy controller, on kind or minikube when no CNI that enforces it runs.
 describe_distro() {
-  log "distribution: $DISTRO, cluster \"$DISTRO_CLUSTER\"; linkerd-cni paths: conf $CNI_NET_DIR, plugins $CNI_BIN_DIR; images loaded with '$(image_loader)'"
+  log "distribution: $DISTRO, cluster \"$DISTRO_CLUSTER\"${DISTRO_OS:+ ($DISTRO_OS)}; linkerd-cni paths: conf $CNI_NET_DIR, plugins $CNI_BIN_DIR, iptables $CNI_IPTABLES_MODE; images loaded with '$(image_loader)'"
   may_read_cluster || return 0
   if [ "$DISTRO" = k3d ]; then
     warn_if_k3s_skipped_netpol "$DISTRO_CLUSTER"
@@ -170,8 +184,17 @@ describe_distro() {
   fi
   local ds
   ds=" $(kubectl -n kube-system get daemonsets --request-timeout=10s -o jsonpath='{.items[*].metadata.name}' 2>/dev/null || true) "
-  case "$ds" in *" kindnet "* | *" calico-node "* | *" cilium "*) return 0 ;; esac
+  # kindnet enforces NetworkPolicy with nftables and fails open (kube-network-policies v0.8.0, the
+  # version minikube v1.38.1's kindnetd vendors): on the VM image, which has none, it enforces nothing.
+  local why="$DISTRO \"$DISTRO_CLUSTER\" runs none of kindnet, calico-node, cilium in kube-system (minikube's default bridge CNI, for one, ignores NetworkPolicy)."
+  case "$ds" in
+    *" calico-node "* | *" cilium "*) return 0 ;;
+    *" kindnet "*)
+      on_minikube_iso || return 0
+      why="minikube \"$DISTRO_CLUSTER\" runs kindnet on its VM image ($DISTRO_OS): kindnet enforces NetworkPolicy with nftables, which that kernel lacks, and carries on without it."
+      ;;
+  esac
   local fix="kind create cluster with its default CNI (kindnet)"
-  [ "$DISTRO" != minikube ] || fix="minikube start -p $DISTRO_CLUSTER --cni=calico   (or --cni=kindnet)"
-  netpol_warning "$DISTRO \"$DISTRO_CLUSTER\" runs none of kindnet, calico-node, cilium in kube-system (minikube's default bridge CNI, for one, ignores NetworkPolicy)." "$fix"
+  [ "$DISTRO" != minikube ] || fix="minikube start -p $DISTRO_CLUSTER --cni=calico   (or, with the docker driver, --cni=kindnet)"
+  netpol_warning "$why" "$fix"
 }
