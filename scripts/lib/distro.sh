@@ -183,10 +183,11 @@ describe_distro() {
     return 0
   fi
   local ds
-  ds=" $(kubectl -n kube-system get daemonsets --request-timeout=10s -o jsonpath='{.items[*].metadata.name}' 2>/dev/null || true) "
+  # every namespace: the Tigera operator runs calico-node in calico-system, minikube's manifest in kube-system
+  ds=" $(kubectl get daemonsets -A --request-timeout=10s -o jsonpath='{.items[*].metadata.name}' 2>/dev/null || true) "
   # kindnet enforces NetworkPolicy with nftables and fails open (kube-network-policies v0.8.0, the
   # version minikube v1.38.1's kindnetd vendors): on the VM image, which has none, it enforces nothing.
-  local why="$DISTRO \"$DISTRO_CLUSTER\" runs none of kindnet, calico-node, cilium in kube-system (minikube's default bridge CNI, for one, ignores NetworkPolicy)."
+  local why="$DISTRO \"$DISTRO_CLUSTER\" runs none of kindnet, calico-node, cilium (minikube's default bridge CNI, for one, ignores NetworkPolicy)."
   case "$ds" in
     *" calico-node "* | *" cilium "*) return 0 ;;
     *" kindnet "*)
