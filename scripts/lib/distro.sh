@@ -185,8 +185,9 @@ describe_distro() {
   local ds
   # every namespace: the Tigera operator runs calico-node in calico-system, minikube's manifest in kube-system
   ds=" $(kubectl get daemonsets -A --request-timeout=10s -o jsonpath='{.items[*].metadata.name}' 2>/dev/null || true) "
-  # kindnet enforces NetworkPolicy with nftables and fails open (kube-network-policies v0.8.0, the
-  # version minikube v1.38.1's kindnetd vendors): on the VM image, which has none, it enforces nothing.
+  # kindnet enforces NetworkPolicy with nftables and fails open (kind v0.32.0 images/kindnetd:
+  # kube-network-policies on google/nftables, FailOpen: true): on the VM image, which has no
+  # nf_tables, it enforces nothing (minikube v1.38.1 ships a kindnetd image of the same line).
   local why="$DISTRO \"$DISTRO_CLUSTER\" runs none of kindnet, calico-node, cilium (minikube's default bridge CNI, for one, ignores NetworkPolicy)."
   case "$ds" in
     *" calico-node "* | *" cilium "*) return 0 ;;
