@@ -187,6 +187,7 @@ case " $* " in
   *" config current-context "*) echo fake-context ;;
   *" get nodes "*) cat "$FAKE_STATE/nodes" ;;
   *" get namespace linkerd "*) [ -f "$FAKE_STATE/linkerd-installed" ] ;;
+  *" get --raw /version "*) cat "$FAKE_STATE/version" 2>/dev/null || true ;;
   *" get daemonsets -A "*) for f in "$FAKE_STATE"/daemonsets.*; do [ -f "$f" ] && printf '%s ' "$(cat "$f")"; done; true ;;
   *" get daemonsets "*) cat "$FAKE_STATE/daemonsets.$ns" 2>/dev/null || true ;;
   *" get pods "*) cat "$FAKE_STATE/pods.$ns" 2>/dev/null || true ;;
@@ -402,6 +403,18 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
       expect(cmds.filter((c) => /^(k3d|kind|minikube) /.test(c))).to.deep.equal([d.load]);
     });
   }
+
+  it('a Kubernetes newer than Linkerd 2.20 is tested on (kind v0.32.0 defaults to 1.36) is named, with the way back; 1.35 is not', () => {
+    const f = fake([node('dev-control-plane', 'kind://docker/dev/dev-control-plane')]);
+    f.set('daemonsets.kube-system', 'kindnet');
+    f.set('version', '{\n  "major": "1",\n  "minor": "36",\n  "gitVersion": "v1.36.1"\n}');
+    const newer = f.run('scripts/cluster-up.sh', []);
+    expect(newer.status, newer.stderr).to.equal(0);
+    expect(newer.stderr).to.include("this cluster runs Kubernetes 1.36; Linkerd 2.20's own CI reaches 1.35");
+    expect(newer.stderr).to.include('kind create cluster --image kindest/node:v1.35.<patch>');
+    f.set('version', '{"major":"1","minor":"35","gitVersion":"v1.35.3"}');
+    expect(f.run('scripts/cluster-up.sh', []).stderr).to.not.include("Linkerd 2.20's own CI");
+  });
 
   it('Calico run by its operator (calico-node in calico-system) counts as enforcing: no warning', () => {
     const f = fake([node('lab', undefined, { 'minikube.k8s.io/name': 'lab' })]);

@@ -173,11 +173,24 @@ warn_if_k3s_skipped_netpol() {
   log "note: k3s in $node has not said within a minute whether its NetworkPolicy controller started (docker logs $node | grep 'network policy controller')"
 }
 
+# Linkerd 2.20 refuses a Kubernetes API older than 1.31 and its CI reaches 1.35 (linkerd2
+# pkg/k8s/api.go minAPIVersion, bin/_test-helpers.sh k8s_version_max, edge-26.6.3); kind v0.32.0's
+# default node image is 1.36 (pkg/apis/config/defaults/image.go). A newer server is not refused,
+# only named, with the way back.
+LINKERD_CI_MAX_MINOR=35
+note_if_kubernetes_past_linkerd_ci() {
+  local minor
+  minor="$(kubectl get --raw /version --request-timeout=10s 2>/dev/null | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -n1)"
+  [ -n "$minor" ] && [ "$minor" -gt "$LINKERD_CI_MAX_MINOR" ] || return 0
+  log "note: this cluster runs Kubernetes 1.$minor; Linkerd 2.20's own CI reaches 1.$LINKERD_CI_MAX_MINOR. If the control plane misbehaves, recreate the cluster on 1.$LINKERD_CI_MAX_MINOR (kind: kind create cluster --image kindest/node:v1.$LINKERD_CI_MAX_MINOR.<patch>; minikube: --kubernetes-version=v1.$LINKERD_CI_MAX_MINOR.<patch>)."
+}
+
 # Say what was detected, and say loudly when NetworkPolicy is not enforced: on k3d when k3s skipped
 # its policy controller, on kind or minikube when no CNI that enforces it runs.
 describe_distro() {
   log "distribution: $DISTRO, cluster \"$DISTRO_CLUSTER\"${DISTRO_OS:+ ($DISTRO_OS)}; linkerd-cni paths: conf $CNI_NET_DIR, plugins $CNI_BIN_DIR, iptables $CNI_IPTABLES_MODE; images loaded with '$(image_loader)'"
   may_read_cluster || return 0
+  note_if_kubernetes_past_linkerd_ci
   if [ "$DISTRO" = k3d ]; then
     warn_if_k3s_skipped_netpol "$DISTRO_CLUSTER"
     return 0
