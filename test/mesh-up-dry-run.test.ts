@@ -188,6 +188,7 @@ case " $* " in
   *" get nodes "*) cat "$FAKE_STATE/nodes" ;;
   *" get namespace linkerd "*) [ -f "$FAKE_STATE/linkerd-installed" ] ;;
   *" get --raw /version "*) cat "$FAKE_STATE/version" 2>/dev/null || true ;;
+  *" get configmap cilium-config "*) cat "$FAKE_STATE/cilium-exclusive" 2>/dev/null || true ;;
   *" get daemonsets -A "*) for f in "$FAKE_STATE"/daemonsets.*; do [ -f "$f" ] && printf '%s ' "$(cat "$f")"; done; true ;;
   *" get daemonsets "*) cat "$FAKE_STATE/daemonsets.$ns" 2>/dev/null || true ;;
   *" get pods "*) cat "$FAKE_STATE/pods.$ns" 2>/dev/null || true ;;
@@ -414,6 +415,18 @@ describe('USE_CURRENT_CONTEXT=1 against a fake cluster (fake kubectl, linkerd, k
     expect(newer.stderr).to.include('kind create cluster --image kindest/node:v1.35.<patch>');
     f.set('version', '{"major":"1","minor":"35","gitVersion":"v1.35.3"}');
     expect(f.run('scripts/cluster-up.sh', []).stderr).to.not.include("Linkerd 2.20's own CI");
+  });
+
+  it("Cilium with cni-exclusive=true (minikube's) is named, since Linkerd's CNI plugin must chain in; with false, nothing is said", () => {
+    const f = fake([node('lab', undefined, { 'minikube.k8s.io/name': 'lab' })]);
+    f.set('daemonsets.kube-system', 'cilium kube-proxy');
+    f.set('cilium-exclusive', 'true');
+    const exclusive = f.run('scripts/cluster-up.sh', []);
+    expect(exclusive.status, exclusive.stderr).to.equal(0);
+    expect(exclusive.stderr).to.include('WARNING: Cilium runs with cni-exclusive=true');
+    expect(exclusive.stderr).to.not.include('NetworkPolicy is NOT enforced');
+    f.set('cilium-exclusive', 'false');
+    expect(f.run('scripts/cluster-up.sh', []).stderr).to.not.include('cni-exclusive');
   });
 
   it('Calico run by its operator (calico-node in calico-system) counts as enforcing: no warning', () => {

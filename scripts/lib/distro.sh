@@ -185,6 +185,17 @@ note_if_kubernetes_past_linkerd_ci() {
   log "note: this cluster runs Kubernetes 1.$minor; Linkerd 2.20's own CI reaches 1.$LINKERD_CI_MAX_MINOR. If the control plane misbehaves, recreate the cluster on 1.$LINKERD_CI_MAX_MINOR (kind: kind create cluster --image kindest/node:v1.$LINKERD_CI_MAX_MINOR.<patch>; minikube: --kubernetes-version=v1.$LINKERD_CI_MAX_MINOR.<patch>)."
 }
 
+# Linkerd's CNI plugin chains into the CNI configuration directory, which Cilium takes for itself
+# with cni-exclusive (linkerd.io 2/features/cni: "install the latter with the option
+# cni.exclusive=false"); minikube v1.38.1's Cilium sets cni-exclusive: "true" in cilium-config
+# (pkg/minikube/cni/cilium.yaml).
+warn_if_cilium_exclusive() {
+  local exclusive
+  exclusive="$(kubectl -n kube-system get configmap cilium-config --request-timeout=10s -o jsonpath='{.data.cni-exclusive}' 2>/dev/null || true)"
+  [ "$exclusive" = true ] || return 0
+  log "WARNING: Cilium runs with cni-exclusive=true (configmap kube-system/cilium-config): it takes the CNI configuration directory for itself, where Linkerd's CNI plugin must chain in; Linkerd asks for Cilium with cni.exclusive=false. Fix: set cni-exclusive to \"false\" in that ConfigMap and restart the cilium DaemonSet, or use Calico (minikube start --cni=calico)."
+}
+
 # Say what was detected, and say loudly when NetworkPolicy is not enforced: on k3d when k3s skipped
 # its policy controller, on kind or minikube when no CNI that enforces it runs.
 describe_distro() {
@@ -203,7 +214,11 @@ describe_distro() {
   # nf_tables, it enforces nothing (minikube v1.38.1 ships a kindnetd image of the same line).
   local why="$DISTRO \"$DISTRO_CLUSTER\" runs none of kindnet, calico-node, cilium (minikube's default bridge CNI, for one, ignores NetworkPolicy)."
   case "$ds" in
-    *" calico-node "* | *" cilium "*) return 0 ;;
+    *" cilium "*)
+      warn_if_cilium_exclusive
+      return 0
+      ;;
+    *" calico-node "*) return 0 ;;
     *" kindnet "*)
       on_minikube_iso || return 0
       why="minikube \"$DISTRO_CLUSTER\" runs kindnet on its VM image ($DISTRO_OS): kindnet enforces NetworkPolicy with nftables, which that kernel lacks, and carries on without it."
