@@ -15,6 +15,7 @@ import { readMemory } from '../../bench/procfs.ts';
 import { parseExposition, value } from '../../test/support/exposition.ts';
 import { get } from '../../test/support/http.ts';
 import { type Handler, startServer, type TestServer } from '../../test/support/loopback-servers.ts';
+import { REAL_CLOCK_RETRIES } from '../../test/support/poll.ts';
 import { type Service, stopAll } from '../../test/support/processes.ts';
 import { startService } from '../../test/support/services.ts';
 
@@ -71,6 +72,7 @@ function streamBody(total: number | undefined, chunk: Buffer, headers: Record<st
 }
 
 describe('hostile inputs, client and config side (pinger process, loopback)', function () {
+  this.retries(REAL_CLOCK_RETRIES);
   this.timeout(40_000);
   let dir: string;
   let servers: TestServer[] = [];

@@ -11,7 +11,7 @@ import { find, parseExposition, value } from '../../test/support/exposition.ts';
 import { httpRequest } from '../../test/support/http.ts';
 import { parseManifests, podTemplate } from '../../test/support/manifests.ts';
 import { KIND, startTraceReceiver, type TraceReceiver } from '../../test/support/otlp-receiver.ts';
-import { pollUntil } from '../../test/support/poll.ts';
+import { pollUntil, REAL_CLOCK_RETRIES } from '../../test/support/poll.ts';
 import { type Service, spawnService, stopAll } from '../../test/support/processes.ts';
 import { openRaw } from '../../test/support/raw-socket.ts';
 import { repoPath } from '../../test/support/repo.ts';
@@ -35,6 +35,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 describe('hostile input: servers', function () {
+  this.retries(REAL_CLOCK_RETRIES);
   this.timeout(30_000);
   let receiver: TraceReceiver | undefined;
   afterEach(async () => {

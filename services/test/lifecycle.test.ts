@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { parseExposition, sum, value } from '../../test/support/exposition.ts';
 import { get } from '../../test/support/http.ts';
 import { KIND, startTraceReceiver, type TraceReceiver } from '../../test/support/otlp-receiver.ts';
-import { pollUntil } from '../../test/support/poll.ts';
+import { pollUntil, REAL_CLOCK_RETRIES } from '../../test/support/poll.ts';
 import { freePort } from '../../test/support/ports.ts';
 import { type LogLine, type Service, stopAll } from '../../test/support/processes.ts';
 import { startService } from '../../test/support/services.ts';
@@ -19,6 +19,7 @@ const numberField = (l: LogLine, k: string): number => {
 };
 
 describe('processes: shutdown and failure handling', function () {
+  this.retries(REAL_CLOCK_RETRIES);
   this.timeout(30_000);
   let receiver: TraceReceiver | undefined;
   afterEach(async () => {

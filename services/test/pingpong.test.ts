@@ -6,7 +6,7 @@ import { find, parseExposition, type Sample, sum, value } from '../../test/suppo
 import { get } from '../../test/support/http.ts';
 import { type IdentityProxy, startIdentityProxy } from '../../test/support/loopback-servers.ts';
 import { KIND, type ReceivedSpan, startTraceReceiver, type TraceReceiver } from '../../test/support/otlp-receiver.ts';
-import { pollUntil } from '../../test/support/poll.ts';
+import { pollUntil, REAL_CLOCK_RETRIES } from '../../test/support/poll.ts';
 import { type LogLine, type Service, stopAll } from '../../test/support/processes.ts';
 import { startService } from '../../test/support/services.ts';
 
@@ -31,6 +31,7 @@ function port(line: LogLine, key: string): number {
 }
 
 describe('processes: pinger -> (identity proxy) -> ponger, 100 ms schedule', function () {
+  this.retries(REAL_CLOCK_RETRIES);
   this.timeout(30_000);
   let receiver: TraceReceiver;
   let proxy: IdentityProxy;

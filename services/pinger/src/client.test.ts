@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { pong, reset, silent, startServer, type TestServer, unavailable } from '../../../test/support/loopback-servers.ts';
-import { sleep } from '../../../test/support/poll.ts';
+import { REAL_CLOCK_RETRIES, sleep } from '../../../test/support/poll.ts';
 import { freePort } from '../../../test/support/ports.ts';
 import { thrown } from '../../../test/support/thrown.ts';
 import {
@@ -15,7 +15,8 @@ import {
   pingUrl,
 } from './client.ts';
 
-describe('pinger client', () => {
+describe('pinger client', function () {
+  this.retries(REAL_CLOCK_RETRIES);
   let servers: TestServer[] = [];
   let clients: PingClient[] = [];
   const serve = async (...args: Parameters<typeof startServer>) => {

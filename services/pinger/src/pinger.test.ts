@@ -6,6 +6,7 @@ import { captureLogger, untimed } from '../../../test/support/capture-logger.ts'
 import { find, parseExposition, sum, value } from '../../../test/support/exposition.ts';
 import { FakeClock } from '../../../test/support/fake-clock.ts';
 import { type Handler, pong, silent, startServer, type TestServer } from '../../../test/support/loopback-servers.ts';
+import { REAL_CLOCK_RETRIES } from '../../../test/support/poll.ts';
 import { thrown } from '../../../test/support/thrown.ts';
 import { createRegistry } from '../../shared/src/metrics.ts';
 import { createPingClient, type PingClient, type PingResult } from './client.ts';
@@ -282,7 +283,8 @@ describe('pinger: schedule + client + metrics', () => {
     }
   });
 
-  describe('on the real clock with a real client (50 ms ticks, 600 ms)', () => {
+  describe('on the real clock with a real client (50 ms ticks, 600 ms)', function () {
+    this.retries(REAL_CLOCK_RETRIES);
     const INTERVAL = 50;
     const WINDOW = 600;
     let server: TestServer | undefined;

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { expect } from 'chai';
 import { captureLogger } from '../../../test/support/capture-logger.ts';
 import { closeNow } from '../../../test/support/http.ts';
-import { pollUntil } from '../../../test/support/poll.ts';
+import { pollUntil, REAL_CLOCK_RETRIES } from '../../../test/support/poll.ts';
 import { openRaw } from '../../../test/support/raw-socket.ts';
 import { ADMIN_LIMITS, APP_LIMITS, checkingIntervalMs, closeConnections, createLimitedServer, type HttpLimits } from './http-server.ts';
 import { listen } from './listen.ts';
@@ -96,7 +96,8 @@ describe('shared/http-server (limited node:http server)', () => {
     expect(garbage.text()).to.equal('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
-  describe('timeouts fire at the time they name (shortened here: 10 s and 30 s in production)', () => {
+  describe('timeouts fire at the time they name (shortened here: 10 s and 30 s in production)', function () {
+    this.retries(REAL_CLOCK_RETRIES);
     /** Sends with `send`, then waits up to 5 s for the server to close; the time taken and the answer. */
     async function cutAfter(limits: Partial<HttpLimits>, send: (s: Socket) => NodeJS.Timeout): Promise<{ ms: number; answer: string }> {
       const { connect } = await start((req, res) => {
